@@ -1,0 +1,51 @@
+"""Application factory: a short list of init steps."""
+import logging
+
+from flask import Flask
+
+from config import INSTANCE_DIR, config_from_env
+
+
+def create_app(config_class=None) -> Flask:
+    config_class = config_class or config_from_env()
+    app = Flask(__name__, instance_path=INSTANCE_DIR)
+    app.config.from_object(config_class)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is not set: export SECRET_KEY (see README).")
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _ensure_instance_dir(app)
+
+    from app.extensions import appbuilder, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_migrations_dir())
+    with app.app_context():
+        appbuilder.init_app(app, db.session)
+        from app import models  # noqa: F401  (register tables)
+        from app.views import register_views
+        from app.api import register_apis
+
+        register_views(appbuilder)
+        register_apis(appbuilder)
+
+    from app.health import health_bp
+    from app.errors import register_error_handlers
+    from app.cli import masklog_cli
+
+    app.register_blueprint(health_bp)
+    register_error_handlers(app)
+    app.cli.add_command(masklog_cli)
+    return app
+
+
+def _migrations_dir() -> str:
+    import os
+
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+
+def _ensure_instance_dir(app: Flask) -> None:
+    import os
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(INSTANCE_DIR, exist_ok=True)

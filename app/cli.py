@@ -1,0 +1,93 @@
+"""`flask masklog ...` commands. They call the same domain commands as the
+views and the API, acting as the system (the central unit, all roles)."""
+import sys
+from types import SimpleNamespace
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from app.commands import DomainError
+from app.commands.hierarchy import CENTRAL_CODE, sync_hierarchy
+from app.extensions import db
+from app.models.unit import Unit
+from app.roles import CENTRAL_ADMIN
+
+
+@click.group("masklog", help="MaskLog administration.")
+def masklog_cli():
+    pass
+
+
+def system_actor():
+    """The actor for work done from the command line: the whole tree, every role."""
+    central = db.session.query(Unit).filter(Unit.code == CENTRAL_CODE).one()
+    role = current_app.appbuilder.sm.find_role(CENTRAL_ADMIN)
+    return SimpleNamespace(is_authenticated=True, unit=central, roles=[role], id=None)
+
+
+def _import_units() -> None:
+    report = sync_hierarchy(db.session)
+    click.echo(
+        f"geothai {report.data_version}: {report.added} added, {report.updated} updated, "
+        f"{report.deactivated} deactivated, {report.unchanged} unchanged in {report.seconds:.2f} s"
+    )
+
+
+@masklog_cli.command("sync-roles")
+@with_appcontext
+def sync_roles_command():
+    """Create the roles defined in app/roles.py (idempotent)."""
+    created = current_app.appbuilder.sm.sync_roles()
+    db.session.commit()
+    click.echo(f"roles created: {', '.join(created) or 'none'}")
+
+
+@masklog_cli.command("import-units")
+@with_appcontext
+def import_units_command():
+    """Sync provinces, districts and subdistricts from geothai (idempotent)."""
+    _import_units()
+    db.session.commit()
+
+
+@masklog_cli.command("setup")
+@click.option("--demo", is_flag=True, help="Also create the demo units and accounts.")
+@with_appcontext
+def setup_command(demo):
+    """Roles + hierarchy (+ demo data), in one transaction. Run after `flask db upgrade`."""
+    if demo and not current_app.config.get("MASKLOG_DEMO"):
+        click.echo("Demo data needs MASKLOG_CONFIG=demo; refusing on this configuration.", err=True)
+        sys.exit(2)
+    current_app.appbuilder.sm.sync_roles()
+    _import_units()
+    if demo:
+        from app.demo import seed_demo
+
+        db.session.flush()
+        counts = seed_demo(db.session, system_actor())
+        click.echo(f"demo data: {counts['units']} units and {counts['users']} users created")
+    db.session.commit()
+
+
+@masklog_cli.command("create-admin")
+@click.option("--username", required=True)
+@click.option("--first-name", required=True)
+@click.option("--last-name", required=True)
+@click.option("--email", required=True)
+@click.password_option()
+@with_appcontext
+def create_admin_command(username, first_name, last_name, email, password):
+    """Create a central administrator (attached to the central unit)."""
+    from app.commands.users import create_user
+
+    actor = system_actor()
+    try:
+        create_user(db.session, actor, username=username, first_name=first_name, last_name=last_name,
+                    email=email, unit=actor.unit, role_names=[CENTRAL_ADMIN], password=password)
+    except DomainError as error:
+        db.session.rollback()
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"central administrator {username} created")

@@ -1,0 +1,119 @@
+"""Sync the official hierarchy (centre, provinces, districts, subdistricts)
+from the PyPI package geothai (data: GeoThai, CC BY 4.0).
+
+Idempotent: units are matched by their DOPA code, so a second run changes
+nothing and a newer geothai release renames units and adds new ones while every
+existing id (and so every path, user and ledger line) stays put. Units that a
+release no longer lists (abolished by DOPA) are deactivated, never deleted.
+Bangkok's khet and khwaeng are its districts and subdistricts, as in DOPA's list."""
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import geothai
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from app.commands.units import move_subtree
+from app.models.unit import Unit, UnitLevel
+
+CENTRAL_CODE = "TH"
+CENTRAL_NAME_TH = "ศูนย์ปฏิบัติการป้องกันและแก้ไขปัญหาโรคติดเชื้อไวรัสโคโรนา 2019 กระทรวงมหาดไทย (ศบค.มท.)"
+CENTRAL_NAME_EN = "Ministry of Interior COVID-19 Operations Centre"
+
+
+@dataclasses.dataclass
+class SyncReport:
+    added: int = 0
+    updated: int = 0
+    deactivated: int = 0
+    unchanged: int = 0
+    seconds: float = 0.0
+    data_version: str = geothai.DATA_VERSION
+
+    @property
+    def changed(self) -> int:
+        return self.added + self.updated + self.deactivated
+
+
+def official_units():
+    """(code, level, parent_code, name_th, name_en), parents before children."""
+    yield CENTRAL_CODE, UnitLevel.CENTRAL.value, None, CENTRAL_NAME_TH, CENTRAL_NAME_EN
+    provinces = geothai.provinces()
+    for p in provinces:
+        yield p.code, UnitLevel.PROVINCE.value, CENTRAL_CODE, p.name_th, p.name_en
+    districts = [d for p in provinces for d in geothai.districts(p.code)]
+    for d in districts:
+        yield d.code, UnitLevel.DISTRICT.value, d.province_code, d.name_th, d.name_en
+    for d in districts:
+        for s in geothai.subdistricts(d.code):
+            yield s.code, UnitLevel.SUBDISTRICT.value, s.district_code, s.name_th, s.name_en
+
+
+def sync_hierarchy(session: Session) -> SyncReport:
+    """Bring the official units in line with geothai. Does not commit."""
+    started = time.perf_counter()
+    report = SyncReport()
+    existing = {
+        row.code: row
+        for row in session.execute(
+            select(Unit.id, Unit.code, Unit.level, Unit.parent_id, Unit.path, Unit.name_th,
+                   Unit.name_en, Unit.active, Unit.source)
+        )
+    }
+    id_by_code = {code: row.id for code, row in existing.items()}
+    path_by_id = {row.id: row.path for row in existing.values()}
+    seen = set()
+    level_rows = {}
+    for code, level, parent_code, name_th, name_en in official_units():
+        level_rows.setdefault(level, []).append((code, parent_code, name_th, name_en))
+
+    for level in (UnitLevel.CENTRAL.value, UnitLevel.PROVINCE.value,
+                  UnitLevel.DISTRICT.value, UnitLevel.SUBDISTRICT.value):
+        new_rows, changes = [], []
+        for code, parent_code, name_th, name_en in level_rows.get(level, []):
+            seen.add(code)
+            parent_id = id_by_code[parent_code] if parent_code else None
+            row = existing.get(code)
+            if row is None:
+                new_rows.append(dict(code=code, level=level, parent_id=parent_id, name_th=name_th,
+                                     name_en=name_en, path="", active=True, source="geothai"))
+                continue
+            wanted = dict(name_th=name_th, name_en=name_en, parent_id=parent_id, active=True,
+                          level=level, source="geothai")
+            if any(getattr(row, key) != value for key, value in wanted.items()):
+                changes.append(dict(id=row.id, **wanted))
+            else:
+                report.unchanged += 1
+        if new_rows:
+            inserted = session.execute(insert(Unit).returning(Unit.id, Unit.code, Unit.parent_id), new_rows)
+            paths = []
+            for unit_id, code, parent_id in inserted:
+                path = f"{path_by_id[parent_id] if parent_id else '/'}{unit_id}/"
+                id_by_code[code] = unit_id
+                path_by_id[unit_id] = path
+                paths.append(dict(id=unit_id, path=path))
+            session.execute(update(Unit), paths)
+            report.added += len(new_rows)
+        if changes:
+            # Parent changes are rare (a district moved between provinces): re-path
+            # those subtrees through the same code path as a hand-made move.
+            by_id = {row.id: row for row in existing.values()}
+            for change in changes:
+                old = by_id[change["id"]]
+                if old.parent_id != change["parent_id"]:
+                    new_path = f"{path_by_id[change['parent_id']]}{old.id}/"
+                    move_subtree(session, path_by_id[old.id], new_path)
+                    path_by_id[old.id] = new_path
+            session.execute(update(Unit), changes)
+            report.updated += len(changes)
+
+    gone = [row.id for code, row in existing.items()
+            if row.source == "geothai" and code not in seen and row.active]
+    if gone:
+        session.execute(update(Unit).where(Unit.id.in_(gone)).values(active=False))
+        report.deactivated = len(gone)
+    report.seconds = time.perf_counter() - started
+    return report
+

@@ -1,0 +1,118 @@
+"""Who may create or change which user: the unit must be inside the actor's
+subtree and every role must be one the actor may grant (app/roles.py). The same
+checks serve the FAB user screens, the CLI and (later) bulk registration."""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Optional
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from app import scoping
+from app.commands import DomainError
+from app.models.unit import Unit
+from app.models.user import MaskLogUser
+from app.roles import grantable_role_names, role_label
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._\-@]{1,127}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalise_username(username: Optional[str]) -> str:
+    """Usernames are compared without case and surrounding spaces."""
+    return (username or "").strip().lower()
+
+
+def can_manage_user(actor, user: MaskLogUser, roles: Optional[Iterable] = None) -> bool:
+    """The actor may change this user: same subtree and only grantable roles."""
+    grantable = set(grantable_role_names(actor))
+    roles = user.roles if roles is None else roles
+    return scoping.unit_in_scope(actor, user.unit) and all(r.name in grantable for r in roles)
+
+
+def check_user(session: Session, actor, user: MaskLogUser, original_roles: Optional[list] = None) -> None:
+    """Validate a user about to be written. `original_roles` are the roles the
+    user had before this edit (None for a new user)."""
+    # The user being checked must not be flushed half-valid by a lookup query.
+    with session.no_autoflush:
+        _check_user(session, actor, user, original_roles)
+
+
+def _check_user(session: Session, actor, user: MaskLogUser, original_roles: Optional[list]) -> None:
+    if original_roles is not None:
+        grantable = set(grantable_role_names(actor))
+        held = [r for r in original_roles if r.name not in grantable]
+        if held:
+            raise DomainError(
+                _("You may not change a user who holds the role %(role)s.", role=role_label(held[0].name))
+            )
+    user.username = normalise_username(user.username)
+    if not USERNAME_PATTERN.match(user.username):
+        raise DomainError(
+            _("Username may only use English lower-case letters, digits and . _ - @ (2 to 128 characters).")
+        )
+    clash = session.query(MaskLogUser.id).filter(func.lower(MaskLogUser.username) == user.username)
+    if user.id is not None:
+        clash = clash.filter(MaskLogUser.id != user.id)
+    if clash.first():
+        raise DomainError(_("Username %(username)s is already taken.", username=user.username))
+    user.email = (user.email or "").strip().lower()
+    if not EMAIL_PATTERN.match(user.email):
+        raise DomainError(_("The email address %(email)s is not valid.", email=user.email))
+    clash = session.query(MaskLogUser.id).filter(func.lower(MaskLogUser.email) == user.email)
+    if user.id is not None:
+        clash = clash.filter(MaskLogUser.id != user.id)
+    if clash.first():
+        raise DomainError(_("The email address %(email)s is already used by another user.", email=user.email))
+    user.first_name = (user.first_name or "").strip()
+    user.last_name = (user.last_name or "").strip()
+    if not user.first_name or not user.last_name:
+        raise DomainError(_("Please enter the first and last name."))
+    if user.unit is None:
+        raise DomainError(_("Please choose the unit the user belongs to."))
+    if not scoping.unit_in_scope(actor, user.unit):
+        raise DomainError(_("The unit %(name)s is outside the area you manage.", name=user.unit.name_th))
+    if not user.roles:
+        raise DomainError(_("Please choose at least one role."))
+    grantable = set(grantable_role_names(actor))
+    for role in user.roles:
+        if role.name not in grantable:
+            raise DomainError(_("You may not grant the role %(role)s.", role=role_label(role.name)))
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(
+        password,
+        method=current_app.config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
+        salt_length=current_app.config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16),
+    )
+
+
+def create_user(session: Session, actor, *, username: str, first_name: str, last_name: str,
+                email: str, unit: Unit, role_names: list, password: Optional[str] = None,
+                position: Optional[str] = None, phone: Optional[str] = None) -> MaskLogUser:
+    """Create a user (CLI, demo data, bulk registration). Does not commit."""
+    sm = current_app.appbuilder.sm
+    roles = []
+    for name in role_names:
+        role = sm.find_role(name)
+        if role is None:
+            raise DomainError(_("Unknown role %(role)s.", role=name))
+        roles.append(role)
+    user = MaskLogUser(username=username, first_name=first_name, last_name=last_name, email=email,
+                       unit=unit, position=position, phone=phone, active=True)
+    user.roles = roles
+    try:
+        check_user(session, actor, user)
+    except DomainError:
+        if user in session:
+            session.expunge(user)
+        raise
+    user.password = hash_password(password) if password else None
+    session.add(user)
+    session.flush()
+    return user

@@ -1,0 +1,3 @@
+"""All models share flask_appbuilder.Model's metadata, which Alembic migrates."""
+from app.models.unit import Unit, UnitLevel  # noqa: F401
+from app.models.user import MaskLogUser  # noqa: F401

@@ -1,0 +1,74 @@
+"""Units of the supply hierarchy: one table for every level.
+
+`path` is the materialised path of ids ("/1/12/145/"), as in DHIS2: the subtree
+of a unit is every row whose path starts with the unit's path. Ids never change,
+so a rename or a new geothai release never rewrites paths; only moving a unit
+to another parent does (app/commands/units.py)."""
+import datetime
+import enum
+
+from flask_appbuilder import Model
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import relationship
+
+
+class UnitLevel(str, enum.Enum):
+    CENTRAL = "central"
+    PROVINCE = "province"
+    DISTRICT = "district"
+    SUBDISTRICT = "subdistrict"
+    LAO = "lao"
+    END_UNIT = "end_unit"
+
+
+# Levels whose rows come from the DOPA geocode list (geothai), never typed by hand.
+OFFICIAL_LEVELS = {UnitLevel.CENTRAL, UnitLevel.PROVINCE, UnitLevel.DISTRICT, UnitLevel.SUBDISTRICT}
+
+# Depth order, used for sorting and for the "which level may sit under which" rule.
+LEVEL_ORDER = [
+    UnitLevel.CENTRAL,
+    UnitLevel.PROVINCE,
+    UnitLevel.DISTRICT,
+    UnitLevel.SUBDISTRICT,
+    UnitLevel.LAO,
+    UnitLevel.END_UNIT,
+]
+
+# Path comparisons must be byte-wise: PostgreSQL's default collations ignore
+# punctuation such as "/", which would break prefix range scans.
+PathString = String(255).with_variant(String(255, collation="C"), "postgresql")
+
+
+class Unit(Model):
+    __tablename__ = "unit"
+
+    id = Column(Integer, primary_key=True)
+    code = Column(String(32), nullable=False, unique=True)
+    name_th = Column(String(255), nullable=False)
+    name_en = Column(String(255), nullable=True)
+    level = Column(String(16), nullable=False, index=True)
+    parent_id = Column(Integer, ForeignKey("unit.id"), nullable=True, index=True)
+    path = Column(PathString, nullable=False, default="", index=True)
+    active = Column(Boolean, nullable=False, default=True)
+    # "geothai" for rows synced from the DOPA list, "manual" for LAOs and end units.
+    source = Column(String(16), nullable=False, default="manual")
+    created_on = Column(DateTime, nullable=False, default=datetime.datetime.utcnow)
+    changed_on = Column(
+        DateTime, nullable=False, default=datetime.datetime.utcnow, onupdate=datetime.datetime.utcnow
+    )
+
+    parent = relationship("Unit", remote_side=[id], backref="children")
+
+    __table_args__ = (Index("ix_unit_level_path", "level", "path"),)
+
+    @property
+    def is_official(self) -> bool:
+        return self.level in {lvl.value for lvl in OFFICIAL_LEVELS}
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") - 1 if self.path else 0
+
+    def __repr__(self) -> str:
+        # Dropdowns and lists show this: the code tells same-named units apart.
+        return f"{self.name_th} ({self.code})"

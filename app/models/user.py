@@ -1,0 +1,15 @@
+"""FAB's user, extended with the unit the user belongs to (and contact fields
+the letter's registration sheet asks for)."""
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import Column, ForeignKey, Integer, String
+from sqlalchemy.orm import relationship
+
+
+class MaskLogUser(User):
+    __tablename__ = "ab_user"
+
+    unit_id = Column(Integer, ForeignKey("unit.id"), nullable=True, index=True)
+    position = Column(String(128), nullable=True)
+    phone = Column(String(32), nullable=True)
+
+    unit = relationship("Unit", foreign_keys=[unit_id])

@@ -1,0 +1,65 @@
+"""Unit screens: browse the hierarchy in scope; province administrators add and
+edit LAOs and end receiving units. Rules live in app/commands/units.py."""
+from flask_appbuilder import ModelView
+from flask_appbuilder.models.sqla.filters import FilterEqual, FilterInFunction
+from flask_babel import lazy_gettext as _l
+
+from app.commands.units import LEVEL_LABELS, level_label, prepare_new_unit, prepare_unit_update
+from app.extensions import db
+from app.models.unit import Unit, UnitLevel
+from app.views.scoped import ScopedSQLAInterface, ScopedViewMixin, current_actor
+from wtforms import SelectField
+
+# Units that may receive children by hand (see ALLOWED_PARENT_LEVELS).
+_PARENT_LEVELS = [UnitLevel.PROVINCE.value, UnitLevel.DISTRICT.value,
+                  UnitLevel.SUBDISTRICT.value, UnitLevel.LAO.value]
+
+
+class UnitModelView(ScopedViewMixin, ModelView):
+    datamodel = ScopedSQLAInterface(Unit)
+
+    list_title = _l("Units")
+    show_title = _l("Unit")
+    add_title = _l("Add unit")
+    edit_title = _l("Edit unit")
+    list_columns = ["code", "name_th", "name_en", "level", "parent", "active"]
+    show_columns = ["code", "name_th", "name_en", "level", "parent", "active", "source", "created_on", "changed_on"]
+    search_columns = ["code", "name_th", "name_en", "level", "parent", "active"]
+    add_columns = ["level", "parent", "code", "name_th", "name_en", "active"]
+    edit_columns = ["parent", "code", "name_th", "name_en", "active"]
+    order_columns = ["code", "name_th", "name_en", "level", "active"]
+    base_order = ("path", "asc")
+    page_size = 50
+    label_columns = {
+        "code": _l("Code"),
+        "name_th": _l("Name (Thai)"),
+        "name_en": _l("Name (English)"),
+        "level": _l("Level"),
+        "parent": _l("Parent unit"),
+        "active": _l("Active"),
+        "source": _l("Source"),
+        "created_on": _l("Created on"),
+        "changed_on": _l("Changed on"),
+    }
+    description_columns = {
+        "code": _l("Leave empty to generate one from the parent's code."),
+        "parent": _l("Only units inside the area you manage are listed."),
+    }
+    formatters_columns = {"level": level_label}
+    add_form_extra_fields = {
+        "level": SelectField(
+            _l("Level"),
+            choices=[(UnitLevel.LAO.value, LEVEL_LABELS[UnitLevel.LAO.value]),
+                     (UnitLevel.END_UNIT.value, LEVEL_LABELS[UnitLevel.END_UNIT.value])],
+        )
+    }
+    _parent_filter = {"parent": [["level", FilterInFunction, lambda: _PARENT_LEVELS],
+                                 ["active", FilterEqual, True]]}
+    add_form_query_rel_fields = _parent_filter
+    edit_form_query_rel_fields = _parent_filter
+
+    def pre_add(self, item):
+        self.run_domain_check(prepare_new_unit, db.session, current_actor(), item)
+
+    def pre_update(self, item):
+        self.run_domain_check(prepare_unit_update, db.session, current_actor(), item)
