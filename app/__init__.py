@@ -15,11 +15,14 @@ def create_app(config_class=None) -> Flask:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _ensure_instance_dir(app)
 
-    from app.extensions import appbuilder, db, migrate
+    from flask_appbuilder import AppBuilder
+
+    from app.extensions import db, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
     with app.app_context():
+        appbuilder = AppBuilder()
         appbuilder.init_app(app, db.session)
         from app import models  # noqa: F401  (register tables)
         from app.views import register_views
