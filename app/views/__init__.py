@@ -16,6 +16,9 @@ def register_views(appbuilder) -> None:
         category_icon="fa-sitemap",
     )
     appbuilder.add_view_no_menu(AboutView)
+    from flask import current_app
+
+    current_app.before_request(guard_fab_routes)
     appbuilder.add_link(
         "About",
         label=_l("About MaskLog"),
@@ -25,3 +28,27 @@ def register_views(appbuilder) -> None:
         category_label=_l("Help"),
         category_icon="fa-question-circle",
     )
+
+
+def guard_fab_routes():
+    """Two FAB routes crash (500) on input they do not expect, in every
+    ModelView, its security views included: an action name the view does not
+    know (AttributeError), `download/<filename>` (MaskLog stores no files;
+    FAB's handler fails on any name it did not write) and a chart's
+    `<group_by>` that is not a number (ValueError). All answer 404."""
+    from flask import abort, current_app, request
+
+    endpoint = request.endpoint or ""
+    view_name, _, method = endpoint.rpartition(".")
+    if method == "download":
+        abort(404)
+    group_by = (request.view_args or {}).get("group_by")
+    if group_by is not None and not str(group_by).isdigit():
+        abort(404)
+    if method not in ("action", "action_post"):
+        return None
+    view = next((v for v in current_app.appbuilder.baseviews if v.__class__.__name__ == view_name), None)
+    name = (request.view_args or {}).get("name") if method == "action" else request.form.get("action")
+    if view is None or name not in (getattr(view, "actions", None) or {}):
+        abort(404)
+    return None

@@ -17,6 +17,8 @@ _PARENT_LEVELS = [UnitLevel.PROVINCE.value, UnitLevel.DISTRICT.value,
 
 class UnitModelView(ScopedViewMixin, ModelView):
     datamodel = ScopedSQLAInterface(Unit)
+    # Units are deactivated, never deleted: users and (later) ledger lines point at them.
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
 
     list_title = _l("Units")
     show_title = _l("Unit")
