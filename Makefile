@@ -1,0 +1,32 @@
+# Two commands for a fresh machine (see README):
+#   make run   - install, migrate, import the hierarchy + demo data, serve on :5000
+#   make test  - install and run every test (SQLite, and PostgreSQL when installed)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := run.py
+
+.PHONY: run test install translations clean-db
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(BIN)/.installed translations
+
+translations: $(BIN)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d translations -l th
+
+run: install
+	MASKLOG_CONFIG=demo $(BIN)/flask db upgrade
+	MASKLOG_CONFIG=demo $(BIN)/flask masklog setup --demo
+	MASKLOG_CONFIG=demo PORT=$(PORT) $(BIN)/python run.py
+
+test: install
+	$(BIN)/python -m pytest
+
+clean-db:
+	rm -f instance/masklog.db
