@@ -8,10 +8,9 @@ from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import ResetPasswordView, UserDBModelView
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import inspect
 
 from app.commands import DomainError
-from app.commands.users import can_manage_user, check_user
+from app.commands.users import can_manage_user, check_user, stored_role_names
 from app.extensions import db
 from app.models.user import MaskLogUser
 from app.roles import ROLE_DEFINITIONS, grantable_role_names, role_label
@@ -62,10 +61,7 @@ class MaskLogUserView(ScopedViewMixin, UserDBModelView):
         super().pre_add(item)  # hashes the password
 
     def pre_update(self, item):
-        history = inspect(item).attrs.roles.history
-        original_roles = list(history.unchanged or []) + list(history.deleted or [])
-        if not history.has_changes():
-            original_roles = list(item.roles)
+        original_roles = stored_role_names(db.session, item.id)
         self.run_domain_check(check_user, db.session, current_actor(), item, original_roles)
         super().pre_update(item)
 

@@ -35,20 +35,25 @@ def out_of_scope_region(role):
     return {"bkk-admin": "cm"}.get(role, "bkk")
 
 
-def _load(kind, region):
+# Requests must run outside any app context the test holds: Flask reuses an
+# active app context, and with it `g` (Flask-Login caches the user there).
+def _load(app, kind, region):
+    """(pk, marker) of the target object."""
     model, (column, value, marker) = (Unit if kind == "unit" else MaskLogUser), TARGETS[kind][region]
-    row = db.session.execute(select(model).where(getattr(model, column) == value)).scalar_one()
-    return row, marker
+    with app.app_context():
+        row = db.session.execute(select(model).where(getattr(model, column) == value)).scalar_one()
+        return row.id, marker
 
 
-def _snapshot(kind, region):
-    row, _ = _load(kind, region)
-    db.session.refresh(row)
-    columns = row.__table__.columns.keys()
-    state = {c: getattr(row, c) for c in columns if c not in ("last_login", "login_count", "fail_login_count")}
-    if kind == "user":
-        state["roles"] = sorted(r.name for r in row.roles)
-    return state
+def _snapshot(app, kind, region):
+    model, (column, value, _) = (Unit if kind == "unit" else MaskLogUser), TARGETS[kind][region]
+    with app.app_context():
+        row = db.session.execute(select(model).where(getattr(model, column) == value)).scalar_one()
+        columns = row.__table__.columns.keys()
+        state = {c: getattr(row, c) for c in columns if c not in ("last_login", "login_count", "fail_login_count")}
+        if kind == "user":
+            state["roles"] = sorted(r.name for r in row.roles)
+        return state
 
 
 def _routes(app):
@@ -102,34 +107,33 @@ def test_reads_never_leak_out_of_scope_objects(app, clients, role):
     client = clients[role]
     region = out_of_scope_region(role)
     checked = 0
-    with app.app_context():
-        for rule, view in _routes(app):
-            if "GET" not in rule.methods or rule.endpoint.endswith("logout"):
-                continue
-            if role == "admin" and rule.endpoint.rpartition(".")[2] in ("delete", "action"):
-                continue  # FAB mutates on GET when CSRF is off: not a read for this role
-            kind = VIEW_KINDS.get(view)
-            if "pk" in rule.arguments and kind is None:
-                pk, marker = 1, None  # security views: central administrator only
-            elif kind:
-                row, marker = _load(kind, region)
-                pk = row.id
-            else:
-                pk, marker = None, None
-            for url in _urls(app, rule, view, pk):
-                response = client.get(url)
-                checked += 1
-                assert response.status_code != 500, f"{role} GET {url}: 500"
-                body = response.get_data(as_text=True)
-                if role == "admin":
-                    continue  # the whole country is in scope
-                if marker and "pk" in rule.arguments:
-                    assert response.status_code in DENIED, f"{role} GET {url}: {response.status_code}"
-                    assert marker not in body, f"{role} GET {url} shows {marker}"
-                if marker is None and kind is None and role != "admin":
-                    for other in TARGETS.values():
-                        leaked = other[region][2]
-                        assert leaked not in body, f"{role} GET {url} shows {leaked}"
+    targets = {kind: _load(app, kind, region) for kind in TARGETS}
+    for rule, view in list(_routes(app)):
+        if "GET" not in rule.methods or rule.endpoint.endswith("logout"):
+            continue
+        if role == "admin" and rule.endpoint.rpartition(".")[2] in ("delete", "action"):
+            continue  # FAB mutates on GET when CSRF is off: not a read for this role
+        kind = VIEW_KINDS.get(view)
+        if "pk" in rule.arguments and kind is None:
+            pk, marker = 1, None  # security views: central administrator only
+        elif kind:
+            pk, marker = targets[kind]
+        else:
+            pk, marker = None, None
+        for url in _urls(app, rule, view, pk):
+            response = client.get(url)
+            checked += 1
+            assert response.status_code != 500, f"{role} GET {url}: 500"
+            body = response.get_data(as_text=True)
+            if role == "admin":
+                continue  # the whole country is in scope
+            if marker and "pk" in rule.arguments:
+                assert response.status_code in DENIED, f"{role} GET {url}: {response.status_code}"
+                assert marker not in body, f"{role} GET {url} shows {marker}"
+            if marker is None and kind is None:
+                for other in TARGETS.values():
+                    leaked = other[region][2]
+                    assert leaked not in body, f"{role} GET {url} shows {leaked}"
     assert checked > 40
 
 
@@ -157,31 +161,24 @@ def _write_attempts(app, role, kind, pk):
 def test_writes_on_out_of_scope_objects_have_no_effect(app, clients, role, kind):
     client = clients[role]
     region = out_of_scope_region(role)
-    with app.app_context():
-        row, _ = _load(kind, region)
-        pk = row.id
-        password_before = row.password if kind == "user" else None
-        before = _snapshot(kind, region)
-        for url, data in _write_attempts(app, role, kind, pk):
-            for method in ("POST", "GET"):
-                response = client.open(url, method=method, data=data if method == "POST" else None)
-                assert response.status_code != 500, f"{role} {method} {url}: 500"
-                db.session.expire_all()
-                assert _snapshot(kind, region) == before, f"{role} {method} {url} changed the object"
-        if kind == "user":
-            assert _load(kind, region)[0].password == password_before
+    pk, _ = _load(app, kind, region)
+    before = _snapshot(app, kind, region)  # includes the password hash of a user
+    for url, data in _write_attempts(app, role, kind, pk):
+        for method in ("POST", "GET"):
+            response = client.open(url, method=method, data=data if method == "POST" else None)
+            assert response.status_code != 500, f"{role} {method} {url}: 500"
+            assert _snapshot(app, kind, region) == before, f"{role} {method} {url} changed the object"
 
 
 def test_matrix_would_catch_a_visible_object(app, clients):
     """The same checks see an in-scope object: the matrix is not vacuous."""
-    with app.app_context():
-        unit, marker = _load("unit", "cm")
-        user, user_marker = _load("user", "cm")
-    body = clients["cm-admin"].get(f"/unitmodelview/show/{unit.id}").get_data(as_text=True)
+    unit_id, marker = _load(app, "unit", "cm")
+    user_id, user_marker = _load(app, "user", "cm")
+    body = clients["cm-admin"].get(f"/unitmodelview/show/{unit_id}").get_data(as_text=True)
     assert marker in body
-    body = clients["cm-viewer"].get(f"/unitmodelview/show/{unit.id}").get_data(as_text=True)
+    body = clients["cm-viewer"].get(f"/unitmodelview/show/{unit_id}").get_data(as_text=True)
     assert marker in body
-    body = clients["cm-admin"].get(f"/users/show/{user.id}").get_data(as_text=True)
+    body = clients["cm-admin"].get(f"/users/show/{user_id}").get_data(as_text=True)
     assert user_marker in body
 
 

@@ -8,7 +8,7 @@ from typing import Iterable, Optional
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
@@ -34,9 +34,20 @@ def can_manage_user(actor, user: MaskLogUser, roles: Optional[Iterable] = None) 
     return scoping.unit_in_scope(actor, user.unit) and all(r.name in grantable for r in roles)
 
 
+def stored_role_names(session: Session, user_id: int) -> list:
+    """Role names the user has in the database, ignoring unflushed edits."""
+    from flask_appbuilder.security.sqla.models import Role, assoc_user_role
+
+    with session.no_autoflush:
+        return list(session.execute(
+            select(Role.name).join(assoc_user_role, assoc_user_role.c.role_id == Role.id)
+            .where(assoc_user_role.c.user_id == user_id)
+        ).scalars())
+
+
 def check_user(session: Session, actor, user: MaskLogUser, original_roles: Optional[list] = None) -> None:
-    """Validate a user about to be written. `original_roles` are the roles the
-    user had before this edit (None for a new user)."""
+    """Validate a user about to be written. `original_roles` are the role names
+    the user had before this edit (None for a new user)."""
     # The user being checked must not be flushed half-valid by a lookup query.
     with session.no_autoflush:
         _check_user(session, actor, user, original_roles)
@@ -45,10 +56,10 @@ def check_user(session: Session, actor, user: MaskLogUser, original_roles: Optio
 def _check_user(session: Session, actor, user: MaskLogUser, original_roles: Optional[list]) -> None:
     if original_roles is not None:
         grantable = set(grantable_role_names(actor))
-        held = [r for r in original_roles if r.name not in grantable]
+        held = [name for name in original_roles if name not in grantable]
         if held:
             raise DomainError(
-                _("You may not change a user who holds the role %(role)s.", role=role_label(held[0].name))
+                _("You may not change a user who holds the role %(role)s.", role=role_label(held[0]))
             )
     user.username = normalise_username(user.username)
     if not USERNAME_PATTERN.match(user.username):

@@ -7,7 +7,7 @@ ScopedSQLAInterface (lists, counts, get, charts, related-field dropdowns) carrie
 the subtree condition of the current actor."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, request
+from flask import abort, current_app, flash, g, redirect, request
 from flask_babel import gettext
 from flask_appbuilder import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -98,4 +98,21 @@ class ScopedViewMixin:
             return check(*args)
         except DomainError:
             db.session.rollback()
+            g.domain_error = True
             raise
+
+    # FAB redirects away after a pre_add/pre_update error, dropping what the
+    # user typed. Show the same form again, filled from the request, instead.
+    def post_add_redirect(self):
+        if not g.get("domain_error"):
+            return super().post_add_redirect()
+        widgets = self._get_add_widget(form=self.add_form.refresh())
+        return self.render_template(self.add_template, title=self.add_title, widgets=widgets)
+
+    def post_edit_redirect(self):
+        if not g.get("domain_error"):
+            return super().post_edit_redirect()
+        pk = (request.view_args or {}).get("pk")
+        widgets = self._get_edit_widget(form=self.edit_form.refresh(), exclude_cols=[])
+        return self.render_template(self.edit_template, title=self.edit_title, widgets=widgets,
+                                    related_views=self._related_views, pk=pk)

@@ -8,7 +8,9 @@ from app.commands.units import LEVEL_LABELS, level_label, prepare_new_unit, prep
 from app.extensions import db
 from app.models.unit import Unit, UnitLevel
 from app.views.scoped import ScopedSQLAInterface, ScopedViewMixin, current_actor
-from wtforms import SelectField
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+from wtforms import SelectField, StringField
+from wtforms.validators import Length, Optional
 
 # Units that may receive children by hand (see ALLOWED_PARENT_LEVELS).
 _PARENT_LEVELS = [UnitLevel.PROVINCE.value, UnitLevel.DISTRICT.value,
@@ -49,6 +51,9 @@ class UnitModelView(ScopedViewMixin, ModelView):
     }
     formatters_columns = {"level": level_label}
     add_form_extra_fields = {
+        # Optional here (the model requires it): prepare_new_unit generates one.
+        "code": StringField(_l("Code"), validators=[Optional(), Length(max=32)], widget=BS3TextFieldWidget(),
+                            description=_l("Leave empty to generate one from the parent's code.")),
         "level": SelectField(
             _l("Level"),
             choices=[(UnitLevel.LAO.value, LEVEL_LABELS[UnitLevel.LAO.value]),
