@@ -82,13 +82,13 @@ class ProductionConfig(Config):
 class DemoConfig(Config):
     """`make run`: a single-process demo on SQLite with demo accounts."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY") or "masklog-demo-not-secret"
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "masklog-demo-key-not-secret-0123456789"
     MASKLOG_DEMO = True
 
 
 class TestConfig(Config):
     TESTING = True
-    SECRET_KEY = "masklog-test"
+    SECRET_KEY = "masklog-test-key-not-secret-0123456789"
     # Tests exercise scoping with forged POSTs; CSRF would reject them earlier
     # and hide what the scoping rule does. A dedicated test turns it back on.
     WTF_CSRF_ENABLED = False

@@ -120,6 +120,9 @@ def create_user(session: Session, actor, *, username: str, first_name: str, last
     try:
         check_user(session, actor, user)
     except DomainError:
+        # Detach the rejected user from the roles' backrefs, or a later flush
+        # would try to write it.
+        user.roles = []
         if user in session:
             session.expunge(user)
         raise
