@@ -14,7 +14,7 @@ from app.commands.users import can_manage_user, check_user, stored_role_names
 from app.extensions import db
 from app.models.user import MaskLogUser
 from app.roles import ROLE_DEFINITIONS, grantable_role_names, role_label
-from app.views.scoped import ScopedSQLAInterface, ScopedViewMixin, current_actor
+from app.views.scoped import ScopedSQLAInterface, ScopedViewMixin, current_actor, yes_no
 
 _USER_FIELDS = ["first_name", "last_name", "username", "email", "position", "phone", "unit", "roles", "active"]
 
@@ -48,7 +48,17 @@ class MaskLogUserView(ScopedViewMixin, UserDBModelView):
     }
     # Groups would hand out roles behind the grantable-roles rule: not offered.
     validators_columns = {}
-    formatters_columns = {"roles": lambda roles: ", ".join(role_label(r.name) for r in roles)}
+    description_columns = {
+        **UserDBModelView.description_columns,
+        "username": _l("Used to sign in: English lower-case letters, digits and . _ - @"),
+        "email": _l("Each user needs their own email address."),
+        "unit": _l("The user sees the data of this unit and of every unit below it."),
+        "active": _l("Deactivate a user instead of deleting them."),
+    }
+    formatters_columns = {
+        "roles": lambda roles: ", ".join(role_label(r.name) for r in roles),
+        "active": yes_no,
+    }
     _rel_filters = {
         "roles": [["name", FilterInFunction, _grantable_for_current_actor]],
         "unit": [["active", FilterEqual, True]],

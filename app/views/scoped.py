@@ -23,6 +23,11 @@ def current_actor():
     return current_app.appbuilder.sm.current_user
 
 
+def yes_no(value) -> str:
+    """Booleans in lists read as words, not Python's True/False."""
+    return gettext("Yes") if value else gettext("No")
+
+
 def is_scopeable(model) -> bool:
     return issubclass(model, Unit) or hasattr(model, "unit_id")
 

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from app.commands.units import LEVEL_LABELS, level_label, prepare_new_unit, prepare_unit_update
 from app.extensions import db
 from app.models.unit import Unit, UnitLevel
-from app.views.scoped import ScopedSQLAInterface, ScopedViewMixin, current_actor
+from app.views.scoped import ScopedSQLAInterface, ScopedViewMixin, current_actor, yes_no
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
@@ -32,7 +32,8 @@ class UnitModelView(ScopedViewMixin, ModelView):
     add_columns = ["level", "parent", "code", "name_th", "name_en", "active"]
     edit_columns = ["parent", "code", "name_th", "name_en", "active"]
     order_columns = ["code", "name_th", "name_en", "level", "active"]
-    base_order = ("path", "asc")
+    # DOPA codes nest (50, 5001, 500101), so code order reads as the tree.
+    base_order = ("code", "asc")
     page_size = 50
     label_columns = {
         "code": _l("Code"),
@@ -49,7 +50,7 @@ class UnitModelView(ScopedViewMixin, ModelView):
         "code": _l("Leave empty to generate one from the parent's code."),
         "parent": _l("Only units inside the area you manage are listed."),
     }
-    formatters_columns = {"level": level_label}
+    formatters_columns = {"level": level_label, "active": yes_no}
     add_form_extra_fields = {
         # Optional here (the model requires it): prepare_new_unit generates one.
         "code": StringField(_l("Code"), validators=[Optional(), Length(max=32)], widget=BS3TextFieldWidget(),
