@@ -27,7 +27,8 @@ class MaskLogUserView(ScopedViewMixin, UserDBModelView):
     datamodel = ScopedSQLAInterface(MaskLogUser)
 
     list_columns = ["username", "first_name", "last_name", "position", "unit", "roles", "active"]
-    search_columns = ["username", "first_name", "last_name", "email", "position", "unit", "active", "last_login"]
+    # No "unit" filter: it would render a dropdown of every unit in scope.
+    search_columns = ["username", "first_name", "last_name", "email", "position", "active", "last_login"]
     add_columns = _USER_FIELDS + ["password", "conf_password"]
     edit_columns = _USER_FIELDS
     show_fieldsets = [

@@ -111,3 +111,16 @@ def test_no_page_template_loads_assets_from_the_internet():
             if name.endswith((".html", ".js", ".css")):
                 text = open(os.path.join(folder, name), encoding="utf-8").read()
                 assert not pattern.search(text), name
+
+
+def test_roles_are_synced_idempotently(app):
+    from flask_appbuilder.security.sqla.models import Role
+
+    from app.roles import ROLE_DEFINITIONS
+
+    with app.app_context():
+        assert app.appbuilder.sm.sync_roles() == []
+        db.session.commit()
+        names = [name for (name,) in db.session.query(Role.name).all()]
+    assert sorted(set(names)) == sorted(names)
+    assert set(ROLE_DEFINITIONS) <= set(names)

@@ -28,7 +28,10 @@ class UnitModelView(ScopedViewMixin, ModelView):
     edit_title = _l("Edit unit")
     list_columns = ["code", "name_th", "name_en", "level", "parent", "active"]
     show_columns = ["code", "name_th", "name_en", "level", "parent", "active", "source", "created_on", "changed_on"]
-    search_columns = ["code", "name_th", "name_en", "level", "parent", "active"]
+    # No relation here: FAB renders a relation filter as a dropdown of every unit
+    # in scope (8,400+ for the centre). DOPA codes nest, so "code starts with
+    # 5001" already finds a district's subdistricts.
+    search_columns = ["code", "name_th", "name_en", "level", "active"]
     add_columns = ["level", "parent", "code", "name_th", "name_en", "active"]
     edit_columns = ["parent", "code", "name_th", "name_en", "active"]
     order_columns = ["code", "name_th", "name_en", "level", "active"]
