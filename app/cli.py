@@ -61,6 +61,9 @@ def setup_command(demo):
         sys.exit(2)
     current_app.appbuilder.sm.sync_roles()
     _import_units()
+    from app.commands.reference import seed_reference_data
+
+    seed_reference_data(db.session)
     if demo:
         from app.demo import seed_demo
 

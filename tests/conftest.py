@@ -12,6 +12,7 @@ import pytest
 from app import create_app
 from app.cli import system_actor
 from app.commands.hierarchy import sync_hierarchy
+from app.commands.reference import seed_reference_data
 from app.demo import DEMO_PASSWORD, seed_demo
 from app.extensions import db
 from config import TestConfig
@@ -79,6 +80,7 @@ def app(backend, request, tmp_path_factory):
         flask_migrate.upgrade()
         app.appbuilder.sm.sync_roles()
         sync_hierarchy(db.session)
+        seed_reference_data(db.session)
         db.session.flush()
         seed_demo(db.session, system_actor())
         db.session.commit()

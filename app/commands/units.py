@@ -129,10 +129,12 @@ def prepare_new_unit(session: Session, actor, unit: Unit) -> Unit:
         raise DomainError(
             _("Only local governments and end receiving units can be created; provinces, districts and subdistricts come from the DOPA list.")
         )
-    _check_names(unit)
-    _check_parent(actor, unit)
-    unit.code = normalise_code(unit.code) or next_generated_code(session, unit.parent)
-    _check_code(session, unit)
+    # The half-built unit must not be flushed by a lazy load during the checks.
+    with session.no_autoflush:
+        _check_names(unit)
+        _check_parent(actor, unit)
+        unit.code = normalise_code(unit.code) or next_generated_code(session, unit.parent)
+        _check_code(session, unit)
     unit.source = "manual"
     if unit.active is None:
         unit.active = True

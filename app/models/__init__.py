@@ -1,3 +1,7 @@
 """All models share flask_appbuilder.Model's metadata, which Alembic migrates."""
 from app.models.unit import Unit, UnitLevel  # noqa: F401
 from app.models.user import MaskLogUser  # noqa: F401
+from app.models.ledger import (  # noqa: F401,E402
+    Adjustment, Allocation, AllocationLine, AuditEntry, DailyCount, DailyCountLine, Distribution,
+    DistributionLine, Item, LedgerLine, Receipt, RiskGroup, StockBalance,
+)

@@ -1,0 +1,26 @@
+"""The audit trail: every create, sign-off, confirmation, reversal, adjustment
+and user change is recorded with who, when, from which unit, before and after."""
+import datetime
+import json
+from typing import Optional
+
+from sqlalchemy.orm import Session
+
+from app.models.ledger import AuditEntry
+
+
+def _json(values) -> Optional[str]:
+    if values is None:
+        return None
+    return json.dumps(values, ensure_ascii=False, default=lambda v: v.isoformat()
+                      if isinstance(v, (datetime.date, datetime.datetime)) else str(v), sort_keys=True)
+
+
+def record(session: Session, actor, action: str, object_type: str, object_id: Optional[int],
+           unit_id: Optional[int], before=None, after=None) -> AuditEntry:
+    unit = getattr(actor, "unit", None)
+    entry = AuditEntry(actor_id=getattr(actor, "id", None), actor_unit_id=getattr(unit, "id", None),
+                       unit_id=unit_id, action=action, object_type=object_type, object_id=object_id,
+                       before=_json(before), after=_json(after))
+    session.add(entry)
+    return entry

@@ -1,0 +1,66 @@
+"""The one way stock changes: a ledger line plus a conditional update of the
+balance, in the caller's transaction.
+
+`UPDATE stock_balance SET quantity = quantity + :delta WHERE ... AND
+quantity + :delta >= 0` is atomic: on PostgreSQL the row lock makes a second,
+concurrent spender re-check the condition against the committed balance, so two
+officers can never spend the same masks (no read-then-write anywhere)."""
+from __future__ import annotations
+
+import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from app.commands import DomainError
+from app.models.ledger import LedgerLine, StockBalance
+from app.thai import format_number
+
+
+class InsufficientStock(DomainError):
+    pass
+
+
+def _ensure_balance_row(session: Session, unit_id: int, item_id: int) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(StockBalance).values(unit_id=unit_id, item_id=item_id, quantity=0)
+                    .on_conflict_do_nothing(index_elements=["unit_id", "item_id"]))
+
+
+def balance_of(session: Session, unit_id: int, item_id: int) -> int:
+    value = session.execute(select(StockBalance.quantity).where(
+        StockBalance.unit_id == unit_id, StockBalance.item_id == item_id)).scalar()
+    return value or 0
+
+
+def post(session: Session, *, unit_id: int, item_id: int, quantity: int, kind: str, document_type: str,
+         document_id: int, actor, entry_date: datetime.date) -> LedgerLine:
+    """Move `quantity` (signed) in or out of a unit's stock. Raises
+    InsufficientStock, and writes nothing, when the balance would go negative."""
+    if quantity < 0:
+        changed = session.execute(
+            update(StockBalance)
+            .where(StockBalance.unit_id == unit_id, StockBalance.item_id == item_id,
+                   StockBalance.quantity + quantity >= 0)
+            .values(quantity=StockBalance.quantity + quantity)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed != 1:
+            raise InsufficientStock(_(
+                "Not enough stock: %(needed)s pieces needed, %(balance)s in stock.",
+                needed=format_number(-quantity), balance=format_number(balance_of(session, unit_id, item_id))))
+    else:
+        _ensure_balance_row(session, unit_id, item_id)
+        session.execute(update(StockBalance)
+                        .where(StockBalance.unit_id == unit_id, StockBalance.item_id == item_id)
+                        .values(quantity=StockBalance.quantity + quantity)
+                        .execution_options(synchronize_session=False))
+    line = LedgerLine(unit_id=unit_id, item_id=item_id, quantity=quantity, kind=kind,
+                      document_type=document_type, document_id=document_id,
+                      actor_id=getattr(actor, "id", None), entry_date=entry_date)
+    session.add(line)
+    return line
