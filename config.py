@@ -92,6 +92,8 @@ class TestConfig(Config):
     # Tests exercise scoping with forged POSTs; CSRF would reject them earlier
     # and hide what the scoping rule does. A dedicated test turns it back on.
     WTF_CSRF_ENABLED = False
+    # The concurrency tests run 30 threads at once, each holding a connection.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 40}
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "TEST_DATABASE_URL", "sqlite:///" + os.path.join(INSTANCE_DIR, "test.db")
     )
