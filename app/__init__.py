@@ -2,6 +2,7 @@
 import logging
 
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 
 from config import INSTANCE_DIR, config_from_env
 
@@ -19,6 +20,8 @@ def create_app(config_class=None) -> Flask:
 
     from app.extensions import db, migrate
 
+    # CSRF on every form POST (FAB's REST APIs exempt themselves: they use JWT).
+    CSRFProtect(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
     with app.app_context():
@@ -35,6 +38,9 @@ def create_app(config_class=None) -> Flask:
     from app.errors import register_error_handlers
     from app.cli import masklog_cli
 
+    from app.thai import register_template_filters
+
+    register_template_filters(app)
     app.register_blueprint(health_bp)
     register_error_handlers(app)
     app.cli.add_command(masklog_cli)

@@ -31,6 +31,7 @@ _SELF_SERVICE = [
     ("MaskLogUserView$", "can_(userinfo|userinfoedit|resetmypassword)$"),
     ("(Help|About)$", "menu_access$"),
 ]
+_TODAY = [("TodayView$", "can_today$"), ("Today$", "menu_access$")]
 _UNITS_READ = [
     ("UnitModelView$", "can_(list|show)$"),
     ("UnitApi$", "can_(get|info)$"),
@@ -41,15 +42,16 @@ ROLE_DEFINITIONS = {
     CENTRAL_ADMIN: [(".*", ".*")],
     PROVINCE_ADMIN: _SELF_SERVICE
     + _UNITS_READ
+    + _TODAY
     + [
         ("UnitModelView$", "can_(add|edit)$"),
         ("MaskLogUserView$", "can_(list|show|add|edit|resetpasswords)$"),
         ("ResetPasswordView$", "can_this_form_(get|post)$"),
         ("(Security|List Users)$", "menu_access$"),
     ],
-    OFFICER: _SELF_SERVICE + _UNITS_READ,
-    COUNTING_COMMITTEE: _SELF_SERVICE + _UNITS_READ,
-    VIEWER: _SELF_SERVICE + _UNITS_READ,
+    OFFICER: _SELF_SERVICE + _UNITS_READ + _TODAY + [("TodayView$", "can_(record|confirm)$")],
+    COUNTING_COMMITTEE: _SELF_SERVICE + _UNITS_READ + _TODAY + [("TodayView$", "can_count$")],
+    VIEWER: _SELF_SERVICE + _UNITS_READ + _TODAY,
     PUBLIC: [],
 }
 

@@ -8,6 +8,8 @@ from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import ResetPasswordView, UserDBModelView
 from flask_babel import gettext, lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.commands import DomainError
 from app.commands.users import can_manage_user, check_user, stored_role_names
@@ -120,6 +122,15 @@ class MaskLogSecurityManager(SecurityManager):
     @staticmethod
     def create_builtin_roles():
         return ROLE_DEFINITIONS
+
+    def get_user_by_id(self, pk):
+        """One query per request for the signed-in user with roles and unit
+        (FAB would lazy-load each on first use)."""
+        return self.session.execute(
+            select(self.user_model).where(self.user_model.id == pk)
+            .options(joinedload(self.user_model.roles), joinedload(self.user_model.unit),
+                     joinedload(self.user_model.groups))
+        ).unique().scalar_one_or_none()
 
     def sync_roles(self) -> list:
         """Create missing roles (permissions live in code). Idempotent."""

@@ -90,3 +90,14 @@ def thai_datetime(value: Optional[datetime.datetime]) -> str:
         return ""
     local = value.replace(tzinfo=datetime.timezone.utc).astimezone(BANGKOK)
     return f"{thai_date(local.date())} {local:%H:%M} น."
+
+
+def thai_time(value: Optional[datetime.datetime]) -> str:
+    if value is None:
+        return ""
+    return f"{value.replace(tzinfo=datetime.timezone.utc).astimezone(BANGKOK):%H:%M} น."
+
+
+def register_template_filters(app) -> None:
+    app.jinja_env.filters.update(thai_date=thai_date, thai_datetime=thai_datetime, thai_time=thai_time,
+                                 number=format_number)

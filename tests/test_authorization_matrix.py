@@ -28,7 +28,8 @@ TARGETS = {
              "bkk": ("username", "bkk-admin", "bkk-admin")},
 }
 # Which kind of object a view's <pk> refers to.
-VIEW_KINDS = {"UnitModelView": "unit", "UnitApi": "unit", "MaskLogUserView": "user"}
+VIEW_KINDS = {"UnitModelView": "unit", "UnitApi": "unit", "MaskLogUserView": "user", "TodayView": "unit"}
+OBJECT_ARGS = {"pk", "unit_id"}
 
 
 def out_of_scope_region(role):
@@ -73,8 +74,10 @@ def _urls(app, rule, view, pk):
     """Concrete URLs for a rule, with <pk>, <name>, … filled in."""
     args = set(rule.arguments)
     values = {}
-    if "pk" in args:
-        values["pk"] = pk
+    for name in OBJECT_ARGS & args:
+        values[name] = pk
+    if "line_id" in args:
+        values["line_id"] = 1
     if "filename" in args:
         values["filename"] = "nothing.txt"
     if "locale" in args:
@@ -114,7 +117,7 @@ def test_reads_never_leak_out_of_scope_objects(app, clients, role):
         if role == "admin" and rule.endpoint.rpartition(".")[2] in ("delete", "action"):
             continue  # FAB mutates on GET when CSRF is off: not a read for this role
         kind = VIEW_KINDS.get(view)
-        if "pk" in rule.arguments and kind is None:
+        if OBJECT_ARGS & set(rule.arguments) and kind is None:
             pk, marker = 1, None  # security views: central administrator only
         elif kind:
             pk, marker = targets[kind]
@@ -127,7 +130,7 @@ def test_reads_never_leak_out_of_scope_objects(app, clients, role):
             body = response.get_data(as_text=True)
             if role == "admin":
                 continue  # the whole country is in scope
-            if marker and "pk" in rule.arguments:
+            if marker and OBJECT_ARGS & set(rule.arguments):
                 assert response.status_code in DENIED, f"{role} GET {url}: {response.status_code}"
                 assert marker not in body, f"{role} GET {url} shows {marker}"
             if marker is None and kind is None:
@@ -153,6 +156,14 @@ def _write_attempts(app, role, kind, pk):
     attempts.append((f"{base}/action_post", {"action": "muldelete", "rowid": [str(pk)]}))
     if kind == "user":
         attempts.append((f"/resetpassword/form?pk={pk}", {"password": "Hacked-pass-123", "conf_password": "Hacked-pass-123"}))
+    else:  # the daily work, aimed at a unit outside the subtree
+        attempts += [
+            (f"/today/{pk}/receipt", {"source": "x", "reference_no": "x", "quantity_sent": "5"}),
+            (f"/today/{pk}/adjust", {"kind": "correction", "quantity": "5", "reason": "x"}),
+            (f"/today/{pk}/distribute", {"pieces-1": "1", "people-1": "1"}),
+            (f"/today/{pk}/allocate", {"document_no": "x"}),
+            (f"/today/{pk}/count", {"action": "draft", "member-name-0": "x", "member-position-0": "x"}),
+        ]
     return attempts
 
 
@@ -168,6 +179,12 @@ def test_writes_on_out_of_scope_objects_have_no_effect(app, clients, role, kind)
             response = client.open(url, method=method, data=data if method == "POST" else None)
             assert response.status_code != 500, f"{role} {method} {url}: 500"
             assert _snapshot(app, kind, region) == before, f"{role} {method} {url} changed the object"
+    if kind == "unit":
+        from app.models.ledger import Adjustment, DailyCount, Distribution, Receipt
+
+        with app.app_context():
+            for model in (Receipt, Adjustment, Distribution, DailyCount):
+                assert db.session.query(model).filter_by(unit_id=pk).count() == 0, model.__name__
 
 
 def test_matrix_would_catch_a_visible_object(app, clients):

@@ -48,7 +48,9 @@ def check_unit(actor, unit: Optional[Unit]) -> Unit:
 
 
 def check_date(unit: Unit, raw) -> datetime.date:
-    day = parse_date(raw)
+    """A document date: blank means today; never in the future, never before
+    the unit existed."""
+    day = parse_date(raw) if raw not in (None, "") else today()
     if day > today():
         raise DomainError(_("The date %(date)s is in the future.", date=thai_date(day)))
     earliest = SYSTEM_START if unit.source == "geothai" else max(SYSTEM_START, unit.created_on.date())
@@ -376,9 +378,8 @@ def adjust(session: Session, actor, *, unit: Unit, item: Optional[Item] = None, 
                             reason=reason, created_by_id=getattr(actor, "id", None), form_token=form_token or None)
     session.add(adjustment)
     session.flush()
-    before = balance_of(session, unit.id, item.id)
-    post(session, unit_id=unit.id, item_id=item.id, quantity=signed, kind="adjustment",
-         document_type="adjustment", document_id=adjustment.id, actor=actor, entry_date=day)
-    record(session, actor, "adjust", "adjustment", adjustment.id, unit.id, before={"balance": before},
-           after={"balance": before + signed, "kind": kind, "quantity": signed, "reason": reason})
+    after = post(session, unit_id=unit.id, item_id=item.id, quantity=signed, kind="adjustment",
+                 document_type="adjustment", document_id=adjustment.id, actor=actor, entry_date=day)
+    record(session, actor, "adjust", "adjustment", adjustment.id, unit.id, before={"balance": after - signed},
+           after={"balance": after, "kind": kind, "quantity": signed, "reason": reason})
     return adjustment

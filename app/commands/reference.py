@@ -36,3 +36,39 @@ def seed_reference_data(session: Session) -> dict:
             added["risk_groups"] += 1
     session.flush()
     return added
+
+
+# Reference data changes a few times a year; pages read it on every request.
+# A short per-process cache keeps it out of the query budget while an edit
+# still shows within a minute on every app server.
+_CACHE_SECONDS = 60
+_cache = {}
+
+
+def _cached(key, loader):
+    import time
+
+    hit = _cache.get(key)
+    if hit and time.monotonic() - hit[0] < _CACHE_SECONDS:
+        return hit[1]
+    value = loader()
+    _cache[key] = (time.monotonic(), value)
+    return value
+
+
+def clear_reference_cache() -> None:
+    _cache.clear()
+
+
+def active_items(session: Session) -> list:
+    """[(id, code, name_th, unit_label, is_default)], default first."""
+    return _cached("items", lambda: [tuple(row) for row in session.execute(
+        select(Item.id, Item.code, Item.name_th, Item.unit_label, Item.is_default)
+        .where(Item.active.is_(True)).order_by(Item.is_default.desc(), Item.sort_order, Item.id))])
+
+
+def active_risk_groups(session: Session) -> list:
+    """[(id, code, name_th)] in display order."""
+    return _cached("risk_groups", lambda: [tuple(row) for row in session.execute(
+        select(RiskGroup.id, RiskGroup.code, RiskGroup.name_th)
+        .where(RiskGroup.active.is_(True)).order_by(RiskGroup.sort_order, RiskGroup.id))])

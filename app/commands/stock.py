@@ -24,13 +24,6 @@ class InsufficientStock(DomainError):
     pass
 
 
-def _ensure_balance_row(session: Session, unit_id: int, item_id: int) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(insert(StockBalance).values(unit_id=unit_id, item_id=item_id, quantity=0)
-                    .on_conflict_do_nothing(index_elements=["unit_id", "item_id"]))
-
-
 def balance_of(session: Session, unit_id: int, item_id: int) -> int:
     value = session.execute(select(StockBalance.quantity).where(
         StockBalance.unit_id == unit_id, StockBalance.item_id == item_id)).scalar()
@@ -38,29 +31,33 @@ def balance_of(session: Session, unit_id: int, item_id: int) -> int:
 
 
 def post(session: Session, *, unit_id: int, item_id: int, quantity: int, kind: str, document_type: str,
-         document_id: int, actor, entry_date: datetime.date) -> LedgerLine:
-    """Move `quantity` (signed) in or out of a unit's stock. Raises
-    InsufficientStock, and writes nothing, when the balance would go negative."""
+         document_id: int, actor, entry_date: datetime.date) -> int:
+    """Move `quantity` (signed) in or out of a unit's stock and return the new
+    balance. Raises InsufficientStock, writing nothing, when the balance would
+    go negative. One statement for the balance either way (RETURNING)."""
     if quantity < 0:
-        changed = session.execute(
+        new_balance = session.execute(
             update(StockBalance)
             .where(StockBalance.unit_id == unit_id, StockBalance.item_id == item_id,
                    StockBalance.quantity + quantity >= 0)
             .values(quantity=StockBalance.quantity + quantity)
+            .returning(StockBalance.quantity)
             .execution_options(synchronize_session=False)
-        ).rowcount
-        if changed != 1:
+        ).scalar()
+        if new_balance is None:
             raise InsufficientStock(_(
                 "Not enough stock: %(needed)s pieces needed, %(balance)s in stock.",
                 needed=format_number(-quantity), balance=format_number(balance_of(session, unit_id, item_id))))
     else:
-        _ensure_balance_row(session, unit_id, item_id)
-        session.execute(update(StockBalance)
-                        .where(StockBalance.unit_id == unit_id, StockBalance.item_id == item_id)
-                        .values(quantity=StockBalance.quantity + quantity)
-                        .execution_options(synchronize_session=False))
-    line = LedgerLine(unit_id=unit_id, item_id=item_id, quantity=quantity, kind=kind,
-                      document_type=document_type, document_id=document_id,
-                      actor_id=getattr(actor, "id", None), entry_date=entry_date)
-    session.add(line)
-    return line
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        statement = insert(StockBalance).values(unit_id=unit_id, item_id=item_id, quantity=quantity)
+        new_balance = session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["unit_id", "item_id"],
+                set_={"quantity": StockBalance.quantity + statement.excluded.quantity})
+            .returning(StockBalance.quantity)
+        ).scalar()
+    session.add(LedgerLine(unit_id=unit_id, item_id=item_id, quantity=quantity, kind=kind,
+                           document_type=document_type, document_id=document_id,
+                           actor_id=getattr(actor, "id", None), entry_date=entry_date))
+    return new_balance

@@ -4,7 +4,10 @@ from flask_babel import lazy_gettext as _l
 
 def register_views(appbuilder) -> None:
     from app.views.about import AboutView
+    from app.views.today import TodayView
     from app.views.units import UnitModelView
+
+    appbuilder.add_view(TodayView, "Today", href="/today/", icon="fa-calendar-check", label=_l("Today"))
 
     appbuilder.add_view(
         UnitModelView,

@@ -1,0 +1,170 @@
+"""The today page and its forms over real HTTP: the whole daily flow, bad
+input kept on the page with a Thai message, scope, permissions, and the SQL
+statement budget (today page <= 8, a submission <= 10)."""
+import re
+
+import pytest
+from sqlalchemy import event, select
+
+from app.extensions import db
+from app.models.ledger import Allocation, Item, LedgerLine, Receipt, RiskGroup
+from app.models.unit import Unit
+from tests.ledger_helpers import COMMITTEE, check_invariants, fresh_tree, user
+
+
+def client_for(app, user_id):
+    """A test client signed in as the user (Flask-Login's session key), so the
+    tests need no password hashing for their throwaway users."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+    return client
+
+
+@pytest.fixture()
+def tree(app):
+    with app.app_context():
+        lao, children, people = fresh_tree(2)
+        item_id = db.session.query(Item.id).filter_by(code="SURGICAL_MASK").scalar()
+        groups = [g.id for g in db.session.query(RiskGroup).order_by(RiskGroup.sort_order)]
+        return {"lao": lao.id, "children": [c.id for c in children], "item": item_id, "groups": groups,
+                **{name: person.id for name, person in people.items()}}
+
+
+def balance_shown(html):
+    return int(re.search(r'id="balance">([\d,]+)<', html).group(1).replace(",", ""))
+
+
+def test_the_daily_flow_from_receipt_to_distribution(app, tree):
+    officer, committee = client_for(app, tree["officer"]), client_for(app, tree["committee"])
+    lao = tree["lao"]
+    page = officer.get("/today/", follow_redirects=True)
+    assert page.status_code == 200 and f"/today/{lao}/receipt" in page.get_data(as_text=True)
+
+    response = officer.post(f"/today/{lao}/receipt", data={
+        "source": "ศบค.มท.", "reference_no": "มท 0230/ว 2655", "quantity_sent": "๑,๐๐๐", "form_token": "t-receipt"})
+    assert response.status_code == 302
+    with app.app_context():
+        receipt_id = db.session.query(Receipt.id).filter_by(unit_id=lao).scalar()
+    data = {"counted-%d" % receipt_id: "998", "damaged-%d" % receipt_id: "2", "missing-%d" % receipt_id: "0",
+            "reason-%d" % receipt_id: "กล่องฉีกขาด", "chair": COMMITTEE[0]["name"], "physical_count": "998",
+            "action": "sign"}
+    for i, member in enumerate(COMMITTEE):
+        data[f"member-name-{i}"], data[f"member-position-{i}"] = member["name"], member["position"]
+    assert committee.post(f"/today/{lao}/count", data=data).status_code == 302
+    assert balance_shown(officer.get(f"/today/{lao}").get_data(as_text=True)) == 998
+
+    first, second = tree["children"]
+    response = officer.post(f"/today/{lao}/allocate", data={
+        "document_no": "ชม 0017/123", f"share-{first}": "300", f"share-{second}": "200", "form_token": "t-alloc"})
+    assert response.status_code == 302
+    assert balance_shown(officer.get(f"/today/{lao}").get_data(as_text=True)) == 498
+
+    receiver = client_for(app, tree["child0"])
+    page = receiver.get(f"/today/{first}").get_data(as_text=True)
+    assert "ชม 0017/123" in page
+    line_id = int(re.search(rf"/today/{first}/confirm/(\d+)", page).group(1))
+    assert receiver.post(f"/today/{first}/confirm/{line_id}", data={"received": "300"}).status_code == 302
+    assert balance_shown(receiver.get(f"/today/{first}").get_data(as_text=True)) == 300
+
+    g = tree["groups"]
+    response = receiver.post(f"/today/{first}/distribute", data={
+        f"pieces-{g[0]}": "100", f"people-{g[0]}": "50", f"pieces-{g[1]}": "20", f"people-{g[1]}": "20",
+        "form_token": "t-dist"})
+    assert response.status_code == 302
+    page = receiver.get(f"/today/{first}").get_data(as_text=True)
+    assert balance_shown(page) == 180 and "แจกจ่ายให้กลุ่มเสี่ยง" in page
+    with app.app_context():
+        check_invariants()
+
+
+def test_refused_input_keeps_what_was_typed_and_writes_nothing(app, tree):
+    officer = client_for(app, tree["officer"])
+    lao = tree["lao"]
+    with app.app_context():
+        before = db.session.query(Receipt).count()
+    for quantity, message in (("0", "ต้องมากกว่าศูนย์"), ("-5", "ต้องไม่ติดลบ"), ("1.5", "จำนวนเต็ม"),
+                              ("หนึ่งร้อย", "ต้องเป็นตัวเลข"), ("20000000", "มากเกินไป")):
+        response = officer.post(f"/today/{lao}/receipt", data={
+            "source": "บริจาค", "reference_no": "REF-77", "quantity_sent": quantity, "form_token": "t-x"})
+        body = response.get_data(as_text=True)
+        assert response.status_code == 422 and message in body, quantity
+        assert 'value="REF-77"' in body and f'value="{quantity}"' in body
+    response = officer.post(f"/today/{lao}/receipt", data={
+        "source": "บริจาค", "reference_no": "R", "quantity_sent": "5", "date": "2099-01-01"})
+    assert response.status_code == 422 and "อนาคต" in response.get_data(as_text=True)
+    response = officer.post(f"/today/{lao}/allocate", data={"document_no": "D", f"share-{tree['children'][0]}": "5"})
+    assert response.status_code == 422 and "คงเหลือไม่พอ" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Receipt).count() == before
+
+
+def test_double_submitted_form_makes_one_document(app, tree):
+    officer = client_for(app, tree["officer"])
+    data = {"source": "บริจาค", "reference_no": "DUP-1", "quantity_sent": "10", "form_token": "t-dup-" + str(tree["lao"])}
+    assert officer.post(f"/today/{tree['lao']}/receipt", data=data).status_code == 302
+    assert officer.post(f"/today/{tree['lao']}/receipt", data=data).status_code == 302
+    with app.app_context():
+        assert db.session.query(Receipt).filter_by(reference_no="DUP-1").count() == 1
+
+
+def test_scope_and_permissions(app, tree):
+    lao = tree["lao"]
+    with app.app_context():
+        bangkok = db.session.query(Unit.id).filter_by(code="1001").scalar()
+        bkk_admin = user("bkk-admin").id
+        viewer = user("cm-viewer").id
+    officer = client_for(app, tree["officer"])
+    assert officer.get(f"/today/{bangkok}").status_code == 404
+    assert officer.post(f"/today/{bangkok}/receipt", data={"source": "x", "reference_no": "x",
+                                                           "quantity_sent": "5"}).status_code == 404
+    assert client_for(app, bkk_admin).get(f"/today/{lao}").status_code == 404
+    # A viewer sees the page but may not record.
+    viewer_client = client_for(app, viewer)
+    assert viewer_client.get(f"/today/{lao}").status_code == 200
+    response = viewer_client.post(f"/today/{lao}/receipt", data={"source": "x", "reference_no": "VIEWER",
+                                                                 "quantity_sent": "5"})
+    assert response.status_code in (302, 403)
+    with app.app_context():
+        assert db.session.query(Receipt).filter_by(reference_no="VIEWER").count() == 0
+    # The sender cannot confirm its own shipment on the receiver's page.
+    with app.app_context():
+        db.session.add(Receipt(unit_id=lao, item_id=tree["item"], receipt_date=db.func.current_date(),
+                               source="x", reference_no="x", quantity_sent=1))
+        db.session.rollback()
+
+
+def _statements(app, client, method, url, **kwargs):
+    seen = []
+
+    def count(_conn, _cursor, statement, *_args, **_kwargs):
+        seen.append(statement.split("\n")[0][:90])
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.open(url, method=method, **kwargs)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    if len(seen) > 8:
+        print(url, *seen, sep="\n  ")
+    return response, len(seen)
+
+
+def test_query_budget(app, tree):
+    officer = client_for(app, tree["officer"])
+    lao, child = tree["lao"], tree["children"][0]
+    officer.get(f"/today/{lao}")  # warm the reference-data cache
+    response, statements = _statements(app, officer, "GET", f"/today/{lao}")
+    assert response.status_code == 200 and statements <= 8, statements
+    response, statements = _statements(app, officer, "POST", f"/today/{lao}/receipt", data={
+        "source": "ศบค.มท.", "reference_no": "B-1", "quantity_sent": "10", "form_token": "t-budget"})
+    assert response.status_code == 302 and statements <= 10, statements
+    response, statements = _statements(app, officer, "POST", f"/today/{lao}/adjust", data={
+        "kind": "correction", "quantity": "10", "reason": "ยอดยกมา", "form_token": "t-budget-adj"})
+    assert response.status_code == 302 and statements <= 10, statements
+    response, statements = _statements(app, officer, "POST", f"/today/{lao}/allocate", data={
+        "document_no": "B-2", f"share-{child}": "4", "form_token": "t-budget-alloc"})
+    assert response.status_code == 302 and statements <= 10, statements
