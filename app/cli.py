@@ -69,7 +69,8 @@ def setup_command(demo):
 
         db.session.flush()
         counts = seed_demo(db.session, system_actor())
-        click.echo(f"demo data: {counts['units']} units and {counts['users']} users created")
+        click.echo(f"demo data: {counts['units']} units and {counts['users']} users created"
+                   + (", a day of work recorded" if counts["activity"] else ""))
     db.session.commit()
 
 

@@ -32,6 +32,42 @@ DEMO_UNITS = [
 ]
 
 
+def seed_demo_activity(session: Session, actor) -> int:
+    """A day of work in Chiang Mai and Bangkok so the demo has something to
+    show: receipt, signed count, allocation, confirmation, distribution,
+    adjustment. Skipped when it was created before."""
+    from app.commands.ledger import (CountLineInput, adjust, allocate, confirm_receipt, distribute,
+                                     record_receipt, save_count, sign_count)
+    from app.models.ledger import Receipt, RiskGroup
+    from app.thai import today
+
+    if session.query(Receipt.id).filter(Receipt.reference_no.like("DEMO-%")).first():
+        return 0
+    by_code = lambda code: session.query(Unit).filter(Unit.code == code).one()  # noqa: E731
+    user = lambda name: session.query(MaskLogUser).filter(MaskLogUser.username == name).one()  # noqa: E731
+    committee = [{"name": "นายประเสริฐ ตรงเวลา", "position": "ปลัดจังหวัด"},
+                 {"name": "นางสาวมาลี ใจซื่อ", "position": "ป้องกันจังหวัด"},
+                 {"name": "นายสมศักดิ์ รอบคอบ", "position": "สาธารณสุขจังหวัด"}]
+    groups = session.query(RiskGroup).order_by(RiskGroup.sort_order).all()
+    day = today()
+    for province, district, tag in (("50", "5001", "CM"), ("10", "1001", "BKK")):
+        home = by_code(province)
+        receipt = record_receipt(session, actor, unit=home, receipt_date=day, source="ศบค.มท. (ส่วนกลาง)",
+                                 reference_no=f"DEMO-{tag}-มท 0230/ว 2655", quantity_sent=50000)
+        count = save_count(session, actor, unit=home, count_date=day,
+                           lines=[CountLineInput(receipt.id, counted=49950, damaged=50, reason="กล่องเปียกน้ำ")],
+                           members=committee, chair_name=committee[0]["name"], physical_count=49950)
+        sign_count(session, actor, count)
+        allocation = allocate(session, actor, unit=home, allocation_date=day, document_no=f"DEMO-{tag}-0017/1",
+                              shares=[(by_code(district), 20000)])
+        adjust(session, actor, unit=home, adjustment_date=day, kind="damage", quantity=10, reason="ชำรุดจากการขนย้าย")
+        if tag == "CM":
+            confirm_receipt(session, user("cm-officer"), allocation.lines[0], confirmed_quantity=20000)
+            distribute(session, user("cm-officer"), unit=by_code(district), distribution_date=day,
+                       lines=[(groups[0], 5000, 2500), (groups[1], 1200, 600)])
+    return 1
+
+
 def seed_demo(session: Session, actor) -> dict:
     """Create what is missing; running it twice changes nothing. Does not commit."""
     created_units = created_users = 0
@@ -49,4 +85,6 @@ def seed_demo(session: Session, actor) -> dict:
                     email=f"{username}@demo.masklog.invalid", unit=by_code(unit_code),
                     role_names=[role], password=DEMO_PASSWORD, position=position)
         created_users += 1
-    return {"units": created_units, "users": created_users}
+    session.flush()
+    activity = seed_demo_activity(session, actor)
+    return {"units": created_units, "users": created_users, "activity": activity}

@@ -31,7 +31,15 @@ _SELF_SERVICE = [
     ("MaskLogUserView$", "can_(userinfo|userinfoedit|resetmypassword)$"),
     ("(Help|About)$", "menu_access$"),
 ]
-_TODAY = [("TodayView$", "can_today$"), ("Today$", "menu_access$")]
+_TODAY = [
+    ("TodayView$", "can_today$"),
+    ("Today$", "menu_access$"),
+    # Every signed-in role reads the documents of its subtree and prints them.
+    ("(Receipt|DailyCount|Allocation|Shipment|Distribution|Adjustment|Ledger)View$", "can_(list|show)$"),
+    ("(Records|Receipts|Daily counts|Allocations|Shipments|Distributions|Adjustments|Stock ledger)$",
+     "menu_access$"),
+    ("PrintView$", "can_print$"),
+]
 _UNITS_READ = [
     ("UnitModelView$", "can_(list|show)$"),
     ("UnitApi$", "can_(get|info)$"),
@@ -48,6 +56,8 @@ ROLE_DEFINITIONS = {
         ("MaskLogUserView$", "can_(list|show|add|edit|resetpasswords)$"),
         ("ResetPasswordView$", "can_this_form_(get|post)$"),
         ("(Security|List Users)$", "menu_access$"),
+        ("AuditView$", "can_(list|show)$"),
+        ("Audit trail$", "menu_access$"),
     ],
     OFFICER: _SELF_SERVICE + _UNITS_READ + _TODAY + [("TodayView$", "can_(record|confirm)$")],
     COUNTING_COMMITTEE: _SELF_SERVICE + _UNITS_READ + _TODAY + [("TodayView$", "can_count$")],

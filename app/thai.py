@@ -100,4 +100,4 @@ def thai_time(value: Optional[datetime.datetime]) -> str:
 
 def register_template_filters(app) -> None:
     app.jinja_env.filters.update(thai_date=thai_date, thai_datetime=thai_datetime, thai_time=thai_time,
-                                 number=format_number)
+                                 number=format_number, thai_digits=lambda v: str(v).translate(ARABIC_TO_THAI))

@@ -27,8 +27,18 @@ TARGETS = {
     "user": {"cm": ("username", "cm-officer", "cm-officer"),
              "bkk": ("username", "bkk-admin", "bkk-admin")},
 }
+# Ledger documents from the demo day of work, found by their unit's province.
+DOCUMENT_MODELS = {
+    "receipt": "Receipt", "daily_count": "DailyCount", "allocation": "Allocation",
+    "shipment": "AllocationLine", "adjustment": "Adjustment", "ledger": "LedgerLine", "audit": "AuditEntry",
+}
+DOCUMENT_MARKERS = {"cm": "DEMO-CM", "bkk": "DEMO-BKK"}
+PROVINCE_OF_REGION = {"cm": "50", "bkk": "10"}
 # Which kind of object a view's <pk> refers to.
-VIEW_KINDS = {"UnitModelView": "unit", "UnitApi": "unit", "MaskLogUserView": "user", "TodayView": "unit"}
+VIEW_KINDS = {"UnitModelView": "unit", "UnitApi": "unit", "MaskLogUserView": "user", "TodayView": "unit",
+              "ReceiptView": "receipt", "DailyCountView": "daily_count", "AllocationView": "allocation",
+              "ShipmentView": "shipment", "AdjustmentView": "adjustment", "LedgerView": "ledger",
+              "AuditView": "audit", "PrintView.allocation": "allocation", "PrintView.count": "daily_count"}
 OBJECT_ARGS = {"pk", "unit_id"}
 
 
@@ -40,6 +50,16 @@ def out_of_scope_region(role):
 # active app context, and with it `g` (Flask-Login caches the user there).
 def _load(app, kind, region):
     """(pk, marker) of the target object."""
+    if kind in DOCUMENT_MODELS:
+        from app import models
+
+        model = getattr(models, DOCUMENT_MODELS[kind])
+        with app.app_context():
+            province = db.session.execute(select(Unit).where(Unit.code == PROVINCE_OF_REGION[region])).scalar_one()
+            row = db.session.execute(select(model).join(Unit, Unit.id == model.unit_id)
+                                     .where(Unit.path.like(province.path + "%")).order_by(model.id)).scalars().first()
+            assert row is not None, (kind, region)
+            return row.id, province.name_th
     model, (column, value, marker) = (Unit if kind == "unit" else MaskLogUser), TARGETS[kind][region]
     with app.app_context():
         row = db.session.execute(select(model).where(getattr(model, column) == value)).scalar_one()
@@ -110,13 +130,13 @@ def test_reads_never_leak_out_of_scope_objects(app, clients, role):
     client = clients[role]
     region = out_of_scope_region(role)
     checked = 0
-    targets = {kind: _load(app, kind, region) for kind in TARGETS}
+    targets = {kind: _load(app, kind, region) for kind in list(TARGETS) + list(DOCUMENT_MODELS)}
     for rule, view in list(_routes(app)):
         if "GET" not in rule.methods or rule.endpoint.endswith("logout"):
             continue
         if role == "admin" and rule.endpoint.rpartition(".")[2] in ("delete", "action"):
             continue  # FAB mutates on GET when CSRF is off: not a read for this role
-        kind = VIEW_KINDS.get(view)
+        kind = VIEW_KINDS.get(rule.endpoint, VIEW_KINDS.get(view))
         if OBJECT_ARGS & set(rule.arguments) and kind is None:
             pk, marker = 1, None  # security views: central administrator only
         elif kind:
@@ -134,8 +154,7 @@ def test_reads_never_leak_out_of_scope_objects(app, clients, role):
                 assert response.status_code in DENIED, f"{role} GET {url}: {response.status_code}"
                 assert marker not in body, f"{role} GET {url} shows {marker}"
             if marker is None and kind is None:
-                for other in TARGETS.values():
-                    leaked = other[region][2]
+                for leaked in [other[region][2] for other in TARGETS.values()] + [DOCUMENT_MARKERS[region]]:
                     assert leaked not in body, f"{role} GET {url} shows {leaked}"
     assert checked > 40
 
@@ -211,3 +230,14 @@ def test_in_scope_edit_by_province_admin_takes_effect(app, clients):
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Unit, pk).name_th.endswith("(แก้ไข)")
+
+
+def test_matrix_sees_in_scope_documents(app, clients):
+    receipt_id, marker = _load(app, "receipt", "cm")
+    response = clients["cm-viewer"].get(f"/receiptview/show/{receipt_id}")
+    assert response.status_code == 200 and marker in response.get_data(as_text=True)
+    body = clients["cm-viewer"].get("/receiptview/list/").get_data(as_text=True)
+    assert "DEMO-CM" in body and "DEMO-BKK" not in body
+    allocation_id, _ = _load(app, "allocation", "cm")
+    body = clients["cm-admin"].get(f"/print/allocation/{allocation_id}").get_data(as_text=True)
+    assert "DEMO-CM-0017/1" in body and "๒๐,๐๐๐" in body  # Thai digits on the printout

@@ -18,6 +18,24 @@ def register_views(appbuilder) -> None:
         category_label=_l("Units"),
         category_icon="fa-sitemap",
     )
+    from app.views import documents as d
+
+    records = dict(category="Records", category_label=_l("Records"), category_icon="fa-book")
+    for view, name, label, icon in (
+        (d.ReceiptView, "Receipts", _l("Receipts"), "fa-truck-ramp-box"),
+        (d.DailyCountView, "Daily counts", _l("Daily counts"), "fa-clipboard-check"),
+        (d.AllocationView, "Allocations", _l("Allocations"), "fa-share-nodes"),
+        (d.ShipmentView, "Shipments", _l("Shipments"), "fa-truck"),
+        (d.DistributionView, "Distributions", _l("Distributions"), "fa-people-group"),
+        (d.AdjustmentView, "Adjustments", _l("Adjustments"), "fa-scale-balanced"),
+        (d.LedgerView, "Stock ledger", _l("Stock ledger"), "fa-book"),
+        (d.AuditView, "Audit trail", _l("Audit trail"), "fa-user-shield"),
+    ):
+        appbuilder.add_view(view, name, label=label, icon=icon, **records)
+    reference = dict(category="Reference data", category_label=_l("Reference data"), category_icon="fa-list")
+    appbuilder.add_view(d.ItemView, "Items", label=_l("Items"), icon="fa-box", **reference)
+    appbuilder.add_view(d.RiskGroupView, "Risk groups", label=_l("Risk groups"), icon="fa-users", **reference)
+    appbuilder.add_view_no_menu(d.PrintView)
     appbuilder.add_view_no_menu(AboutView)
     from flask import current_app
 

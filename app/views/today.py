@@ -80,7 +80,8 @@ class TodayView(BaseView):
             unit=unit, day=day, items=active_items(db.session), item_id=item_id,
             balance=balance, in_transit=in_transit,
             incoming=incoming_shipments(db.session, unit.id, item_id),
-            can_confirm=getattr(actor.unit, "id", None) == unit.id,
+            can_confirm=getattr(actor.unit, "id", None) == unit.id and self._may("confirm"),
+            can_record=self._may("record"), can_count=self._may("count"),
             count=count_of_day(db.session, unit.id, item_id, day),
             children=child_units(db.session, unit.id),
             risk_groups=active_risk_groups(db.session),
@@ -91,6 +92,10 @@ class TodayView(BaseView):
                               ("correction", _("Correction (+/-)"))],
         )
         return self.render_template("today.html", **context), status
+
+    def _may(self, permission: str) -> bool:
+        """Forms are shown only to roles that may send them (checked in memory)."""
+        return self.appbuilder.sm.has_access(f"can_{permission}", self.class_permission_name)
 
     # ------------------------------------------------------------ submissions
     def _submit(self, unit_id, form_name, operation, success):

@@ -1,0 +1,189 @@
+"""Generated list/show screens of every ledger document, the ledger itself and
+the audit trail — read-only, scoped to the user's subtree — plus the reference
+data (items, risk groups) the central administrator edits, and printable
+documents (dispatch note, signed count report) with B.E. dates."""
+import json
+
+from flask import abort
+from flask_appbuilder import BaseView, ModelView, expose
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import lazy_gettext as _l
+
+from app import scoping
+from app.commands.reference import clear_reference_cache
+from app.extensions import db
+from app.models.ledger import (Adjustment, Allocation, AllocationLine, AuditEntry, DailyCount, Distribution,
+                               Item, LedgerLine, Receipt, RiskGroup)
+from app.thai import format_number, thai_date, thai_datetime
+from app.views.scoped import ScopedSQLAInterface, ScopedViewMixin, current_actor, yes_no
+
+READ_ONLY = ["can_list", "can_show"]
+LABELS = {
+    "unit": _l("Unit"), "item": _l("Item"), "created_by": _l("Recorded by"), "created_on": _l("Recorded at"),
+    "receipt_date": _l("Date"), "count_date": _l("Date"), "allocation_date": _l("Date"),
+    "distribution_date": _l("Date"), "adjustment_date": _l("Date"), "entry_date": _l("Date"),
+    "source": _l("Source"), "reference_no": _l("Reference document number"), "quantity_sent": _l("Quantity sent"),
+    "status": _l("Status"), "counted_quantity": _l("Counted"), "physical_count": _l("Physical count"),
+    "book_balance": _l("Book stock"), "chair_name": _l("Chair"), "signed_by": _l("Signed by"),
+    "signed_on": _l("Signed at"), "document_no": _l("Dispatch document number"), "lines": _l("Lines"),
+    "allocation": _l("Allocation"), "confirmed_quantity": _l("Quantity received"),
+    "discrepancy": _l("Discrepancy"), "discrepancy_reason": _l("Reason for the difference"),
+    "confirmed_by": _l("Confirmed by"), "confirmed_on": _l("Confirmed at"), "kind": _l("Kind"),
+    "quantity": _l("Quantity"), "reason": _l("Reason"), "reversed": _l("Reversed"), "actor": _l("By"),
+    "document_type": _l("Document"), "document_id": _l("Document no."), "action": _l("Action"),
+    "object_type": _l("Record"), "object_id": _l("Record no."), "before": _l("Before"), "after": _l("After"),
+    "actor_unit": _l("From unit"), "members": _l("Committee"), "note": _l("Note"),
+    "code": _l("Code"), "name_th": _l("Name (Thai)"), "name_en": _l("Name (English)"),
+    "unit_label": _l("Counting unit"), "active": _l("Active"), "is_default": _l("Default"),
+    "sort_order": _l("Order"),
+}
+STATUS_LABELS = {"awaiting_count": _l("Awaiting count"), "counted": _l("Counted"), "draft": _l("Draft"),
+                 "signed": _l("Signed"), "in_transit": _l("In transit"), "confirmed": _l("Confirmed")}
+FORMATTERS = {
+    **{name: thai_date for name in ("receipt_date", "count_date", "allocation_date", "distribution_date",
+                                    "adjustment_date", "entry_date")},
+    **{name: thai_datetime for name in ("created_on", "signed_on", "confirmed_on")},
+    **{name: format_number for name in ("quantity_sent", "counted_quantity", "physical_count", "book_balance",
+                                        "confirmed_quantity", "discrepancy", "quantity")},
+    "status": lambda value: str(STATUS_LABELS.get(value, value)),
+    "reversed": yes_no, "active": yes_no, "is_default": yes_no,
+    "members": lambda value: ", ".join(f"{m['name']} ({m['position']})" for m in json.loads(value or "[]")),
+}
+
+
+class _DocumentView(ScopedViewMixin, ModelView):
+    base_permissions = READ_ONLY
+    label_columns = LABELS
+    formatters_columns = FORMATTERS
+    page_size = 50
+
+
+class ReceiptView(_DocumentView):
+    datamodel = ScopedSQLAInterface(Receipt)
+    list_title = _l("Receipts")
+    list_columns = ["receipt_date", "unit", "item", "source", "reference_no", "quantity_sent", "status"]
+    show_columns = list_columns + ["counted_quantity", "created_by", "created_on"]
+    search_columns = ["receipt_date", "item", "reference_no", "source", "status"]
+    base_order = ("receipt_date", "desc")
+
+
+class DailyCountView(_DocumentView):
+    datamodel = ScopedSQLAInterface(DailyCount)
+    list_title = _l("Daily counts")
+    list_columns = ["count_date", "unit", "item", "status", "book_balance", "physical_count", "chair_name"]
+    show_columns = list_columns + ["members", "note", "signed_by", "signed_on", "created_by", "created_on"]
+    search_columns = ["count_date", "item", "status"]
+    base_order = ("count_date", "desc")
+
+
+class AllocationView(_DocumentView):
+    datamodel = ScopedSQLAInterface(Allocation)
+    list_title = _l("Allocations")
+    list_columns = ["allocation_date", "unit", "item", "document_no", "created_by"]
+    show_columns = list_columns + ["created_on"]
+    search_columns = ["allocation_date", "item", "document_no"]
+    base_order = ("allocation_date", "desc")
+
+
+class ShipmentView(_DocumentView):
+    """Allocation lines, scoped by the receiving unit: what is on the way."""
+
+    datamodel = ScopedSQLAInterface(AllocationLine)
+    list_title = _l("Shipments")
+    list_columns = ["allocation", "unit", "quantity_sent", "status", "confirmed_quantity", "discrepancy"]
+    show_columns = list_columns + ["discrepancy_reason", "confirmed_by", "confirmed_on"]
+    search_columns = ["status"]
+    label_columns = {**LABELS, "unit": _l("Receiving unit")}
+    formatters_columns = {**FORMATTERS, "allocation": lambda a: f"{a.document_no} · {thai_date(a.allocation_date)}"}
+
+
+class DistributionView(_DocumentView):
+    datamodel = ScopedSQLAInterface(Distribution)
+    list_title = _l("Distributions")
+    list_columns = ["distribution_date", "unit", "item", "lines", "reversed", "created_by"]
+    show_columns = list_columns + ["created_on"]
+    search_columns = ["distribution_date", "item", "reversed"]
+    base_order = ("distribution_date", "desc")
+    formatters_columns = {**FORMATTERS, "lines": lambda lines: "; ".join(
+        f"{line.risk_group.name_th}: {format_number(line.quantity)} / {format_number(line.people_reached)}"
+        for line in lines)}
+
+
+class AdjustmentView(_DocumentView):
+    datamodel = ScopedSQLAInterface(Adjustment)
+    list_title = _l("Adjustments")
+    list_columns = ["adjustment_date", "unit", "item", "kind", "quantity", "reason", "created_by"]
+    show_columns = list_columns + ["created_on"]
+    search_columns = ["adjustment_date", "item", "kind"]
+    base_order = ("adjustment_date", "desc")
+
+
+class LedgerView(_DocumentView):
+    datamodel = ScopedSQLAInterface(LedgerLine)
+    list_title = _l("Stock ledger")
+    list_columns = ["entry_date", "unit", "item", "kind", "quantity", "document_type", "document_id", "actor"]
+    show_columns = list_columns + ["created_on"]
+    search_columns = ["entry_date", "item", "kind"]
+    base_order = ("id", "desc")
+
+
+class AuditView(_DocumentView):
+    datamodel = ScopedSQLAInterface(AuditEntry)
+    list_title = _l("Audit trail")
+    list_columns = ["created_on", "actor", "actor_unit", "action", "object_type", "object_id", "unit"]
+    show_columns = list_columns + ["before", "after"]
+    search_columns = ["created_on", "action", "object_type"]
+    base_order = ("id", "desc")
+
+
+class _ReferenceView(ModelView):
+    """Central administrator only (no other role has these permissions)."""
+
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
+    label_columns = LABELS
+    formatters_columns = FORMATTERS
+
+    def post_add(self, item):
+        clear_reference_cache()
+
+    def post_update(self, item):
+        clear_reference_cache()
+
+
+class ItemView(_ReferenceView):
+    datamodel = SQLAInterface(Item)
+    list_title = _l("Items")
+    list_columns = ["code", "name_th", "name_en", "unit_label", "active", "is_default", "sort_order"]
+    add_columns = edit_columns = list_columns
+
+
+class RiskGroupView(_ReferenceView):
+    datamodel = SQLAInterface(RiskGroup)
+    list_title = _l("Risk groups")
+    list_columns = ["code", "name_th", "name_en", "active", "sort_order"]
+    add_columns = edit_columns = list_columns
+
+
+class PrintView(BaseView):
+    """Printable documents: dispatch note and signed count report (Thai digits)."""
+
+    route_base = "/print"
+    method_permission_name = {"allocation": "print", "count": "print"}
+
+    def _in_scope(self, row):
+        if row is None or not scoping.row_in_scope(current_actor(), row):
+            abort(404)
+        return row
+
+    @expose("/allocation/<int:pk>")
+    @has_access
+    def allocation(self, pk):
+        allocation = self._in_scope(db.session.get(Allocation, pk))
+        return self.render_template("print_allocation.html", allocation=allocation)
+
+    @expose("/count/<int:pk>")
+    @has_access
+    def count(self, pk):
+        count = self._in_scope(db.session.get(DailyCount, pk))
+        return self.render_template("print_count.html", count=count, members=json.loads(count.members or "[]"))
