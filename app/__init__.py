@@ -41,6 +41,9 @@ def create_app(config_class=None) -> Flask:
     from app.thai import register_template_filters
 
     register_template_filters(app)
+    from app.views.navbar import register as register_navbar
+
+    register_navbar(app)
     app.register_blueprint(health_bp)
     register_error_handlers(app)
     app.cli.add_command(masklog_cli)

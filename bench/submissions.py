@@ -1,0 +1,164 @@
+"""Submissions per second through the real path: HTTP -> gunicorn -> FAB view
+-> domain command -> PostgreSQL, with CSRF on, next to a bare Flask endpoint
+doing one INSERT on the same server configuration, and the today page's
+views per second. Starts its own throwaway PostgreSQL (tests/pg.py).
+
+Usage: .venv/bin/python bench/submissions.py [--seconds 15] [--clients 16] [--workers 4]"""
+import argparse
+import http.client
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from tests.pg import ThrowawayPostgres, find_pg_bindir  # noqa: E402
+
+PORT_APP, PORT_BARE = 5091, 5092
+BIN = os.path.dirname(sys.executable)
+
+
+class Session:
+    """One keep-alive HTTP connection with cookies, like one officer's phone."""
+
+    def __init__(self, port):
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookies = {}
+
+    def request(self, method, path, form=None, keep_cookies=True):
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.connection.request(method, path, body=body, headers=headers)
+        response = self.connection.getresponse()
+        data = response.read().decode("utf-8", "replace")
+        self.location = response.getheader("Location")
+        for header, value in response.getheaders() if keep_cookies else ():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";")[0]
+        return response.status, data
+
+
+def login(port, username):
+    session = Session(port)
+    _, page = session.request("GET", "/login/")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    status, _ = session.request("POST", "/login/", {"username": username, "password": "masklog-demo",
+                                                    "csrf_token": token})
+    assert status == 302, status
+    return session
+
+
+def run_load(seconds, clients, make_session, one_request):
+    latencies, errors = [], []
+    deadline = time.perf_counter() + seconds
+
+    def worker(n):
+        session = make_session(n)
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            try:
+                ok = one_request(session, n)
+            except (OSError, http.client.HTTPException) as error:
+                ok = False
+                if not errors:
+                    print("first error:", repr(error), file=sys.stderr)
+                session = make_session(n)
+            latencies.append(time.perf_counter() - started) if ok else errors.append(1)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    if not latencies:
+        raise RuntimeError(f"no request succeeded ({len(errors)} failed)")
+    pct = lambda p: latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000  # noqa: E731
+    return {"per_second": len(latencies) / elapsed, "p50": pct(0.50), "p95": pct(0.95),
+            "count": len(latencies), "errors": len(errors)}
+
+
+def start_gunicorn(target, port, workers, env):
+    process = subprocess.Popen([os.path.join(BIN, "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
+                                "--log-level", "warning", target], cwd=ROOT, env=env)
+    for _ in range(100):
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/health")
+            return process
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{target} did not start")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+    server = ThrowawayPostgres(find_pg_bindir())
+    url = server.start()
+    env = dict(os.environ, DATABASE_URL=url, MASKLOG_CONFIG="demo", FLASK_APP="run.py")
+    processes = []
+    try:
+        subprocess.run([os.path.join(BIN, "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                       capture_output=True)
+        subprocess.run([os.path.join(BIN, "flask"), "masklog", "setup", "--demo"], cwd=ROOT, env=env, check=True,
+                       capture_output=True)
+        subprocess.run(["psql", url, "-qc", "CREATE TABLE bench_bare (id serial primary key, note text)"],
+                       check=True, capture_output=True)
+        processes.append(start_gunicorn("run:app", PORT_APP, args.workers, env))
+        processes.append(start_gunicorn("bench.bare_app:app", PORT_BARE, args.workers, env))
+
+        def officer(_n):
+            session = login(PORT_APP, "admin")
+            session.request("GET", "/today/")
+            _, page = session.request("GET", urllib.parse.urlparse(session.location).path)
+            session.token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+            session.unit = re.search(r'/today/(\d+)/receipt', page).group(1)
+            return session
+
+        def submit(session, n):
+            status, _ = session.request("POST", f"/today/{session.unit}/receipt", {
+                "csrf_token": session.token, "source": "bench", "reference_no": f"B-{n}",
+                "quantity_sent": "10", "form_token": os.urandom(12).hex()}, keep_cookies=False)
+            # A browser would follow the redirect and show the flash; this client does not,
+            # so it keeps its first cookie instead of one that piles up unread flashes.
+            return status == 302
+
+        def today_page(session, _n):
+            status, _ = session.request("GET", f"/today/{session.unit}")
+            return status == 200
+
+        bare = run_load(args.seconds, args.clients, lambda n: Session(PORT_BARE),
+                        lambda s, n: s.request("POST", "/bare")[0] == 200)
+        submissions = run_load(args.seconds, args.clients, officer, submit)
+        pages = run_load(args.seconds, args.clients, officer, today_page)
+        print(f"gunicorn -w {args.workers}, {args.clients} concurrent clients, {args.seconds:.0f} s each, "
+              f"PostgreSQL, {os.cpu_count()} cores")
+        for name, result in (("bare INSERT endpoint", bare), ("receipt submission", submissions),
+                             ("today page view", pages)):
+            print(f"{name:22s} {result['per_second']:7.1f}/s  p50 {result['p50']:6.1f} ms  "
+                  f"p95 {result['p95']:6.1f} ms  ({result['count']} ok, {result['errors']} failed)")
+        print(f"submissions reach {100 * submissions['per_second'] / bare['per_second']:.0f}% of the bare endpoint")
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait()
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
