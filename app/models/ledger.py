@@ -10,11 +10,22 @@ import datetime
 from flask_appbuilder import Model
 from sqlalchemy import (Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer,
                         String, Text, UniqueConstraint)
-from sqlalchemy.orm import relationship
+from sqlalchemy import select
+from sqlalchemy.orm import column_property, relationship
+
+from app.models.unit import Unit
 
 
 def _now():
     return datetime.datetime.utcnow()
+
+
+def _unit_code_of(unit_id_column):
+    """The code of a row's unit as a read-only column: list screens filter on it
+    ("unit code starts with 5001" is a district and everything under it)
+    without a dropdown of every unit in scope."""
+    return column_property(select(Unit.code).where(Unit.id == unit_id_column).correlate_except(Unit)
+                           .scalar_subquery(), deferred=True)
 
 
 class Item(Model):
@@ -65,6 +76,7 @@ class LedgerLine(Model):
     __tablename__ = "ledger_line"
     id = Column(Integer, primary_key=True)
     unit_id = Column(Integer, ForeignKey("unit.id"), nullable=False)
+    unit_code = _unit_code_of(unit_id)
     item_id = Column(Integer, ForeignKey("item.id"), nullable=False)
     entry_date = Column(Date, nullable=False)
     # receipt | allocation_out | allocation_in | distribution | adjustment | reversal
@@ -99,6 +111,7 @@ class Receipt(_Document, Model):
 
     __tablename__ = "receipt"
     unit_id = Column(Integer, ForeignKey("unit.id"), nullable=False, index=True)
+    unit_code = _unit_code_of(unit_id)
     item_id = Column(Integer, ForeignKey("item.id"), nullable=False)
     receipt_date = Column(Date, nullable=False)
     source = Column(String(255), nullable=False)
@@ -120,6 +133,7 @@ class DailyCount(_Document, Model):
 
     __tablename__ = "daily_count"
     unit_id = Column(Integer, ForeignKey("unit.id"), nullable=False, index=True)
+    unit_code = _unit_code_of(unit_id)
     item_id = Column(Integer, ForeignKey("item.id"), nullable=False)
     count_date = Column(Date, nullable=False)
     status = Column(String(16), nullable=False, default="draft")  # draft | signed
@@ -161,6 +175,7 @@ class Allocation(_Document, Model):
 
     __tablename__ = "allocation"
     unit_id = Column(Integer, ForeignKey("unit.id"), nullable=False, index=True)  # the sender
+    unit_code = _unit_code_of(unit_id)
     item_id = Column(Integer, ForeignKey("item.id"), nullable=False)
     allocation_date = Column(Date, nullable=False)
     document_no = Column(String(64), nullable=False)
@@ -181,6 +196,7 @@ class AllocationLine(Model):
     id = Column(Integer, primary_key=True)
     allocation_id = Column(Integer, ForeignKey("allocation.id"), nullable=False, index=True)
     unit_id = Column(Integer, ForeignKey("unit.id"), nullable=False, index=True)  # the receiver
+    unit_code = _unit_code_of(unit_id)
     quantity_sent = Column(Integer, nullable=False)
     status = Column(String(16), nullable=False, default="in_transit")  # in_transit | confirmed
     confirmed_quantity = Column(Integer, nullable=True)
@@ -201,6 +217,7 @@ class Distribution(_Document, Model):
 
     __tablename__ = "distribution"
     unit_id = Column(Integer, ForeignKey("unit.id"), nullable=False, index=True)
+    unit_code = _unit_code_of(unit_id)
     item_id = Column(Integer, ForeignKey("item.id"), nullable=False)
     distribution_date = Column(Date, nullable=False)
     created_by_id = Column(Integer, ForeignKey("ab_user.id"))
@@ -231,6 +248,7 @@ class Adjustment(_Document, Model):
 
     __tablename__ = "adjustment"
     unit_id = Column(Integer, ForeignKey("unit.id"), nullable=False, index=True)
+    unit_code = _unit_code_of(unit_id)
     item_id = Column(Integer, ForeignKey("item.id"), nullable=False)
     adjustment_date = Column(Date, nullable=False)
     kind = Column(String(16), nullable=False)  # loss | damage | expiry | correction
@@ -252,6 +270,7 @@ class AuditEntry(Model):
     actor_id = Column(Integer, ForeignKey("ab_user.id"), nullable=True)
     actor_unit_id = Column(Integer, ForeignKey("unit.id"), nullable=True)
     unit_id = Column(Integer, ForeignKey("unit.id"), nullable=True, index=True)  # whose data it is
+    unit_code = _unit_code_of(unit_id)
     action = Column(String(32), nullable=False)
     object_type = Column(String(32), nullable=False)
     object_id = Column(Integer, nullable=True)

@@ -20,7 +20,7 @@ from app.views.scoped import ScopedSQLAInterface, ScopedViewMixin, current_actor
 
 READ_ONLY = ["can_list", "can_show"]
 LABELS = {
-    "unit": _l("Unit"), "item": _l("Item"), "created_by": _l("Recorded by"), "created_on": _l("Recorded at"),
+    "unit": _l("Unit"), "unit_code": _l("Unit code"), "item": _l("Item"), "created_by": _l("Recorded by"), "created_on": _l("Recorded at"),
     "receipt_date": _l("Date"), "count_date": _l("Date"), "allocation_date": _l("Date"),
     "distribution_date": _l("Date"), "adjustment_date": _l("Date"), "entry_date": _l("Date"),
     "source": _l("Source"), "reference_no": _l("Reference document number"), "quantity_sent": _l("Quantity sent"),
@@ -64,7 +64,7 @@ class ReceiptView(_DocumentView):
     list_title = _l("Receipts")
     list_columns = ["receipt_date", "unit", "item", "source", "reference_no", "quantity_sent", "status"]
     show_columns = list_columns + ["counted_quantity", "created_by", "created_on"]
-    search_columns = ["receipt_date", "item", "reference_no", "source", "status"]
+    search_columns = ["unit_code", "receipt_date", "item", "reference_no", "source", "status"]
     base_order = ("receipt_date", "desc")
 
 
@@ -73,7 +73,7 @@ class DailyCountView(_DocumentView):
     list_title = _l("Daily counts")
     list_columns = ["count_date", "unit", "item", "status", "book_balance", "physical_count", "chair_name"]
     show_columns = list_columns + ["members", "note", "signed_by", "signed_on", "created_by", "created_on"]
-    search_columns = ["count_date", "item", "status"]
+    search_columns = ["unit_code", "count_date", "item", "status"]
     base_order = ("count_date", "desc")
 
 
@@ -82,7 +82,7 @@ class AllocationView(_DocumentView):
     list_title = _l("Allocations")
     list_columns = ["allocation_date", "unit", "item", "document_no", "created_by"]
     show_columns = list_columns + ["created_on"]
-    search_columns = ["allocation_date", "item", "document_no"]
+    search_columns = ["unit_code", "allocation_date", "item", "document_no"]
     base_order = ("allocation_date", "desc")
 
 
@@ -93,7 +93,7 @@ class ShipmentView(_DocumentView):
     list_title = _l("Shipments")
     list_columns = ["allocation", "unit", "quantity_sent", "status", "confirmed_quantity", "discrepancy"]
     show_columns = list_columns + ["discrepancy_reason", "confirmed_by", "confirmed_on"]
-    search_columns = ["status"]
+    search_columns = ["unit_code", "status"]
     label_columns = {**LABELS, "unit": _l("Receiving unit")}
     formatters_columns = {**FORMATTERS, "allocation": lambda a: f"{a.document_no} · {thai_date(a.allocation_date)}"}
 
@@ -103,7 +103,7 @@ class DistributionView(_DocumentView):
     list_title = _l("Distributions")
     list_columns = ["distribution_date", "unit", "item", "lines", "reversed", "created_by"]
     show_columns = list_columns + ["created_on"]
-    search_columns = ["distribution_date", "item", "reversed"]
+    search_columns = ["unit_code", "distribution_date", "item", "reversed"]
     base_order = ("distribution_date", "desc")
     formatters_columns = {**FORMATTERS, "lines": lambda lines: "; ".join(
         f"{line.risk_group.name_th}: {format_number(line.quantity)} / {format_number(line.people_reached)}"
@@ -115,7 +115,7 @@ class AdjustmentView(_DocumentView):
     list_title = _l("Adjustments")
     list_columns = ["adjustment_date", "unit", "item", "kind", "quantity", "reason", "created_by"]
     show_columns = list_columns + ["created_on"]
-    search_columns = ["adjustment_date", "item", "kind"]
+    search_columns = ["unit_code", "adjustment_date", "item", "kind"]
     base_order = ("adjustment_date", "desc")
 
 
@@ -124,7 +124,7 @@ class LedgerView(_DocumentView):
     list_title = _l("Stock ledger")
     list_columns = ["entry_date", "unit", "item", "kind", "quantity", "document_type", "document_id", "actor"]
     show_columns = list_columns + ["created_on"]
-    search_columns = ["entry_date", "item", "kind"]
+    search_columns = ["unit_code", "entry_date", "item", "kind"]
     base_order = ("id", "desc")
 
 
@@ -133,7 +133,7 @@ class AuditView(_DocumentView):
     list_title = _l("Audit trail")
     list_columns = ["created_on", "actor", "actor_unit", "action", "object_type", "object_id", "unit"]
     show_columns = list_columns + ["before", "after"]
-    search_columns = ["created_on", "action", "object_type"]
+    search_columns = ["unit_code", "created_on", "action", "object_type"]
     base_order = ("id", "desc")
 
 

@@ -32,11 +32,28 @@ def is_scopeable(model) -> bool:
     return issubclass(model, Unit) or hasattr(model, "unit_id")
 
 
+class _ExpressionColumn:
+    """A read-only SQL expression mapped as a column (the documents'
+    unit_code), dressed with the table-column attributes FAB's form and filter
+    builders read."""
+
+    nullable, unique, primary_key, default, server_default, foreign_keys = True, False, False, None, None, set()
+
+    def __init__(self, expression):
+        self._expression = expression
+
+    def __getattr__(self, name):
+        return getattr(self._expression, name)
+
+
 class ScopedSQLAInterface(SQLAInterface):
     def __init__(self, obj, session=None):
         if not is_scopeable(obj):
             raise TypeError(f"{obj.__name__} has no unit: it cannot be scoped")
         super().__init__(obj, session)
+        for name, column in list(self.list_columns.items()):
+            if not hasattr(column, "table") or getattr(column, "table", None) is None:
+                self.list_columns[name] = _ExpressionColumn(column)
 
     def _scoped(self, query):
         return query.filter(scoping.scope_clause(self.obj, current_actor()))
