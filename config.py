@@ -70,6 +70,8 @@ class Config:
         "en": {"flag": "gb", "name": "English"},
     }
 
+    # Uploads (user spreadsheets) larger than this get a Thai "file too large" page.
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     # Demo accounts are created only when this is on (make run sets it).
     MASKLOG_DEMO = False

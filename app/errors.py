@@ -23,7 +23,7 @@ def _wants_json() -> bool:
 def register_error_handlers(app) -> None:
     def handle(status):
         def handler(error):
-            if status == 500:
+            if status in (400, 500):
                 db.session.rollback()
             message = str(_MESSAGES[status])
             if _wants_json():
@@ -35,3 +35,9 @@ def register_error_handlers(app) -> None:
 
     for status in _MESSAGES:
         app.register_error_handler(status, handle(status))
+    # Input the database or Python cannot represent (an out-of-range number,
+    # text where a number belongs) is the user's mistake, not a server error.
+    from sqlalchemy.exc import DataError
+
+    app.register_error_handler(DataError, handle(400))
+    app.register_error_handler(OverflowError, handle(400))

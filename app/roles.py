@@ -28,7 +28,8 @@ ROLE_LABELS = {
 _SELF_SERVICE = [
     ("UserInfoEditView$", "can_this_form_(get|post)$"),
     ("ResetMyPasswordView$", "can_this_form_(get|post)$"),
-    ("MaskLogUserView$", "can_(userinfo|userinfoedit|resetmypassword)$"),
+    # Actions are checked under their bare name (FAB), views under can_<name>.
+    ("MaskLogUserView$", "(can_userinfo|userinfoedit|resetmypassword)$"),
     ("(Help|About)$", "menu_access$"),
 ]
 _TODAY = [
@@ -53,9 +54,10 @@ ROLE_DEFINITIONS = {
     + _TODAY
     + [
         ("UnitModelView$", "can_(add|edit)$"),
-        ("MaskLogUserView$", "can_(list|show|add|edit|resetpasswords)$"),
+        ("MaskLogUserView$", "(can_(list|show|add|edit)|resetpasswords)$"),
         ("ResetPasswordView$", "can_this_form_(get|post)$"),
-        ("(Security|List Users)$", "menu_access$"),
+        ("(Security|List Users|Register users|Activation sheets)$", "menu_access$"),
+        ("RegistrationView$", "can_register$"),
         ("AuditView$", "can_(list|show)$"),
         ("Audit trail$", "menu_access$"),
     ],

@@ -87,6 +87,8 @@ class ScopedResetPasswordView(ResetPasswordView):
     """FAB's admin password reset takes the user id from the query string and
     checks nothing else: only users the actor may manage are accepted."""
 
+    class_permission_name = "ResetPasswordView"
+
     def _target_or_404(self):
         user = db.session.get(MaskLogUser, request.args.get("pk", type=int) or 0)
         if user is None or not can_manage_user(current_actor(), user):
@@ -127,6 +129,14 @@ class MaskLogSecurityManager(SecurityManager):
         self.userdbmodelview.datamodel = scoped
         if self.userstatschartview:
             self.userstatschartview.datamodel = scoped
+
+    def get_user_roles(self, user):
+        """A user's roles are its own roles only. FAB's groups would hand out
+        roles around the grantable-roles rule (app/roles.py), so MaskLog does
+        not count them."""
+        if not user.is_authenticated:
+            return [self.get_public_role()]
+        return list(user.roles)
 
     @staticmethod
     def create_builtin_roles():

@@ -36,8 +36,11 @@ def parse_quantity(raw, field: str, *, allow_zero: bool = False, allow_negative:
     text = to_arabic_digits(str(raw if raw is not None else "")).strip().replace(",", "").replace(" ", "")
     if text == "":
         raise DomainError(_("Please enter %(field)s.", field=field))
-    if not re.fullmatch(r"[+-]?\d+", text):
-        if re.fullmatch(r"[+-]?\d*\.\d+", text):
+    if len(text) > 15:  # long before Python's int() limits: a typing mistake
+        raise DomainError(_("%(field)s is too large (at most %(maximum)s).", field=field,
+                            maximum=format_number(maximum)))
+    if not re.fullmatch(r"[+-]?[0-9]+", text):
+        if re.fullmatch(r"[+-]?[0-9]*\.[0-9]+", text):
             raise DomainError(_("%(field)s must be a whole number, not a fraction.", field=field))
         raise DomainError(_("%(field)s must be a number.", field=field))
     value = int(text)

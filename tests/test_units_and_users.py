@@ -202,3 +202,59 @@ def test_domain_rules_hold_without_the_forms(app, ctx):  # no requests here: ctx
                         email="direct@example.com", unit=unit, role_names=[role])
     db.session.rollback()
     assert db.session.query(MaskLogUser).filter_by(username="direct-user").count() == 0
+
+
+def test_roles_from_groups_are_not_counted(app):
+    """FAB groups could hand a role around the grantable-roles rule: MaskLog ignores them."""
+    from flask_appbuilder.security.sqla.models import Group, assoc_user_group
+
+    with app.app_context():
+        viewer = db.session.execute(select(MaskLogUser).where(MaskLogUser.username == "cm-viewer")).scalar_one()
+        group = Group(name="central-helpers", roles=[app.appbuilder.sm.find_role(CENTRAL_ADMIN)])
+        db.session.add(group)
+        db.session.flush()
+        db.session.execute(assoc_user_group.insert().values(user_id=viewer.id, group_id=group.id))
+        db.session.commit()
+    try:
+        from tests.conftest import login
+
+        client = login(app.test_client(), "cm-viewer")
+        assert client.get("/roles/list/").status_code in (302, 403)
+        assert client.get("/itemview/list/").status_code in (302, 403)
+    finally:
+        with app.app_context():
+            group = db.session.execute(select(Group).where(Group.name == "central-helpers")).scalar_one()
+            db.session.execute(assoc_user_group.delete().where(assoc_user_group.c.group_id == group.id))
+            db.session.delete(group)
+            db.session.commit()
+
+
+def test_central_administrator_only_at_the_central_unit(app, as_user):
+    response = _add_user(as_user("admin"), app, username="central-in-cm", email="central-in-cm@example.com",
+                         unit=str(_unit("50").id), roles=str(_role_id(app, CENTRAL_ADMIN)))
+    assert "ต้องสังกัดหน่วยงานส่วนกลาง" in response.get_data(as_text=True)
+    assert _count(MaskLogUser, username="central-in-cm") == 0
+
+
+def test_province_admin_resets_passwords_in_scope_only(app, as_user):
+    client = as_user("cm-admin")
+    inside, outside = _row(MaskLogUser, username="cm-committee"), _row(MaskLogUser, username="bkk-admin")
+    assert client.get(f"/resetpassword/form?pk={inside.id}").status_code == 200
+    response = client.post(f"/resetpassword/form?pk={inside.id}",
+                           data={"password": "Lamphun-2563!", "conf_password": "Lamphun-2563!"})
+    assert response.status_code == 302
+    assert _row(MaskLogUser, username="cm-committee").password != inside.password
+    assert client.get(f"/resetpassword/form?pk={outside.id}").status_code == 404
+
+
+def test_an_lao_can_be_deactivated_but_an_official_unit_cannot(app, as_user):
+    client = as_user("cm-admin")
+    _add_unit(client, level="lao", parent=_unit("5004").id, code="CM-OFF-LAO", name_th="เทศบาลที่จะปิด")
+    lao = _unit("CM-OFF-LAO")
+    response = client.post(f"/unitmodelview/edit/{lao.id}", data={
+        "parent": str(lao.parent_id), "code": "CM-OFF-LAO", "name_th": "เทศบาลที่จะปิด"})
+    assert response.status_code == 302 and _unit("CM-OFF-LAO").active is False
+    district = _unit("5004")
+    client.post(f"/unitmodelview/edit/{district.id}", data={
+        "parent": str(district.parent_id), "code": "5004", "name_th": district.name_th, "name_en": district.name_en})
+    assert _unit("5004").active is True

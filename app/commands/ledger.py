@@ -36,6 +36,8 @@ def existing_document(session: Session, model, form_token: Optional[str]):
     """The document a form token already created (a double submit), or None."""
     if not form_token:
         return None
+    if len(form_token) > 64:
+        raise DomainError(_("The form is damaged; please open the page again."))
     return session.execute(select(model).where(model.form_token == form_token)).scalar_one_or_none()
 
 
@@ -168,7 +170,7 @@ def save_count(session: Session, actor, *, unit: Unit, item: Optional[Item] = No
                                 ref=receipt.reference_no))
         parsed.append((receipt, counted, damaged, missing, reason))
     member_list = _members(members)
-    chair = " ".join(str(chair_name or "").split()) or None
+    chair = _text(chair_name, _("the chair"), required=False)
     physical = None
     if physical_count not in (None, ""):
         physical = parse_quantity(physical_count, _("the physical count"), allow_zero=True)

@@ -169,10 +169,10 @@ def prepare_unit_update(session: Session, actor, unit: Unit) -> Unit:
     if _original(unit, "level") != unit.level:
         raise DomainError(_("The level of a unit cannot be changed."))
     if unit.level in {lvl.value for lvl in OFFICIAL_LEVELS}:
-        for attr in ("code", "name_th", "name_en", "parent_id", "parent"):
+        for attr in ("code", "name_th", "name_en", "parent_id", "parent", "active"):
             if inspect(unit).attrs[attr].history.has_changes():
                 raise DomainError(
-                    _("The name, code and parent of a province, district or subdistrict come from the DOPA list and cannot be edited.")
+                    _("The name, code, parent and status of a province, district or subdistrict come from the DOPA list and cannot be edited.")
                 )
         return unit
     _check_names(unit)

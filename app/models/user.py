@@ -12,4 +12,11 @@ class MaskLogUser(User):
     position = Column(String(128), nullable=True)
     phone = Column(String(32), nullable=True)
 
+    # Bumped when an administrator reissues the activation link: older links stop working.
+    activation_version = Column(Integer, nullable=False, default=0, server_default="0")
+
     unit = relationship("Unit", foreign_keys=[unit_id])
+
+    @property
+    def is_activated(self) -> bool:
+        return bool(self.password)

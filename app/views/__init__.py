@@ -36,10 +36,19 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(d.ItemView, "Items", label=_l("Items"), icon="fa-box", **reference)
     appbuilder.add_view(d.RiskGroupView, "Risk groups", label=_l("Risk groups"), icon="fa-users", **reference)
     appbuilder.add_view_no_menu(d.PrintView)
+    from app.views.registration import ActivationView, RegistrationView
+
+    appbuilder.add_view(RegistrationView, "Register users", label=_l("Register users"), icon="fa-file-import",
+                        category="Security", category_label=_l("Security"), category_icon="fa-cogs")
+    appbuilder.add_link("Activation sheets", label=_l("Activation sheets"), href="/registration/sheets",
+                        icon="fa-qrcode", category="Security")
+    appbuilder.add_view_no_menu(ActivationView)
     appbuilder.add_view_no_menu(AboutView)
     from flask import current_app
 
-    current_app.before_request(guard_fab_routes)
+    from app.views import guards
+
+    guards.register(current_app)
     appbuilder.add_link(
         "About",
         label=_l("About MaskLog"),
@@ -50,26 +59,3 @@ def register_views(appbuilder) -> None:
         category_icon="fa-question-circle",
     )
 
-
-def guard_fab_routes():
-    """Two FAB routes crash (500) on input they do not expect, in every
-    ModelView, its security views included: an action name the view does not
-    know (AttributeError), `download/<filename>` (MaskLog stores no files;
-    FAB's handler fails on any name it did not write) and a chart's
-    `<group_by>` that is not a number (ValueError). All answer 404."""
-    from flask import abort, current_app, request
-
-    endpoint = request.endpoint or ""
-    view_name, _, method = endpoint.rpartition(".")
-    if method == "download":
-        abort(404)
-    group_by = (request.view_args or {}).get("group_by")
-    if group_by is not None and not str(group_by).isdigit():
-        abort(404)
-    if method not in ("action", "action_post"):
-        return None
-    view = next((v for v in current_app.appbuilder.baseviews if v.__class__.__name__ == view_name), None)
-    name = (request.view_args or {}).get("name") if method == "action" else request.form.get("action")
-    if view is None or name not in (getattr(view, "actions", None) or {}):
-        abort(404)
-    return None

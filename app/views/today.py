@@ -136,7 +136,7 @@ class TodayView(BaseView):
             shares = []
             for key, value in form.items():
                 if key.startswith("share-") and value.strip():
-                    receiver = receivers.get(int(key[6:]) if key[6:].isdigit() else -1)
+                    receiver = receivers.get(int(key[6:]) if key[6:].isascii() and key[6:].isdecimal() else -1)
                     shares.append((receiver, value))
             return ledger.allocate(db.session, current_actor(), unit=unit, item=item,
                                    allocation_date=form.get("date"), document_no=form.get("document_no"),
@@ -199,7 +199,9 @@ class TodayView(BaseView):
                                            damaged=form.get(f"damaged-{key[8:]}"),
                                            missing=form.get(f"missing-{key[8:]}"),
                                            reason=form.get(f"reason-{key[8:]}"))
-                     for key, value in form.items() if key.startswith("counted-") and key[8:].isdigit()]
+                     for key, value in form.items()
+                     if key.startswith("counted-") and key[8:].isascii() and key[8:].isdecimal()
+                     and len(key) < 20]
             members = [{"name": form.get(f"member-name-{i}"), "position": form.get(f"member-position-{i}")}
                        for i in range(8)]
             try:

@@ -9,7 +9,7 @@ from app.extensions import db
 from app.models.unit import Unit, UnitLevel
 from app.views.scoped import ScopedSQLAInterface, ScopedViewMixin, current_actor, yes_no
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
-from wtforms import SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 # Units that may receive children by hand (see ALLOWED_PARENT_LEVELS).
@@ -58,12 +58,16 @@ class UnitModelView(ScopedViewMixin, ModelView):
         # Optional here (the model requires it): prepare_new_unit generates one.
         "code": StringField(_l("Code"), validators=[Optional(), Length(max=32)], widget=BS3TextFieldWidget(),
                             description=_l("Leave empty to generate one from the parent's code.")),
+        "active": BooleanField(_l("Active"), default=True),
         "level": SelectField(
             _l("Level"),
             choices=[(UnitLevel.LAO.value, LEVEL_LABELS[UnitLevel.LAO.value]),
                      (UnitLevel.END_UNIT.value, LEVEL_LABELS[UnitLevel.END_UNIT.value])],
         )
     }
+    # FAB makes a non-nullable boolean "required", so an unticked box could
+    # never be saved: a unit could not be deactivated.
+    edit_form_extra_fields = {"active": BooleanField(_l("Active"))}
     _parent_filter = {"parent": [["level", FilterInFunction, lambda: _PARENT_LEVELS],
                                  ["active", FilterEqual, True]]}
     add_form_query_rel_fields = _parent_filter

@@ -1,0 +1,291 @@
+"""Bulk registration of users from a spreadsheet (xlsx, or CSV as Excel saves
+it), validated row by row before anything is written.
+
+Nothing is hashed per row: imported users have no password until they open
+their one-time activation link (app/commands/activation.py) and choose one."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Optional
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from app import scoping
+from app.commands import DomainError
+from app.commands.audit import record
+from app.commands.users import EMAIL_PATTERN, USERNAME_PATTERN, normalise_username
+from app.models.unit import Unit
+from app.models.user import MaskLogUser
+from app.roles import ROLE_DEFINITIONS, grantable_role_names, role_label
+
+# Column key, Thai header (as in the template), accepted English header.
+COLUMNS = [
+    ("username", "ชื่อผู้ใช้", "username"),
+    ("first_name", "ชื่อ", "first name"),
+    ("last_name", "นามสกุล", "last name"),
+    ("position", "ตำแหน่ง", "position"),
+    ("phone", "โทรศัพท์", "phone"),
+    ("email", "อีเมล", "email"),
+    ("unit_code", "รหัสหน่วยงาน", "unit code"),
+    ("role", "บทบาท", "role"),
+]
+REQUIRED = ("username", "first_name", "last_name", "unit_code", "role")
+MAX_ROWS = 20_000
+NO_EMAIL_DOMAIN = "no-email.masklog.invalid"
+
+
+@dataclass
+class Row:
+    number: int  # the spreadsheet's row number, header = 1
+    values: dict
+    errors: list = field(default_factory=list)
+    unit: Optional[Unit] = None
+    role: Optional[str] = None
+
+
+def _clean(value) -> str:
+    """NFC-normalised, single-spaced text (Thai names typed on different
+    keyboards may order combining marks differently)."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(value))
+    return " ".join(text.replace("\u200b", "").split())
+
+
+def _header_key(text: str) -> Optional[str]:
+    text = _clean(text).lower().replace("*", "").strip()
+    for key, thai, english in COLUMNS:
+        if text in (thai, english, key):
+            return key
+    return None
+
+
+def read_table(filename: str, data: bytes) -> list:
+    """Rows (lists of cell values, header first) of an xlsx or CSV upload."""
+    if not data:
+        raise DomainError(_("The file is empty."))
+    name = (filename or "").lower()
+    if data[:2] == b"PK" or name.endswith(".xlsx"):
+        return _read_xlsx(data)
+    if name.endswith((".csv", ".txt")) or not name:
+        return _read_csv(data)
+    raise DomainError(_("Please upload an .xlsx or .csv file (from the template)."))
+
+
+def _read_xlsx(data: bytes) -> list:
+    from openpyxl import load_workbook
+
+    try:
+        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=False).worksheets[0]
+    except Exception:  # openpyxl raises many kinds on a file that is not a workbook
+        raise DomainError(_("The file is not an Excel workbook (.xlsx) that can be read."))
+    rows = []
+    for row in sheet.iter_rows():
+        values = []
+        for cell in row:
+            if getattr(cell, "data_type", None) == "f":
+                raise DomainError(_("Cell %(cell)s contains a formula; please paste values only.",
+                                    cell=getattr(cell, "coordinate", "?")))
+            values.append(cell.value)
+        rows.append(values)
+        if len(rows) > MAX_ROWS + 1:
+            raise DomainError(_("The file has more than %(n)s rows; please split it.", n=f"{MAX_ROWS:,}"))
+    return rows
+
+
+def _read_csv(data: bytes) -> list:
+    for encoding in ("utf-8-sig", "cp874"):  # Excel's "CSV UTF-8", then Thai Windows "CSV"
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise DomainError(_("The file is not a CSV text file that can be read."))
+    if "\x00" in text:
+        raise DomainError(_("The file is not a CSV text file that can be read."))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows = list(csv.reader(io.StringIO(text), dialect))
+    if len(rows) > MAX_ROWS + 1:
+        raise DomainError(_("The file has more than %(n)s rows; please split it.", n=f"{MAX_ROWS:,}"))
+    return rows
+
+
+def _role_lookup() -> dict:
+    """Role names and their Thai and English labels, whatever the admin's language."""
+    from flask_babel import force_locale
+
+    lookup = {}
+    for locale in ("th", "en"):
+        with force_locale(locale):
+            for name in ROLE_DEFINITIONS:
+                lookup[name.lower()] = name
+                lookup[_clean(role_label(name)).lower()] = name
+    return lookup
+
+
+def validate_rows(session: Session, actor, table: list) -> list:
+    """Every row checked; nothing written. Returns Row objects with Thai errors."""
+    table = [r for r in table if any(_clean(v) for v in (r or []))]
+    if not table:
+        raise DomainError(_("The file is empty."))
+    header = [_header_key(h) for h in table[0]]
+    missing = [thai for key, thai, _e in COLUMNS if key in REQUIRED and key not in header]
+    if missing:
+        raise DomainError(_("The header row must have the template's columns; missing: %(cols)s.",
+                            cols=", ".join(missing)))
+    if len(table) == 1:
+        raise DomainError(_("The file has a header row but no users."))
+    rows = []
+    for number, raw in enumerate(table[1:], start=2):
+        values = {key: "" for key, _t, _e in COLUMNS}
+        for index, key in enumerate(header):
+            if key and index < len(raw):
+                values[key] = _clean(raw[index])
+        values["username"] = normalise_username(values["username"])
+        values["email"] = values["email"].lower()
+        values["unit_code"] = values["unit_code"].upper()
+        rows.append(Row(number, values))
+
+    grantable = set(grantable_role_names(actor))
+    roles = _role_lookup()
+    codes = {row.values["unit_code"] for row in rows if row.values["unit_code"]}
+    units = {}
+    for chunk in _chunks(sorted(codes)):
+        for unit in session.execute(select(Unit).where(func.upper(Unit.code).in_(chunk))).scalars():
+            units[unit.code.upper()] = unit
+    usernames = {row.values["username"] for row in rows}
+    emails = {row.values["email"] for row in rows if row.values["email"]}
+    taken_usernames, taken_emails = set(), set()
+    for chunk in _chunks(sorted(usernames)):
+        taken_usernames |= set(session.execute(select(func.lower(MaskLogUser.username))
+                                               .where(func.lower(MaskLogUser.username).in_(chunk))).scalars())
+    for chunk in _chunks(sorted(emails)):
+        taken_emails |= set(session.execute(select(func.lower(MaskLogUser.email))
+                                            .where(func.lower(MaskLogUser.email).in_(chunk))).scalars())
+    seen_usernames, seen_emails = {}, {}
+    for row in rows:
+        v, errors = row.values, row.errors
+        for key, thai, _e in COLUMNS:
+            if key in REQUIRED and not v[key]:
+                errors.append(_("%(column)s is empty", column=thai))
+        if v["username"]:
+            if not USERNAME_PATTERN.match(v["username"]):
+                errors.append(_("username %(username)s: use English lower-case letters, digits and . _ - @",
+                                username=v["username"]))
+            elif v["username"] in taken_usernames:
+                errors.append(_("username %(username)s already exists in the system", username=v["username"]))
+            elif v["username"] in seen_usernames:
+                errors.append(_("username %(username)s repeats row %(row)s", username=v["username"],
+                                row=seen_usernames[v["username"]]))
+            seen_usernames.setdefault(v["username"], row.number)
+        if v["email"]:
+            if not EMAIL_PATTERN.match(v["email"]):
+                errors.append(_("email %(email)s is not valid", email=v["email"]))
+            elif v["email"] in taken_emails:
+                errors.append(_("email %(email)s is already used in the system", email=v["email"]))
+            elif v["email"] in seen_emails:
+                errors.append(_("email %(email)s repeats row %(row)s", email=v["email"], row=seen_emails[v["email"]]))
+            seen_emails.setdefault(v["email"], row.number)
+        if len(v["first_name"]) > 64 or len(v["last_name"]) > 64:
+            errors.append(_("first or last name is longer than 64 characters"))
+        if len(v["position"]) > 128 or len(v["phone"]) > 32:
+            errors.append(_("position or phone is too long"))
+        if v["unit_code"]:
+            unit = units.get(v["unit_code"])
+            if unit is None:
+                errors.append(_("unknown unit code %(code)s", code=v["unit_code"]))
+            elif not scoping.unit_in_scope(actor, unit):
+                errors.append(_("unit %(code)s is outside your province", code=v["unit_code"]))
+            elif not unit.active:
+                errors.append(_("unit %(code)s is inactive", code=v["unit_code"]))
+            else:
+                row.unit = unit
+        if v["role"]:
+            role = roles.get(v["role"].lower())
+            if role is None:
+                errors.append(_("unknown role %(role)s", role=v["role"]))
+            elif role not in grantable:
+                errors.append(_("you may not grant the role %(role)s", role=role_label(role)))
+            else:
+                row.role = role
+    return rows
+
+
+def import_rows(session: Session, actor, rows: list) -> int:
+    """Insert the rows that passed (all of them, unless the admin chose to
+    import only the valid ones). Bulk statements; no password hashing."""
+    good = [row for row in rows if not row.errors]
+    if not good:
+        return 0
+    sm = current_app.appbuilder.sm
+    role_ids = {name: sm.find_role(name).id for name in {row.role for row in good}}
+    actor_id = getattr(actor, "id", None)
+    created = session.execute(insert(MaskLogUser).returning(MaskLogUser.id, MaskLogUser.username), [
+        dict(username=row.values["username"], first_name=row.values["first_name"],
+             last_name=row.values["last_name"], position=row.values["position"] or None,
+             phone=row.values["phone"] or None,
+             email=row.values["email"] or f"{row.values['username']}@{NO_EMAIL_DOMAIN}",
+             unit_id=row.unit.id, active=True, password=None, activation_version=0,
+             created_by_fk=actor_id, changed_by_fk=actor_id)
+        for row in good]).all()
+    id_by_username = {username: user_id for user_id, username in created}
+    from flask_appbuilder.security.sqla.models import assoc_user_role
+
+    session.execute(insert(assoc_user_role), [
+        {"user_id": id_by_username[row.values["username"]], "role_id": role_ids[row.role]} for row in good])
+    from app.models.ledger import AuditEntry
+
+    actor_unit_id = getattr(getattr(actor, "unit", None), "id", None)
+    session.execute(insert(AuditEntry), [
+        dict(actor_id=actor_id, actor_unit_id=actor_unit_id, unit_id=row.unit.id, action="create",
+             object_type="user", object_id=id_by_username[row.values["username"]],
+             after=json.dumps({"username": row.values["username"], "role": row.role, "via": "bulk import"},
+                              ensure_ascii=False))
+        for row in good])
+    return len(good)
+
+
+def _chunks(values, size=500):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def template_workbook(example_unit_code: str = "5001") -> bytes:
+    """The registration template: Thai headers, one example row, a role list."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "ผู้ใช้"
+    sheet.append([thai for _k, thai, _e in COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    from flask_babel import force_locale
+
+    with force_locale("th"):
+        sheet.append(["somchai.j", "สมชาย", "ใจดี", "ปลัดอำเภอ", "0812345678", "somchai@example.go.th",
+                      example_unit_code, role_label("Officer")])
+    for column, width in zip("ABCDEFGH", (18, 16, 16, 24, 14, 28, 16, 26)):
+        sheet.column_dimensions[column].width = width
+    roles = book.create_sheet("บทบาท")
+    roles.append(["บทบาทที่ใช้ได้ (คัดลอกไปวางในคอลัมน์บทบาท)"])
+    with force_locale("th"):
+        for name in ("Officer", "Counting Committee", "Viewer", "Province Administrator"):
+            roles.append([role_label(name)])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

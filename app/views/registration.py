@@ -1,0 +1,141 @@
+"""Bulk registration (template download, upload, row-by-row result), printable
+activation sheets with a QR code per user, reissued links, and the public
+activation page where a new user chooses a password."""
+from __future__ import annotations
+
+import io
+
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app import scoping
+from app.commands import DomainError
+from app.commands.activation import activate, make_token, reissue, user_for_token
+from app.commands.registration import COLUMNS, import_rows, read_table, template_workbook, validate_rows
+from app.extensions import db
+from app.models.unit import Unit
+from app.models.user import MaskLogUser
+from app.qr import qr_svg
+from app.roles import role_label
+from app.views.scoped import current_actor
+
+
+def activation_url(user: MaskLogUser) -> str:
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return f"{base}/activate/{make_token(user)}"
+
+
+class RegistrationView(BaseView):
+    route_base = "/registration"
+    default_view = "index"
+    method_permission_name = {"index": "register", "template": "register", "upload": "register",
+                              "sheets": "register", "sheet": "register", "reissue_link": "register"}
+
+    @expose("/")
+    @has_access
+    def index(self):
+        return self.render_template("registration.html", columns=COLUMNS, result=None)
+
+    @expose("/template.xlsx")
+    @has_access
+    def template(self):
+        unit = getattr(current_actor(), "unit", None)
+        data = template_workbook(unit.code if unit is not None else "5001")
+        return send_file(io.BytesIO(data), as_attachment=True, download_name="masklog-users-template.xlsx",
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    @expose("/upload", methods=["POST"])
+    @has_access
+    def upload(self):
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            flash(_("Please choose a file."), "danger")
+            return redirect(url_for(".index"))
+        actor = current_actor()
+        try:
+            rows = validate_rows(db.session, actor, read_table(upload.filename, upload.read()))
+        except DomainError as error:
+            flash(str(error), "danger")
+            return self.render_template("registration.html", columns=COLUMNS, result=None), 422
+        bad = [row for row in rows if row.errors]
+        imported = 0
+        if not bad or request.form.get("mode") == "valid":
+            imported = import_rows(db.session, actor, rows)
+            db.session.commit()
+        else:
+            db.session.rollback()
+        result = {"total": len(rows), "bad": bad, "imported": imported, "units": sorted(
+            {(row.unit.id, row.unit.name_th, row.unit.code) for row in rows if not row.errors and row.unit},
+            key=lambda u: u[2]) if imported else []}
+        status = 200 if imported or not bad else 422
+        return self.render_template("registration.html", columns=COLUMNS, result=result), status
+
+    @expose("/sheets")
+    @has_access
+    def sheets(self):
+        """Units in scope with users still waiting to activate."""
+        actor = current_actor()
+        rows = db.session.execute(
+            select(Unit.id, Unit.code, Unit.name_th, db.func.count(MaskLogUser.id))
+            .join(MaskLogUser, MaskLogUser.unit_id == Unit.id)
+            .where(scoping.unit_scope_clause(actor), MaskLogUser.password.is_(None), MaskLogUser.active.is_(True))
+            .group_by(Unit.id, Unit.code, Unit.name_th).order_by(Unit.code)).all()
+        return self.render_template("activation_sheets.html", units=rows)
+
+    @expose("/sheet/<int:unit_id>")
+    @has_access
+    def sheet(self, unit_id):
+        unit = db.session.get(Unit, unit_id)
+        if unit is None or not scoping.unit_in_scope(current_actor(), unit):
+            abort(404)
+        users = db.session.execute(select(MaskLogUser).where(
+            MaskLogUser.unit_id == unit.id, MaskLogUser.password.is_(None), MaskLogUser.active.is_(True))
+            .order_by(MaskLogUser.username)).unique().scalars().all()
+        cards = [{"user": u, "url": activation_url(u), "roles": ", ".join(role_label(r.name) for r in u.roles)}
+                 for u in users]
+        for card in cards:
+            card["qr"] = qr_svg(card["url"], box_size=4)
+        return self.render_template("activation_sheet.html", unit=unit, cards=cards)
+
+    @expose("/reissue/<int:user_id>", methods=["POST"])
+    @has_access
+    def reissue_link(self, user_id):
+        user = db.session.get(MaskLogUser, user_id)
+        if user is None or not scoping.unit_in_scope(current_actor(), user.unit):
+            abort(404)
+        try:
+            reissue(db.session, current_actor(), user)
+            db.session.commit()
+            flash(_("A new activation link was issued for %(username)s; earlier links no longer work.",
+                    username=user.username), "success")
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        return redirect(url_for(".sheet", unit_id=user.unit_id))
+
+
+class ActivationView(BaseView):
+    """Public: the link itself is the credential."""
+
+    route_base = "/activate"
+    default_view = "form"
+
+    @expose("/<token>", methods=["GET", "POST"])
+    def form(self, token):
+        try:
+            user = user_for_token(db.session, token)
+        except DomainError as error:
+            return self.render_template("activate.html", error=str(error), user=None), 400
+        if request.method == "POST":
+            try:
+                activate(db.session, token, request.form.get("password"), request.form.get("confirm"))
+                db.session.commit()
+            except DomainError as error:
+                db.session.rollback()
+                return self.render_template("activate.html", error=str(error), user=user), 422
+            flash(_("Your password is set. Please sign in."), "success")
+            return redirect(self.appbuilder.get_url_for_login)
+        return self.render_template("activate.html", error=None, user=user)
