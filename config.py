@@ -59,6 +59,16 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_ENABLED = True
+    # Login protection: FAB's rate limit on the login form. Several app servers
+    # must share the counters, so production points this at Redis
+    # (redis://host:6379/0); the single-process demo keeps them in memory.
+    AUTH_RATE_LIMITED = _bool("AUTH_RATE_LIMITED", True)
+    AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 5 minutes")
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Sessions end SESSION_LIFETIME_MINUTES after the last request (each
+    # request renews the cookie; app/__init__.py marks sessions permanent).
+    SESSION_REFRESH_EACH_REQUEST = True
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=30)
 
     # Thai first; English switchable from the language menu.
@@ -94,6 +104,8 @@ class TestConfig(Config):
     # Tests exercise scoping with forged POSTs; CSRF would reject them earlier
     # and hide what the scoping rule does. A dedicated test turns it back on.
     WTF_CSRF_ENABLED = False
+    # The suite signs in hundreds of times; the rate-limit test turns it on.
+    AUTH_RATE_LIMITED = False
     # The concurrency tests run 30 threads at once, each holding a connection.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 40}
     SQLALCHEMY_DATABASE_URI = os.environ.get(

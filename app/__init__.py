@@ -44,10 +44,18 @@ def create_app(config_class=None) -> Flask:
     from app.views.navbar import register as register_navbar
 
     register_navbar(app)
+    app.before_request(_sliding_session)
     app.register_blueprint(health_bp)
     register_error_handlers(app)
     app.cli.add_command(masklog_cli)
     return app
+
+
+def _sliding_session() -> None:
+    """Expire sessions after PERMANENT_SESSION_LIFETIME of inactivity."""
+    from flask import session
+
+    session.permanent = True
 
 
 def _migrations_dir() -> str:

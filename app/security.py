@@ -12,7 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.commands import DomainError
-from app.commands.users import can_manage_user, check_user, stored_role_names
+from app.commands.audit import record
+from app.commands.users import (can_manage_user, change_summary, check_user, has_recorded_anything,
+                                normalise_username, snapshot, stored_role_names)
 from app.extensions import db
 from app.models.user import MaskLogUser
 from app.roles import ROLE_DEFINITIONS, grantable_role_names, role_label
@@ -73,14 +75,35 @@ class MaskLogUserView(ScopedViewMixin, UserDBModelView):
         self.run_domain_check(check_user, db.session, current_actor(), item)
         super().pre_add(item)  # hashes the password
 
+    def post_add(self, item):
+        record(db.session, current_actor(), "create", "user", item.id, item.unit_id,
+               after={"username": item.username, "roles": sorted(r.name for r in item.roles),
+                      "unit_id": item.unit_id})
+        db.session.commit()
+
+    def process_form(self, form, is_created):
+        """FAB calls this before it copies the form onto the user: the last
+        moment the user's stored values can be read for the audit trail."""
+        pk = (request.view_args or {}).get("pk")
+        if not is_created and pk is not None:
+            user = self.datamodel.get(pk)
+            g.user_before_edit = snapshot(user) if user is not None else None
+
     def pre_update(self, item):
         original_roles = stored_role_names(db.session, item.id)
         self.run_domain_check(check_user, db.session, current_actor(), item, original_roles)
         super().pre_update(item)
+        # Written with the edit itself (FAB commits right after pre_update).
+        before, after = change_summary(g.get("user_before_edit") or {}, item)
+        record(db.session, current_actor(), "update", "user", item.id, item.unit_id, before=before, after=after)
 
     def pre_delete(self, item):
         if not can_manage_user(current_actor(), item):
             raise DomainError(gettext("You may not change this user."))
+        if has_recorded_anything(db.session, item.id):
+            raise DomainError(gettext("This user has recorded data; deactivate the account instead of deleting it."))
+        record(db.session, current_actor(), "delete", "user", item.id, item.unit_id,
+               before={"username": item.username})
 
 
 class ScopedResetPasswordView(ResetPasswordView):
@@ -107,6 +130,13 @@ class ScopedResetPasswordView(ResetPasswordView):
         self._target_or_404()
         return super().this_form_post()
 
+    def form_post(self, form):
+        """Called by FAB once the form is valid: reset, then audit."""
+        user = self._target_or_404()
+        super().form_post(form)
+        record(db.session, current_actor(), "reset_password", "user", user.id, user.unit_id)
+        db.session.commit()
+
 
 class _RoleName:
     """What FAB's builtin-role check reads of a role: its name."""
@@ -129,6 +159,28 @@ class MaskLogSecurityManager(SecurityManager):
         self.userdbmodelview.datamodel = scoped
         if self.userstatschartview:
             self.userstatschartview.datamodel = scoped
+
+    # ------------------------------------------------------------ sign-in audit
+    def auth_user_db(self, username, password):
+        """Usernames are stored lower-case and trimmed; people type them any way.
+        A failed attempt on an unknown username is audited too."""
+        username = normalise_username(username)
+        user = super().auth_user_db(username, password)
+        if user is None and username and self.find_user(username=username) is None:
+            self._audit_sign_in("login_failed", None, username)
+        return user
+
+    def on_user_login(self, user):
+        self._audit_sign_in("login", user, user.username)
+
+    def on_user_login_failed(self, user):
+        self._audit_sign_in("login_failed", user, user.username)
+
+    def _audit_sign_in(self, action, user, username):
+        record(db.session, user if action == "login" else None, action, "user", getattr(user, "id", None),
+               getattr(user, "unit_id", None), after={"username": (username or "")[:128],
+                                                      "ip": request.remote_addr})
+        db.session.commit()
 
     def get_user_roles(self, user):
         """A user's roles are its own roles only. FAB's groups would hand out

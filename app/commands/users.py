@@ -134,3 +134,31 @@ def create_user(session: Session, actor, *, username: str, first_name: str, last
     session.add(user)
     session.flush()
     return user
+
+
+AUDITED_FIELDS = ("username", "first_name", "last_name", "email", "position", "phone", "unit_id", "active")
+
+
+def snapshot(user: MaskLogUser) -> dict:
+    """The fields an administrator can change, as they are now."""
+    values = {name: getattr(user, name) for name in AUDITED_FIELDS}
+    values["roles"] = sorted(r.name for r in user.roles)
+    return values
+
+
+def change_summary(before_snapshot: dict, user: MaskLogUser) -> tuple:
+    """(before, after) of what changed, for the audit trail."""
+    now = snapshot(user)
+    changed = [name for name in now if now[name] != before_snapshot.get(name)]
+    return {name: before_snapshot.get(name) for name in changed}, {name: now[name] for name in changed}
+
+
+def has_recorded_anything(session: Session, user_id: int) -> bool:
+    """Whether the user's name stands on any record (then deactivate, never delete)."""
+    from app.models.ledger import AuditEntry, LedgerLine
+
+    recorded = session.execute(select(LedgerLine.id).where(LedgerLine.actor_id == user_id).limit(1)).first()
+    acted = session.execute(select(AuditEntry.id).where(
+        AuditEntry.actor_id == user_id,
+        AuditEntry.action.notin_(["login", "login_failed", "activate"])).limit(1)).first()
+    return bool(recorded or acted)

@@ -43,6 +43,10 @@ def register_views(appbuilder) -> None:
     appbuilder.add_link("Activation sheets", label=_l("Activation sheets"), href="/registration/sheets",
                         icon="fa-qrcode", category="Security")
     appbuilder.add_view_no_menu(ActivationView)
+    from app.views.coverage import ProvinceAdminsView
+
+    appbuilder.add_view(ProvinceAdminsView, "Province administrators", label=_l("Province administrators"),
+                        icon="fa-user-tie", category="Security")
     appbuilder.add_view_no_menu(AboutView)
     from flask import current_app
 
