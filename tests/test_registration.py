@@ -157,3 +157,35 @@ def test_expired_link_is_refused(app, monkeypatch):
     monkeypatch.setattr(activation, "MAX_AGE_SECONDS", -1)
     response = app.test_client().get(f"/activate/{token}")
     assert response.status_code == 400 and "หมดอายุ" in response.get_data(as_text=True)
+
+
+UNIT_HEADER = ["รหัสหน่วยงาน", "ชื่อหน่วยงาน", "ชื่อภาษาอังกฤษ", "ประเภท", "รหัสหน่วยงานต้นสังกัด"]
+
+
+def unit_csv(rows):
+    text = "\n".join(",".join(r) for r in [UNIT_HEADER] + rows) + "\n"
+    return io.BytesIO(text.encode("utf-8-sig")), "units.csv"
+
+
+def test_units_from_a_spreadsheet_all_or_nothing(app, as_user):
+    from app.models.unit import Unit
+
+    client = as_user("cm-admin")
+    rows = [["T6-LAO", "เทศบาลตำบลทดสอบนำเข้า", "", "อปท.", "5005"],
+            ["T6-HPH", "รพ.สต. ทดสอบนำเข้า", "", "หน่วยรับปลายทาง", "T6-LAO"],
+            ["", "หน่วยนอกจังหวัด", "", "หน่วยรับปลายทาง", "1001"],
+            ["T6-BAD", "ประเภทผิด", "", "โรงเรียน", "5005"]]
+    response = client.post("/registration/units/upload", data={"file": unit_csv(rows), "mode": "all"},
+                           content_type="multipart/form-data")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and "นอกพื้นที่" in body and "โรงเรียน" in body
+    with app.app_context():
+        assert db.session.query(Unit).filter(Unit.code.like("T6-%")).count() == 0
+    response = client.post("/registration/units/upload", data={"file": unit_csv(rows), "mode": "valid"},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200
+    with app.app_context():
+        lao = db.session.query(Unit).filter_by(code="T6-LAO").one()
+        hph = db.session.query(Unit).filter_by(code="T6-HPH").one()
+        assert hph.parent_id == lao.id and hph.path == f"{lao.path}{hph.id}/" and lao.parent.code == "5005"
+        assert db.session.query(Unit).filter(Unit.code.like("T6-%")).count() == 2

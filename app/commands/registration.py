@@ -60,12 +60,16 @@ def _clean(value) -> str:
     return " ".join(text.replace("\u200b", "").split())
 
 
-def _header_key(text: str) -> Optional[str]:
+def _header_key_for(columns, text) -> Optional[str]:
     text = _clean(text).lower().replace("*", "").strip()
-    for key, thai, english in COLUMNS:
+    for key, thai, english in columns:
         if text in (thai, english, key):
             return key
     return None
+
+
+def _header_key(text: str) -> Optional[str]:
+    return _header_key_for(COLUMNS, text)
 
 
 def read_table(filename: str, data: bytes) -> list:

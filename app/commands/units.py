@@ -148,7 +148,9 @@ def create_unit(session: Session, actor, *, parent: Unit, level: str, name_th: s
     try:
         return prepare_new_unit(session, actor, unit)
     except DomainError:
-        # Keep the rejected unit out of the transaction.
+        # Keep the rejected unit out of the transaction (and out of its
+        # parent's children, or a later flush would try to add it).
+        unit.parent = None
         if unit in session:
             session.expunge(unit)
         raise

@@ -15,6 +15,7 @@ from app import scoping
 from app.commands import DomainError
 from app.commands.activation import activate, make_token, reissue, user_for_token
 from app.commands.registration import COLUMNS, import_rows, read_table, template_workbook, validate_rows
+from app.commands.unit_import import UNIT_COLUMNS, import_units, unit_template_workbook
 from app.extensions import db
 from app.models.unit import Unit
 from app.models.user import MaskLogUser
@@ -32,7 +33,8 @@ class RegistrationView(BaseView):
     route_base = "/registration"
     default_view = "index"
     method_permission_name = {"index": "register", "template": "register", "upload": "register",
-                              "sheets": "register", "sheet": "register", "reissue_link": "register"}
+                              "sheets": "register", "sheet": "register", "reissue_link": "register",
+                              "unit_template": "register", "unit_upload": "register"}
 
     @expose("/")
     @has_access
@@ -72,6 +74,36 @@ class RegistrationView(BaseView):
             key=lambda u: u[2]) if imported else []}
         status = 200 if imported or not bad else 422
         return self.render_template("registration.html", columns=COLUMNS, result=result), status
+
+    @expose("/units/template.xlsx")
+    @has_access
+    def unit_template(self):
+        unit = getattr(current_actor(), "unit", None)
+        data = unit_template_workbook(unit.code if unit is not None else "5001")
+        return send_file(io.BytesIO(data), as_attachment=True, download_name="masklog-units-template.xlsx",
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    @expose("/units/upload", methods=["POST"])
+    @has_access
+    def unit_upload(self):
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            flash(_("Please choose a file."), "danger")
+            return redirect(url_for(".index"))
+        try:
+            rows = import_units(db.session, current_actor(), read_table(upload.filename, upload.read()),
+                                valid_rows_only=request.form.get("mode") == "valid")
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+            return self.render_template("registration.html", columns=COLUMNS, result=None), 422
+        created = [row for row in rows if row.unit is not None]
+        bad = [row for row in rows if row.errors]
+        if created:
+            db.session.commit()
+        result = {"total": len(rows), "bad": bad, "imported": len(created), "units": [], "kind": "units"}
+        return self.render_template("registration.html", columns=COLUMNS, result=result), \
+            (200 if created or not bad else 422)
 
     @expose("/sheets")
     @has_access
