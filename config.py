@@ -82,7 +82,9 @@ class Config:
 
     # Uploads (user spreadsheets) larger than this get a Thai "file too large" page.
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # The address users reach the system at, for links printed on paper (QR
+    # codes, activation sheets). Empty: the address of the current request.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
     # Demo accounts are created only when this is on (make run sets it).
     MASKLOG_DEMO = False
 

@@ -25,7 +25,7 @@ from app.views.scoped import current_actor
 
 
 def activation_url(user: MaskLogUser) -> str:
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
     return f"{base}/activate/{make_token(user)}"
 
 
