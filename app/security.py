@@ -199,8 +199,7 @@ class MaskLogSecurityManager(SecurityManager):
         (FAB would lazy-load each on first use)."""
         return self.session.execute(
             select(self.user_model).where(self.user_model.id == pk)
-            .options(joinedload(self.user_model.roles), joinedload(self.user_model.unit),
-                     joinedload(self.user_model.groups))
+            .options(joinedload(self.user_model.roles), joinedload(self.user_model.unit))
         ).unique().scalar_one_or_none()
 
     def has_access(self, permission_name, view_name):
