@@ -3,6 +3,8 @@ from flask_babel import lazy_gettext as _l
 
 
 def register_views(appbuilder) -> None:
+    from flask import current_app
+
     from app.views.about import AboutView
     from app.views.today import TodayView
     from app.views.units import UnitModelView
@@ -48,8 +50,11 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(ProvinceAdminsView, "Province administrators", label=_l("Province administrators"),
                         icon="fa-user-tie", category="Security")
     appbuilder.add_view_no_menu(AboutView)
-    from flask import current_app
+    from app.views.qr import PublicQRView, QRView, register_qr_helpers
 
+    appbuilder.add_view_no_menu(PublicQRView)
+    appbuilder.add_view_no_menu(QRView)
+    register_qr_helpers(current_app)
     from app.views import guards
 
     guards.register(current_app)

@@ -19,7 +19,7 @@ from app.commands.unit_import import UNIT_COLUMNS, import_units, unit_template_w
 from app.extensions import db
 from app.models.unit import Unit
 from app.models.user import MaskLogUser
-from app.qr import qr_svg
+from app.qr import qr_img
 from app.roles import role_label
 from app.views.scoped import current_actor
 
@@ -129,7 +129,7 @@ class RegistrationView(BaseView):
         cards = [{"user": u, "url": activation_url(u), "roles": ", ".join(role_label(r.name) for r in u.roles)}
                  for u in users]
         for card in cards:
-            card["qr"] = qr_svg(card["url"], box_size=4)
+            card["qr"] = qr_img(card["url"], size_px=120, alt=card["user"].username)
         return self.render_template("activation_sheet.html", unit=unit, cards=cards)
 
     @expose("/reissue/<int:user_id>", methods=["POST"])
