@@ -189,3 +189,10 @@ def test_units_from_a_spreadsheet_all_or_nothing(app, as_user):
         hph = db.session.query(Unit).filter_by(code="T6-HPH").one()
         assert hph.parent_id == lao.id and hph.path == f"{lao.path}{hph.id}/" and lao.parent.code == "5005"
         assert db.session.query(Unit).filter(Unit.code.like("T6-%")).count() == 2
+
+
+def test_row_numbers_are_the_spreadsheets_even_after_blank_rows(as_user):
+    rows = [["t7.ok", "ก", "ข", "", "", "", "5001", "Officer"], ["", "", "", "", "", "", "", ""],
+            ["t7.bad", "ก", "ข", "", "", "", "999998", "Officer"]]
+    found = problems(upload(as_user("cm-admin"), csv_file(rows)))
+    assert list(found) == [4] and "999998" in found[4]

@@ -139,28 +139,40 @@ def _role_lookup() -> dict:
     return lookup
 
 
-def validate_rows(session: Session, actor, table: list) -> list:
-    """Every row checked; nothing written. Returns Row objects with Thai errors."""
-    table = [r for r in table if any(_clean(v) for v in (r or []))]
-    if not table:
+def table_rows(table: list, columns: list, required: tuple, no_rows_message: str) -> list:
+    """Rows of a spreadsheet mapped by its header (Thai or English names), with
+    the spreadsheet's own row numbers (blank rows skipped, not renumbered) and
+    an error on every empty required cell."""
+    numbered = [(n, r) for n, r in enumerate(table, start=1) if any(_clean(v) for v in (r or []))]
+    if not numbered:
         raise DomainError(_("The file is empty."))
-    header = [_header_key(h) for h in table[0]]
-    missing = [thai for key, thai, _e in COLUMNS if key in REQUIRED and key not in header]
+    header = [_header_key_for(columns, h) for h in numbered[0][1]]
+    missing = [thai for key, thai, _e in columns if key in required and key not in header]
     if missing:
         raise DomainError(_("The header row must have the template's columns; missing: %(cols)s.",
                             cols=", ".join(missing)))
-    if len(table) == 1:
-        raise DomainError(_("The file has a header row but no users."))
+    if len(numbered) == 1:
+        raise DomainError(no_rows_message)
     rows = []
-    for number, raw in enumerate(table[1:], start=2):
-        values = {key: "" for key, _t, _e in COLUMNS}
+    for number, raw in numbered[1:]:
+        values = {key: "" for key, _t, _e in columns}
         for index, key in enumerate(header):
             if key and index < len(raw):
                 values[key] = _clean(raw[index])
-        values["username"] = normalise_username(values["username"])
-        values["email"] = values["email"].lower()
-        values["unit_code"] = values["unit_code"].upper()
-        rows.append(Row(number, values))
+        row = Row(number, values)
+        row.errors += [_("%(column)s is empty", column=thai) for key, thai, _e in columns
+                       if key in required and not values[key]]
+        rows.append(row)
+    return rows
+
+
+def validate_rows(session: Session, actor, table: list) -> list:
+    """Every row checked; nothing written. Returns Row objects with Thai errors."""
+    rows = table_rows(table, COLUMNS, REQUIRED, _("The file has a header row but no users."))
+    for row in rows:
+        row.values["username"] = normalise_username(row.values["username"])
+        row.values["email"] = row.values["email"].lower()
+        row.values["unit_code"] = row.values["unit_code"].upper()
 
     grantable = set(grantable_role_names(actor))
     roles = _role_lookup()
@@ -181,9 +193,6 @@ def validate_rows(session: Session, actor, table: list) -> list:
     seen_usernames, seen_emails = {}, {}
     for row in rows:
         v, errors = row.values, row.errors
-        for key, thai, _e in COLUMNS:
-            if key in REQUIRED and not v[key]:
-                errors.append(_("%(column)s is empty", column=thai))
         if v["username"]:
             if not USERNAME_PATTERN.match(v["username"]):
                 errors.append(_("username %(username)s: use English lower-case letters, digits and . _ - @",

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.commands import DomainError
 from app.commands.audit import record
-from app.commands.registration import Row, _clean, _header_key_for
+from app.commands.registration import table_rows
 from app.commands.units import create_unit
 from app.models.unit import Unit, UnitLevel
 
@@ -35,27 +35,9 @@ LEVEL_WORDS = {
 def import_units(session: Session, actor, table: list, *, valid_rows_only: bool) -> list:
     """Create the units; returns Row results. Writes nothing when a row fails
     unless `valid_rows_only` (the caller commits or rolls back)."""
-    table = [r for r in table if any(_clean(v) for v in (r or []))]
-    if not table:
-        raise DomainError(_("The file is empty."))
-    header = [_header_key_for(UNIT_COLUMNS, h) for h in table[0]]
-    missing = [thai for key, thai, _e in UNIT_COLUMNS if key in REQUIRED and key not in header]
-    if missing:
-        raise DomainError(_("The header row must have the template's columns; missing: %(cols)s.",
-                            cols=", ".join(missing)))
-    if len(table) == 1:
-        raise DomainError(_("The file has a header row but no units."))
-    rows = []
-    for number, raw in enumerate(table[1:], start=2):
-        values = {key: "" for key, _t, _e in UNIT_COLUMNS}
-        for index, key in enumerate(header):
-            if key and index < len(raw):
-                values[key] = _clean(raw[index])
-        row = Row(number, values)
-        rows.append(row)
-        for key, thai, _e in UNIT_COLUMNS:
-            if key in REQUIRED and not values[key]:
-                row.errors.append(_("%(column)s is empty", column=thai))
+    rows = table_rows(table, UNIT_COLUMNS, REQUIRED, _("The file has a header row but no units."))
+    for row in rows:
+        values = row.values
         level = LEVEL_WORDS.get(values["level"].lower())
         if values["level"] and level is None:
             row.errors.append(_("unknown unit type %(level)s (use อปท. or หน่วยรับปลายทาง)", level=values["level"]))
