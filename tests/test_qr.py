@@ -149,3 +149,16 @@ def test_qr_of_a_deactivated_unit(app):
         closed = unit.id
     response = login(app.test_client(), "cm-officer").get(f"/qr/u/{closed}")
     assert response.status_code == 410 and "ไม่ได้ใช้งานแล้ว" in response.get_data(as_text=True)
+
+
+def test_expired_shipment_qr_is_refused(app, monkeypatch):
+    from app.models.ledger import AllocationLine
+    from app.views import qr
+
+    with app.app_context():
+        line = db.session.query(AllocationLine).join(AllocationLine.unit).filter(Unit.code == "5001").first()
+        with app.test_request_context():
+            url = qr.shipment_url(line)
+    monkeypatch.setattr(qr, "SHIPMENT_LINK_DAYS", -1)
+    response = login(app.test_client(), "cm-officer").get(path_of(url))
+    assert response.status_code == 410 and "หมดอายุ" in response.get_data(as_text=True)
