@@ -20,9 +20,8 @@ install: $(BIN)/.installed translations
 translations: $(BIN)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d translations -l th
 
+# run.py migrates and loads the hierarchy and demo data itself (idempotent).
 run: install
-	MASKLOG_CONFIG=demo $(BIN)/flask db upgrade
-	MASKLOG_CONFIG=demo $(BIN)/flask masklog setup --demo
 	MASKLOG_CONFIG=demo PORT=$(PORT) $(BIN)/python run.py
 
 test: install

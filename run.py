@@ -1,10 +1,20 @@
-"""Development/demo server: `python run.py` (make run sets MASKLOG_CONFIG=demo).
-In production, serve `run:app` with a WSGI server (see README)."""
+"""`python run.py`: the single-process demo server on a bare machine — SQLite
+under instance/, schema migrated, hierarchy and demo data loaded on first
+start (idempotent afterwards), http://127.0.0.1:5000 (PORT changes it).
+
+Production imports `run:app` from a WSGI server (gunicorn 'run:app'): then the
+configuration defaults to production and nothing is created at start-up."""
 import os
 
-from app import create_app
+if __name__ == "__main__":
+    os.environ.setdefault("MASKLOG_CONFIG", "demo")
+
+from app import create_app  # noqa: E402
 
 app = create_app()
 
 if __name__ == "__main__":
+    from app.demo import prepare_demo_database
+
+    prepare_demo_database(app)
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")))
