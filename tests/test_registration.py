@@ -196,3 +196,9 @@ def test_row_numbers_are_the_spreadsheets_even_after_blank_rows(as_user):
             ["t7.bad", "ก", "ข", "", "", "", "999998", "Officer"]]
     found = problems(upload(as_user("cm-admin"), csv_file(rows)))
     assert list(found) == [4] and "999998" in found[4]
+
+
+def test_unit_template_has_thai_headers(as_user):
+    response = as_user("cm-admin").get("/registration/units/template.xlsx")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    assert [c.value for c in sheet[1]] == UNIT_HEADER and sheet["E2"].value == "50"

@@ -275,25 +275,34 @@ def _chunks(values, size=500):
         yield values[start:start + size]
 
 
-def template_workbook(example_unit_code: str = "5001") -> bytes:
-    """The registration template: Thai headers, one example row, a role list."""
+def template_book(title: str, columns: list, widths: tuple, examples: list):
+    """A workbook whose first sheet has the Thai headers of `columns`, styled,
+    and the example rows: the templates the upload pages offer."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
     book = Workbook()
     sheet = book.active
-    sheet.title = "ผู้ใช้"
-    sheet.append([thai for _k, thai, _e in COLUMNS])
+    sheet.title = title
+    sheet.append([thai for _k, thai, _e in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    for example in examples:
+        sheet.append(example)
+    for index, width in enumerate(widths):
+        sheet.column_dimensions["ABCDEFGHIJ"[index]].width = width
+    return book
+
+
+def template_workbook(example_unit_code: str = "5001") -> bytes:
+    """The registration template: Thai headers, one example row, a role list."""
     from flask_babel import force_locale
 
     with force_locale("th"):
-        sheet.append(["somchai.j", "สมชาย", "ใจดี", "ปลัดอำเภอ", "0812345678", "somchai@example.go.th",
-                      example_unit_code, role_label("Officer")])
-    for column, width in zip("ABCDEFGH", (18, 16, 16, 24, 14, 28, 16, 26)):
-        sheet.column_dimensions[column].width = width
+        example = ["somchai.j", "สมชาย", "ใจดี", "ปลัดอำเภอ", "0812345678", "somchai@example.go.th",
+                   example_unit_code, role_label("Officer")]
+    book = template_book("ผู้ใช้", COLUMNS, (18, 16, 16, 24, 14, 28, 16, 26), [example])
     roles = book.create_sheet("บทบาท")
     roles.append(["บทบาทที่ใช้ได้ (คัดลอกไปวางในคอลัมน์บทบาท)"])
     with force_locale("th"):

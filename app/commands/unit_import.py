@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.commands import DomainError
 from app.commands.audit import record
-from app.commands.registration import table_rows
+from app.commands.registration import table_rows, template_book
 from app.commands.units import create_unit
 from app.models.unit import Unit, UnitLevel
 
@@ -67,20 +67,9 @@ def import_units(session: Session, actor, table: list, *, valid_rows_only: bool)
 
 
 def unit_template_workbook(example_parent: str = "5001") -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "หน่วยงาน"
-    sheet.append([thai for _k, thai, _e in UNIT_COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-    sheet.append(["", "เทศบาลตำบลตัวอย่าง", "Example Subdistrict Municipality", "อปท.", example_parent])
-    sheet.append(["", "โรงพยาบาลส่งเสริมสุขภาพตำบลตัวอย่าง", "", "หน่วยรับปลายทาง", example_parent])
-    for column, width in zip("ABCDE", (16, 40, 32, 18, 22)):
-        sheet.column_dimensions[column].width = width
+    book = template_book("หน่วยงาน", UNIT_COLUMNS, (16, 40, 32, 18, 22), [
+        ["", "เทศบาลตำบลตัวอย่าง", "Example Subdistrict Municipality", "อปท.", example_parent],
+        ["", "โรงพยาบาลส่งเสริมสุขภาพตำบลตัวอย่าง", "", "หน่วยรับปลายทาง", example_parent]])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
