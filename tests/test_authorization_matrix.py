@@ -39,7 +39,7 @@ VIEW_KINDS = {"UnitModelView": "unit", "UnitApi": "unit", "MaskLogUserView": "us
               "ReceiptView": "receipt", "DailyCountView": "daily_count", "AllocationView": "allocation",
               "ShipmentView": "shipment", "AdjustmentView": "adjustment", "LedgerView": "ledger",
               "AuditView": "audit", "PrintView.allocation": "allocation", "PrintView.count": "daily_count",
-              "RegistrationView.sheet": "unit", "RegistrationView.reissue_link": "user"}
+              "RegistrationView.sheet": "unit", "RegistrationView.reissue_link": "user", "QRView": "unit"}
 OBJECT_ARGS = {"pk", "unit_id", "user_id"}
 
 

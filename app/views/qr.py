@@ -86,9 +86,9 @@ class QRView(BaseView):
         actor = current_actor()
         if not scoping.unit_in_scope(actor, unit):
             own = getattr(getattr(actor, "unit", None), "name_th", "-")
-            return self._refuse(_("This QR code belongs to %(name)s (%(code)s), which is outside the area you "
-                                  "manage (your unit: %(own)s). Ask that unit's staff to record.",
-                                  name=unit.name_th, code=unit.code, own=own))
+            # Only the code (printed on the poster): nothing of another area is shown.
+            return self._refuse(_("This QR code belongs to unit %(code)s, which is outside the area you manage "
+                                  "(your unit: %(own)s). Ask that unit's staff to record.", code=unit.code, own=own))
         return redirect(url_for("TodayView.unit_page", unit_id=unit.id))
 
     @expose("/s/<token>")
