@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, contains_eager
 
 from app.models.ledger import Allocation, AllocationLine, DailyCount, LedgerLine, StockBalance
@@ -44,8 +44,8 @@ def child_units(session: Session, unit_id: int) -> list:
 
 
 def recorded_on(session: Session, unit_id: int, item_id: int, day: datetime.date, limit: int = 50) -> list:
-    """Ledger lines of the unit dated `day` or written today, newest first."""
+    """Ledger lines of the unit dated `day`, newest first."""
     return list(session.execute(
         select(LedgerLine).where(LedgerLine.unit_id == unit_id, LedgerLine.item_id == item_id,
-                                 and_(LedgerLine.entry_date == day))
+                                 LedgerLine.entry_date == day)
         .order_by(LedgerLine.id.desc()).limit(limit)).scalars())

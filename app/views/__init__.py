@@ -5,7 +5,12 @@ from flask_babel import lazy_gettext as _l
 def register_views(appbuilder) -> None:
     from flask import current_app
 
+    from app.views import documents as d
+    from app.views import guards
     from app.views.about import AboutView
+    from app.views.coverage import ProvinceAdminsView
+    from app.views.qr import PublicQRView, QRView, register_qr_helpers
+    from app.views.registration import ActivationView, RegistrationView
     from app.views.today import TodayView
     from app.views.units import UnitModelView
 
@@ -20,8 +25,6 @@ def register_views(appbuilder) -> None:
         category_label=_l("Units"),
         category_icon="fa-sitemap",
     )
-    from app.views import documents as d
-
     records = dict(category="Records", category_label=_l("Records"), category_icon="fa-book")
     for view, name, label, icon in (
         (d.ReceiptView, "Receipts", _l("Receipts"), "fa-truck-ramp-box"),
@@ -38,25 +41,17 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(d.ItemView, "Items", label=_l("Items"), icon="fa-box", **reference)
     appbuilder.add_view(d.RiskGroupView, "Risk groups", label=_l("Risk groups"), icon="fa-users", **reference)
     appbuilder.add_view_no_menu(d.PrintView)
-    from app.views.registration import ActivationView, RegistrationView
-
     appbuilder.add_view(RegistrationView, "Register users", label=_l("Register users"), icon="fa-file-import",
                         category="Security", category_label=_l("Security"), category_icon="fa-cogs")
     appbuilder.add_link("Activation sheets", label=_l("Activation sheets"), href="/registration/sheets",
                         icon="fa-qrcode", category="Security")
     appbuilder.add_view_no_menu(ActivationView)
-    from app.views.coverage import ProvinceAdminsView
-
     appbuilder.add_view(ProvinceAdminsView, "Province administrators", label=_l("Province administrators"),
                         icon="fa-user-tie", category="Security")
     appbuilder.add_view_no_menu(AboutView)
-    from app.views.qr import PublicQRView, QRView, register_qr_helpers
-
     appbuilder.add_view_no_menu(PublicQRView)
     appbuilder.add_view_no_menu(QRView)
     register_qr_helpers(current_app)
-    from app.views import guards
-
     guards.register(current_app)
     appbuilder.add_link(
         "About",
