@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app import scoping
 from app.commands import DomainError
 from app.commands.audit import record
+from app.commands.reference import active_items
 from app.commands.stock import balance_of, post
 from app.models.ledger import (Adjustment, Allocation, AllocationLine, DailyCount, DailyCountLine,
                                Distribution, DistributionLine, Item, Receipt, RiskGroup)
@@ -62,13 +63,31 @@ def check_date(unit: Unit, raw) -> datetime.date:
     return day
 
 
-def resolve_item(session: Session, item: Optional[Item]) -> Item:
-    """The item asked for, or the default one (forms skip the question when
-    only one item is active)."""
-    if item is None:
-        item = session.execute(select(Item).where(Item.active.is_(True))
-                               .order_by(Item.is_default.desc(), Item.sort_order, Item.id)).scalars().first()
-    if item is None or not item.active:
+@dataclass(frozen=True)
+class ItemRef:
+    """An active item as the reference-data cache knows it (no query needed)."""
+
+    id: int
+    code: str
+    name_th: str
+    unit_label: str
+
+
+def resolve_item(session: Session, item) -> "Item | ItemRef":
+    """The item asked for — an Item, or an item id as forms send it — or the
+    default one (forms skip the question when only one item is active). Ids
+    are checked against the cached list of active items, saving a query on
+    every submission."""
+    if isinstance(item, ItemRef):
+        return item
+    if item is None or isinstance(item, int):
+        active = active_items(session)
+        match = next((row for row in active if row[0] == item), None) if item is not None else \
+            (active[0] if active else None)
+        if match is None:
+            raise DomainError(_("Please choose an active item."))
+        return ItemRef(*match[:4])
+    if not item.active:
         raise DomainError(_("Please choose an active item."))
     return item
 

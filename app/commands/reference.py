@@ -56,19 +56,24 @@ def _cached(key, loader):
     return value
 
 
+def _key(session: Session, name: str) -> tuple:
+    # Per database: one process may serve (or test) more than one.
+    return (str(session.get_bind().url), name)
+
+
 def clear_reference_cache() -> None:
     _cache.clear()
 
 
 def active_items(session: Session) -> list:
     """[(id, code, name_th, unit_label, is_default)], default first."""
-    return _cached("items", lambda: [tuple(row) for row in session.execute(
+    return _cached(_key(session, "items"), lambda: [tuple(row) for row in session.execute(
         select(Item.id, Item.code, Item.name_th, Item.unit_label, Item.is_default)
         .where(Item.active.is_(True)).order_by(Item.is_default.desc(), Item.sort_order, Item.id))])
 
 
 def active_risk_groups(session: Session) -> list:
     """[(id, code, name_th)] in display order."""
-    return _cached("risk_groups", lambda: [tuple(row) for row in session.execute(
+    return _cached(_key(session, "risk_groups"), lambda: [tuple(row) for row in session.execute(
         select(RiskGroup.id, RiskGroup.code, RiskGroup.name_th)
         .where(RiskGroup.active.is_(True)).order_by(RiskGroup.sort_order, RiskGroup.id))])

@@ -19,7 +19,7 @@ from app.commands import ledger
 from app.commands.reference import active_items, active_risk_groups
 from app.commands.today import child_units, count_of_day, incoming_shipments, recorded_on, stock_figures
 from app.extensions import db
-from app.models.ledger import AllocationLine, Item, RiskGroup
+from app.models.ledger import AllocationLine, RiskGroup
 from app.models.unit import Unit
 from app.thai import parse_date, today
 from app.views.scoped import current_actor
@@ -102,9 +102,8 @@ class TodayView(BaseView):
         """Run one ledger command in one transaction; refused → same page, input kept."""
         unit = unit_in_scope_or_404(unit_id)
         item_id = chosen_item_id()
-        item = db.session.get(Item, item_id)
         try:
-            operation(unit, item)
+            operation(unit, item_id)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -185,7 +184,7 @@ class TodayView(BaseView):
     @has_access
     def count(self, unit_id):
         unit = unit_in_scope_or_404(unit_id)
-        item = db.session.get(Item, chosen_item_id())
+        item = ledger.resolve_item(db.session, chosen_item_id())
         actor = current_actor()
         try:
             day = parse_date(request.values.get("date") or today())
