@@ -41,6 +41,7 @@ def create_app(config_class=None) -> Flask:
     from app.thai import register_template_filters
 
     register_template_filters(app)
+    _install_request_cached_gettext(app)
     from app.views.navbar import register as register_navbar
 
     register_navbar(app)
@@ -49,6 +50,26 @@ def create_app(config_class=None) -> Flask:
     register_error_handlers(app)
     app.cli.add_command(masklog_cli)
     return app
+
+
+def _install_request_cached_gettext(app) -> None:
+    """Templates look up the catalogue once per request instead of once per
+    string (Flask-Babel re-resolves locale and catalogue on every call; a page
+    has dozens of strings)."""
+    from flask import g
+    from flask_babel import get_translations
+
+    def translations():
+        cached = g.get("_masklog_translations")
+        if cached is None:
+            cached = g._masklog_translations = get_translations()
+        return cached
+
+    app.jinja_env.install_gettext_callables(
+        lambda text: translations().ugettext(text),
+        lambda singular, plural, n: translations().ungettext(singular, plural, n),
+        newstyle=True,
+    )
 
 
 def _sliding_session() -> None:

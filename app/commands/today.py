@@ -39,8 +39,10 @@ def count_of_day(session: Session, unit_id: int, item_id: int, day: datetime.dat
 
 
 def child_units(session: Session, unit_id: int) -> list:
-    return list(session.execute(select(Unit).where(Unit.parent_id == unit_id, Unit.active.is_(True))
-                                .order_by(Unit.code)).scalars())
+    """Active units directly below: rows of (id, code, name_th, path) — the
+    allocation sheet needs no more (and a province has dozens)."""
+    return list(session.execute(select(Unit.id, Unit.code, Unit.name_th, Unit.path)
+                                .where(Unit.parent_id == unit_id, Unit.active.is_(True)).order_by(Unit.code)))
 
 
 def recorded_on(session: Session, unit_id: int, item_id: int, day: datetime.date, limit: int = 50) -> list:

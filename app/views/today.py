@@ -131,12 +131,14 @@ class TodayView(BaseView):
         form = request.form
 
         def run(unit, item):
-            receivers = {u.id: u for u in child_units(db.session, unit.id)}
-            shares = []
+            wanted = {}
             for key, value in form.items():
                 if key.startswith("share-") and value.strip():
-                    receiver = receivers.get(int(key[6:]) if key[6:].isascii() and key[6:].isdecimal() else -1)
-                    shares.append((receiver, value))
+                    wanted[int(key[6:]) if key[6:].isascii() and key[6:].isdecimal() else -1] = value
+            # One query for the units named on the sheet; ledger.allocate checks they sit below.
+            receivers = {u.id: u for u in db.session.execute(
+                select(Unit).where(Unit.id.in_([i for i in wanted if 0 < i <= 2_147_483_647]))).scalars()}
+            shares = [(receivers.get(unit_id_), value) for unit_id_, value in wanted.items()]
             return ledger.allocate(db.session, current_actor(), unit=unit, item=item,
                                    allocation_date=form.get("date"), document_no=form.get("document_no"),
                                    shares=shares, form_token=form.get("form_token"))
