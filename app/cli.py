@@ -1,16 +1,16 @@
 """`flask masklog ...` commands. They call the same domain commands as the
 views and the API, acting as the system (the central unit, all roles)."""
 import sys
-from types import SimpleNamespace
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 from app.commands import DomainError
-from app.commands.hierarchy import CENTRAL_CODE, sync_hierarchy
+from app.commands.hierarchy import SyncReport, sync_hierarchy
+from app.commands.setup import prepare_database
+from app.commands.setup import system_actor as _system_actor
 from app.extensions import db
-from app.models.unit import Unit
 from app.roles import CENTRAL_ADMIN
 
 
@@ -21,13 +21,10 @@ def masklog_cli():
 
 def system_actor():
     """The actor for work done from the command line: the whole tree, every role."""
-    central = db.session.query(Unit).filter(Unit.code == CENTRAL_CODE).one()
-    role = current_app.appbuilder.sm.find_role(CENTRAL_ADMIN)
-    return SimpleNamespace(is_authenticated=True, unit=central, roles=[role], id=None)
+    return _system_actor(db.session)
 
 
-def _import_units() -> None:
-    report = sync_hierarchy(db.session)
+def _echo_hierarchy(report: SyncReport) -> None:
     click.echo(
         f"geothai {report.data_version}: {report.added} added, {report.updated} updated, "
         f"{report.deactivated} deactivated, {report.unchanged} unchanged in {report.seconds:.2f} s"
@@ -47,7 +44,7 @@ def sync_roles_command():
 @with_appcontext
 def import_units_command():
     """Sync provinces, districts and subdistricts from geothai (idempotent)."""
-    _import_units()
+    _echo_hierarchy(sync_hierarchy(db.session))
     db.session.commit()
 
 
@@ -59,16 +56,10 @@ def setup_command(demo):
     if demo and not current_app.config.get("MASKLOG_DEMO"):
         click.echo("Demo data needs MASKLOG_CONFIG=demo; refusing on this configuration.", err=True)
         sys.exit(2)
-    current_app.appbuilder.sm.sync_roles()
-    _import_units()
-    from app.commands.reference import seed_reference_data
-
-    seed_reference_data(db.session)
-    if demo:
-        from app.demo import seed_demo
-
-        db.session.flush()
-        counts = seed_demo(db.session, system_actor())
+    report = prepare_database(db.session, demo=demo)
+    _echo_hierarchy(report.hierarchy)
+    if report.demo:
+        counts = report.demo
         click.echo(f"demo data: {counts['units']} units and {counts['users']} users created"
                    + (", a day of work recorded" if counts["activity"] else ""))
     db.session.commit()

@@ -95,20 +95,15 @@ def prepare_demo_database(app) -> None:
     idempotent, so every start of the demo server may run it. Demo mode only."""
     import flask_migrate
 
-    from app.cli import system_actor
-    from app.commands.hierarchy import sync_hierarchy
-    from app.commands.reference import seed_reference_data
+    from app.commands.setup import prepare_database
     from app.extensions import db
 
     if not app.config.get("MASKLOG_DEMO"):
         raise RuntimeError("demo data is only created with MASKLOG_CONFIG=demo")
     with app.app_context():
         flask_migrate.upgrade()
-        app.appbuilder.sm.sync_roles()
-        report = sync_hierarchy(db.session)
-        seed_reference_data(db.session)
-        db.session.flush()
-        counts = seed_demo(db.session, system_actor())
+        report = prepare_database(db.session, demo=True)
         db.session.commit()
-        print(f"MaskLog demo: {report.added + report.unchanged:,} official units (geothai {report.data_version}), "
-              f"{counts['users']} demo accounts created this start; password for all: {DEMO_PASSWORD}")
+        units = report.hierarchy.added + report.hierarchy.unchanged
+        print(f"MaskLog demo: {units:,} official units (geothai {report.hierarchy.data_version}), "
+              f"{report.demo['users']} demo accounts created this start; password for all: {DEMO_PASSWORD}")

@@ -12,10 +12,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import flask_migrate  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.cli import system_actor  # noqa: E402
-from app.commands.hierarchy import sync_hierarchy  # noqa: E402
-from app.commands.reference import seed_reference_data  # noqa: E402
-from app.demo import seed_demo  # noqa: E402
+from app.commands.setup import prepare_database  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models.unit import Unit  # noqa: E402
 from app.models.user import MaskLogUser  # noqa: E402
@@ -29,11 +26,7 @@ def main() -> None:
     app = create_app(type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
     with app.app_context():
         flask_migrate.upgrade()
-        app.appbuilder.sm.sync_roles()
-        sync_hierarchy(db.session)
-        seed_reference_data(db.session)
-        db.session.flush()
-        seed_demo(db.session, system_actor())
+        prepare_database(db.session, demo=True)
         db.session.commit()
         province = db.session.query(Unit).filter_by(code="50").one()
         codes = [c for (c,) in db.session.query(Unit.code).filter(Unit.path.like(province.path + "%"),

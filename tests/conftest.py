@@ -10,10 +10,8 @@ import flask_migrate
 import pytest
 
 from app import create_app
-from app.cli import system_actor
-from app.commands.hierarchy import sync_hierarchy
-from app.commands.reference import seed_reference_data
-from app.demo import DEMO_PASSWORD, seed_demo
+from app.commands.setup import prepare_database
+from app.demo import DEMO_PASSWORD
 from app.extensions import db
 from config import TestConfig
 from tests.pg import ThrowawayPostgres, find_pg_bindir
@@ -78,11 +76,7 @@ def app(backend, request, tmp_path_factory):
     app = create_app(make_config(url))
     with app.app_context():
         flask_migrate.upgrade()
-        app.appbuilder.sm.sync_roles()
-        sync_hierarchy(db.session)
-        seed_reference_data(db.session)
-        db.session.flush()
-        seed_demo(db.session, system_actor())
+        prepare_database(db.session, demo=True)
         db.session.commit()
     return app
 
