@@ -41,27 +41,44 @@ class RegistrationView(BaseView):
     def index(self):
         return self.render_template("registration.html", columns=COLUMNS, result=None)
 
-    @expose("/template.xlsx")
-    @has_access
-    def template(self):
+    @staticmethod
+    def _send_template(build, filename):
+        """A template workbook whose example rows use the admin's own unit code."""
         unit = getattr(current_actor(), "unit", None)
-        data = template_workbook(unit.code if unit is not None else "5001")
-        return send_file(io.BytesIO(data), as_attachment=True, download_name="masklog-users-template.xlsx",
+        return send_file(io.BytesIO(build(unit.code if unit is not None else "5001")), as_attachment=True,
+                         download_name=filename,
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
-    @expose("/upload", methods=["POST"])
-    @has_access
-    def upload(self):
+    def _refused(self, message):
+        db.session.rollback()
+        flash(message, "danger")
+        return self.render_template("registration.html", columns=COLUMNS, result=None), 422
+
+    def _run_upload(self, handle):
+        """Read the uploaded spreadsheet and hand its table to `handle`; an
+        unreadable file comes back to the page with a Thai message."""
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             flash(_("Please choose a file."), "danger")
             return redirect(url_for(".index"))
-        actor = current_actor()
         try:
-            rows = validate_rows(db.session, actor, read_table(upload.filename, upload.read()))
+            return handle(read_table(upload.filename, upload.read()))
         except DomainError as error:
-            flash(str(error), "danger")
-            return self.render_template("registration.html", columns=COLUMNS, result=None), 422
+            return self._refused(str(error))
+
+    @expose("/template.xlsx")
+    @has_access
+    def template(self):
+        return self._send_template(template_workbook, "masklog-users-template.xlsx")
+
+    @expose("/upload", methods=["POST"])
+    @has_access
+    def upload(self):
+        return self._run_upload(self._import_users)
+
+    def _import_users(self, table):
+        actor = current_actor()
+        rows = validate_rows(db.session, actor, table)
         bad = [row for row in rows if row.errors]
         imported = 0
         if not bad or request.form.get("mode") == "valid":
@@ -78,25 +95,15 @@ class RegistrationView(BaseView):
     @expose("/units/template.xlsx")
     @has_access
     def unit_template(self):
-        unit = getattr(current_actor(), "unit", None)
-        data = unit_template_workbook(unit.code if unit is not None else "5001")
-        return send_file(io.BytesIO(data), as_attachment=True, download_name="masklog-units-template.xlsx",
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return self._send_template(unit_template_workbook, "masklog-units-template.xlsx")
 
     @expose("/units/upload", methods=["POST"])
     @has_access
     def unit_upload(self):
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            flash(_("Please choose a file."), "danger")
-            return redirect(url_for(".index"))
-        try:
-            rows = import_units(db.session, current_actor(), read_table(upload.filename, upload.read()),
-                                valid_rows_only=request.form.get("mode") == "valid")
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-            return self.render_template("registration.html", columns=COLUMNS, result=None), 422
+        return self._run_upload(self._import_units)
+
+    def _import_units(self, table):
+        rows = import_units(db.session, current_actor(), table, valid_rows_only=request.form.get("mode") == "valid")
         created = [row for row in rows if row.unit is not None]
         bad = [row for row in rows if row.errors]
         if created:
