@@ -86,3 +86,18 @@ def create_admin_command(username, first_name, last_name, email, password):
         sys.exit(1)
     db.session.commit()
     click.echo(f"central administrator {username} created")
+
+
+@masklog_cli.command("rebuild-rollups")
+@with_appcontext
+def rebuild_rollups_command():
+    """Recompute the dashboards' rollups from the documents and the ledger (one transaction)."""
+    import time
+
+    from app.commands.rollup import rebuild
+
+    started = time.perf_counter()
+    written = rebuild(db.session)
+    db.session.commit()
+    click.echo(", ".join(f"{table}: {rows:,} rows" for table, rows in written.items())
+               + f" in {time.perf_counter() - started:.1f} s")
