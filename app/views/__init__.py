@@ -11,10 +11,15 @@ def register_views(appbuilder) -> None:
     from app.views.coverage import ProvinceAdminsView
     from app.views.qr import PublicQRView, QRView, register_qr_helpers
     from app.views.registration import ActivationView, RegistrationView
+    from app.views.dashboard import DashboardView
+    from app.views.dashboard import register as register_dashboard_helpers
     from app.views.today import TodayView
     from app.views.units import UnitModelView
 
     appbuilder.add_view(TodayView, "Today", href="/today/", icon="fa-calendar-check", label=_l("Today"))
+    appbuilder.add_view(DashboardView, "Dashboard", href="/dashboard/", icon="fa-chart-column",
+                        label=_l("Dashboard"))
+    register_dashboard_helpers(current_app)
 
     appbuilder.add_view(
         UnitModelView,
