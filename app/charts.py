@@ -20,9 +20,10 @@ _FONT = "font-family:inherit;font-size:12px"
 
 
 def _nice_max(value: float) -> float:
-    """A round upper bound for the value axis (1, 2, 2.5 or 5 × 10^n)."""
-    if value <= 0:
-        return 1
+    """A round upper bound for the value axis (1, 2, 2.5 or 5 × 10^n), at
+    least 4 so the four axis steps are whole pieces."""
+    if value <= 4:
+        return 4
     magnitude = 10 ** math.floor(math.log10(value))
     for step in (1, 2, 2.5, 5, 10):
         if value <= step * magnitude:

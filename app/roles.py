@@ -42,7 +42,8 @@ _TODAY = [
     ("PrintView$", "can_print$"),
     # Every signed-in role sees the dashboard of its subtree and exports its reports.
     ("DashboardView$", "can_(dashboard|export)$"),
-    ("Dashboard$", "menu_access$"),
+    ("RollupChartView$", "can_chart$"),
+    ("(Dashboard|Daily chart)$", "menu_access$"),
 ]
 _UNITS_READ = [
     ("UnitModelView$", "can_(list|show)$"),

@@ -8,6 +8,8 @@ import datetime
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_appbuilder import BaseView, expose
+from flask_appbuilder.charts.views import DirectByChartView
+from flask_appbuilder.models.sqla.filters import FilterEqualFunction
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,9 +18,10 @@ from app import charts, exports, figures, scoping
 from app.commands import DomainError
 from app.commands.reference import active_items
 from app.extensions import db
+from app.models.rollup import DailyRollup
 from app.models.unit import Unit, UnitLevel
 from app.thai import format_number, parse_date, thai_date, today
-from app.views.scoped import current_actor
+from app.views.scoped import ScopedSQLAInterface, current_actor
 
 LEVEL_LABELS = {
     UnitLevel.CENTRAL.value: _l("Central"),
@@ -202,3 +205,36 @@ def register(app) -> None:
     app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.globals["today_date"] = today
     app.jinja_env.globals["timedelta"] = datetime.timedelta
+
+
+def _own_unit_id():
+    unit = getattr(current_actor(), "unit", None)
+    return unit.id if unit is not None else -1
+
+
+class RollupChartView(DirectByChartView):
+    """FAB's own chart view over the rollups: the daily figures of the actor's
+    area (the rows of their own unit, which carry the whole subtree; rows of
+    units below would count the same masks twice). Drawn by app/charts.py."""
+
+    datamodel = ScopedSQLAInterface(DailyRollup)
+    base_filters = [["unit_id", FilterEqualFunction, _own_unit_id]]
+    base_permissions = ["can_chart"]
+    chart_title = _l("Daily figures of my area")
+    chart_type = "LineChart"
+    series_labels = {"distributed": _l("Distributed"), "counted": _l("Received (counted)"),
+                     "confirmed_in": _l("Confirmed on arrival"), "allocated_out": _l("Allocated to units below"),
+                     "people_reached": _l("People reached")}
+    label_columns = {"day": _l("Date"), "item": _l("Item"), **series_labels}
+    search_columns = ["day", "item"]
+    definitions = [
+        {"label": _l("Distributed and received"), "group": "day", "formatter": thai_date,
+         "series": ["distributed", "counted", "confirmed_in"]},
+        {"label": _l("Allocated and people reached"), "group": "day", "formatter": thai_date,
+         "series": ["allocated_out", "people_reached"]},
+    ]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # FAB replaces series labels with prettified column names; put the Thai ones back.
+        self.label_columns.update(self.series_labels)
