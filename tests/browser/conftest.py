@@ -20,6 +20,9 @@ LOOPBACK = {"127.0.0.1", "localhost"}
 # An extra officer at an end receiving unit, so a shipment from อำเภอเมืองเชียงใหม่
 # can be confirmed by its receiver (demo data has no user there).
 CHECKPOINT_OFFICER = "cm-checkpoint"
+COMMITTEE = [{"name": "นายประเสริฐ ตรงเวลา", "position": "ปลัดอำเภอ"},
+             {"name": "นางสาวมาลี ใจซื่อ", "position": "ปลัดอำเภอ"},
+             {"name": "นายสมศักดิ์ รอบคอบ", "position": "สาธารณสุขอำเภอ"}]
 
 if not os.path.exists(CHROMIUM):
     pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)",
@@ -28,22 +31,36 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 
 
 def _prepare(app) -> None:
+    import datetime
+
     import flask_migrate
 
+    from app.commands.ledger import CountLineInput, record_receipt, save_count, sign_count
     from app.commands.setup import prepare_database, system_actor
     from app.commands.users import create_user
     from app.demo import DEMO_PASSWORD
     from app.extensions import db
     from app.models.unit import Unit
     from app.roles import OFFICER
+    from app.thai import today
 
     with app.app_context():
         flask_migrate.upgrade()
         prepare_database(db.session, demo=True)
+        actor = system_actor(db.session)
         checkpoint = db.session.query(Unit).filter(Unit.code == "CM-CHECKPOINT").one()
-        create_user(db.session, system_actor(db.session), username=CHECKPOINT_OFFICER, first_name="มานะ",
+        create_user(db.session, actor, username=CHECKPOINT_OFFICER, first_name="มานะ",
                     last_name="ขยันยิ่ง", email="cm-checkpoint@demo.masklog.invalid", unit=checkpoint,
                     role_names=[OFFICER], password=DEMO_PASSWORD, position="เจ้าหน้าที่จุดตรวจ")
+        # Yesterday the district's committee counted and signed: today's sheet starts from it.
+        district = db.session.query(Unit).filter(Unit.code == "5001").one()
+        yesterday = today() - datetime.timedelta(days=1)
+        receipt = record_receipt(db.session, actor, unit=district, receipt_date=yesterday, source="ศบค.มท.",
+                                 reference_no="ชม 0017/1", quantity_sent=1000)
+        count = save_count(db.session, actor, unit=district, count_date=yesterday,
+                           lines=[CountLineInput(receipt.id, counted=1000)], members=COMMITTEE,
+                           chair_name=COMMITTEE[0]["name"])
+        sign_count(db.session, actor, count)
         db.session.commit()
 
 
@@ -58,6 +75,17 @@ def live_app(tmp_path_factory):
     app = create_app(config)
     _prepare(app)
     return app
+
+
+@pytest.fixture(scope="session")
+def unit_ids(live_app):
+    """{unit code: id} of the demo units the flows use."""
+    from app.extensions import db
+    from app.models.unit import Unit
+
+    with live_app.app_context():
+        return dict(db.session.query(Unit.code, Unit.id).filter(
+            Unit.code.in_(["TH", "50", "5001", "10", "CM-CHECKPOINT", "CM-CITY"])).all())
 
 
 @pytest.fixture(scope="session")
