@@ -6,6 +6,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := run.py
+# The browser tests drive Debian's chromium; Playwright must never download one.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: run test install translations clean-db
 

@@ -45,6 +45,9 @@ def create_app(config_class=None) -> Flask:
     from app.views.navbar import register as register_navbar
 
     register_navbar(app)
+    from app import assets
+
+    assets.register(app)
     app.before_request(_sliding_session)
     app.register_blueprint(health_bp)
     register_error_handlers(app)

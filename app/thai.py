@@ -62,8 +62,8 @@ def parse_date(raw) -> datetime.date:
     try:
         if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
             year, month, day = (int(x) for x in text.split("-"))
-        elif re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", text):
-            day, month, year = (int(x) for x in text.split("/"))
+        elif re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}", text):  # phone keypads may lack "/"
+            day, month, year = (int(x) for x in re.split(r"[/.-]", text))
         else:
             raise ValueError(text)
         if year > 2400:  # Buddhist Era
@@ -87,6 +87,11 @@ def thai_date(value, thai_digits: bool = False) -> str:
     return text.translate(ARABIC_TO_THAI) if thai_digits else text
 
 
+def thai_date_input(value) -> str:
+    """A date as typed in a form: d/m/yyyy in B.E. ("7/5/2563"), what parse_date reads back."""
+    return "" if value is None else f"{value.day}/{value.month}/{value.year + 543}"
+
+
 def thai_datetime(value: Optional[datetime.datetime]) -> str:
     """A stored UTC timestamp as Bangkok date and time."""
     if value is None:
@@ -102,5 +107,5 @@ def thai_time(value: Optional[datetime.datetime]) -> str:
 
 
 def register_template_filters(app) -> None:
-    app.jinja_env.filters.update(thai_date=thai_date, thai_datetime=thai_datetime, thai_time=thai_time,
+    app.jinja_env.filters.update(thai_date=thai_date, thai_date_input=thai_date_input, thai_datetime=thai_datetime, thai_time=thai_time,
                                  number=format_number, thai_digits=lambda v: str(v).translate(ARABIC_TO_THAI))

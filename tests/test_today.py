@@ -168,3 +168,30 @@ def test_query_budget(app, tree):
     response, statements = _statements(app, officer, "POST", f"/today/{lao}/allocate", data={
         "document_no": "B-2", f"share-{child}": "4", "form_token": "t-budget-alloc"})
     assert response.status_code == 302 and statements <= 10, statements
+
+
+def test_the_count_sheet_starts_from_the_last_signed_committee(app, tree):
+    """The same committee counts every day: the next sheet is filled in with it."""
+    import datetime
+
+    from app.thai import today
+
+    officer, committee = client_for(app, tree["officer"]), client_for(app, tree["committee"])
+    lao, yesterday = tree["lao"], (today() - datetime.timedelta(days=1)).isoformat()
+    fresh = committee.get(f"/today/{lao}/count").get_data(as_text=True)
+    assert COMMITTEE[0]["name"] not in fresh  # nothing signed yet: nothing to start from
+    with app.app_context():  # the unit existed yesterday (hand-made units refuse dates before their creation)
+        db.session.get(Unit, lao).created_on -= datetime.timedelta(days=2)
+        db.session.commit()
+    officer.post(f"/today/{lao}/receipt", data={"source": "ศบค.มท.", "reference_no": "R-1", "quantity_sent": "100",
+                                                "date": yesterday, "form_token": "t-prefill"})
+    with app.app_context():
+        receipt_id = db.session.query(Receipt.id).filter_by(unit_id=lao).scalar()
+    data = {f"counted-{receipt_id}": "100", "chair": COMMITTEE[1]["name"], "action": "sign", "date": yesterday}
+    for i, member in enumerate(COMMITTEE):
+        data[f"member-name-{i}"], data[f"member-position-{i}"] = member["name"], member["position"]
+    assert committee.post(f"/today/{lao}/count?date={yesterday}", data=data).status_code == 302
+    sheet = committee.get(f"/today/{lao}/count").get_data(as_text=True)
+    for member in COMMITTEE:
+        assert f'value="{member["name"]}"' in sheet and f'value="{member["position"]}"' in sheet
+    assert f'name="chair"  value="{COMMITTEE[1]["name"]}"' in sheet

@@ -51,3 +51,12 @@ def recorded_on(session: Session, unit_id: int, item_id: int, day: datetime.date
         select(LedgerLine).where(LedgerLine.unit_id == unit_id, LedgerLine.item_id == item_id,
                                  LedgerLine.entry_date == day)
         .order_by(LedgerLine.id.desc()).limit(limit)).scalars())
+
+
+def last_committee(session: Session, unit_id: int, before: datetime.date) -> tuple:
+    """(members, chair) of the unit's latest signed count before `before`: the
+    same committee counts day after day, so the sheet starts from it."""
+    row = session.execute(select(DailyCount.members, DailyCount.chair_name).where(
+        DailyCount.unit_id == unit_id, DailyCount.status == "signed", DailyCount.count_date < before)
+        .order_by(DailyCount.count_date.desc()).limit(1)).first()
+    return (row[0], row[1]) if row else ("[]", None)

@@ -18,7 +18,8 @@ from app.commands import DomainError
 from app.commands import ledger
 from app.commands.reference import active_items, active_risk_groups
 from app.commands.reporting import report_no_activity
-from app.commands.today import child_units, count_of_day, incoming_shipments, recorded_on, stock_figures
+from app.commands.today import (child_units, count_of_day, incoming_shipments, last_committee, recorded_on,
+                                stock_figures)
 from app.extensions import db
 from app.models.ledger import AllocationLine, RiskGroup
 from app.models.unit import Unit
@@ -241,9 +242,14 @@ class TodayView(BaseView):
         arrivals = ledger.arrivals_to_count(db.session, unit.id, item.id, day)
         if count is not None and count.status == "signed":
             arrivals = [line.receipt for line in count.lines]
-        members = json.loads(count.members) if count else []
+        chair = count.chair_name if count else None
+        if count is None:
+            previous_members, chair = last_committee(db.session, unit.id, day)
+            members = json.loads(previous_members)
+        else:
+            members = json.loads(count.members)
         return self.render_template(
-            "count.html", unit=unit, item=item, day=day, count=count, arrivals=arrivals,
+            "count.html", unit=unit, item=item, day=day, count=count, arrivals=arrivals, chair=chair or "",
             lines={line.receipt_id: line for line in (count.lines if count else [])},
             members=members + [{"name": "", "position": ""}] * max(0, 5 - len(members)),
             expected=ledger.expected_balance(db.session, count) if count else

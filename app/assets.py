@@ -1,0 +1,122 @@
+"""What phones on slow connections download: the Thai web font, cacheable
+static files, and gzip.
+
+- Sarabun (Cadson Demak, SIL OFL 1.1) comes from the installed fontpkg-sarabun
+  package — nothing from the internet. The TTFs carry Vietnamese and Latin
+  Extended too; pages need Thai and Latin only, so each face is cut down to
+  those and sent as WOFF (~25 KB instead of 90 KB), once per process.
+- Static URLs carry a version (`?v=`, from the file's size and mtime), so a
+  browser keeps them a year and asks again only after an upgrade. Flask's
+  default makes it re-validate every file on every page.
+- Text responses are gzipped when the browser accepts it (static files once,
+  then from memory)."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import threading
+from functools import lru_cache
+
+from flask import Blueprint, Response, abort, current_app, request
+
+YEAR = 365 * 24 * 3600
+FONT_FACES = ("Sarabun-Regular", "Sarabun-Bold")
+# Basic Latin, Latin-1, Thai, punctuation (– — ‘ ’ “ ” …), ฿ € ™, arrows, minus,
+# and the dotted circle Thai shaping falls back on.
+FONT_UNICODES = [*range(0x20, 0x7F), *range(0xA0, 0x100), *range(0x0E00, 0x0E80), *range(0x2000, 0x2070),
+                 0x0E3F, 0x20AC, 0x2122, *range(0x2190, 0x2194), 0x2212, 0x25CC]
+COMPRESSIBLE = {"text/html", "text/css", "text/javascript", "application/javascript", "application/json",
+                "image/svg+xml", "text/csv", "text/plain"}
+STATIC_ENDPOINTS = {"static", "appbuilder.static"}
+
+fonts_bp = Blueprint("fonts", __name__, url_prefix="/fonts")
+_font_lock = threading.Lock()
+_gzip_cache: dict = {}
+
+
+@lru_cache(maxsize=None)
+def font_woff(face: str) -> bytes:
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+    import fontpkg_sarabun
+
+    with _font_lock:
+        font = TTFont(os.path.join(fontpkg_sarabun.ROOT, "files", f"{face}.ttf"))
+        options = subset.Options()
+        options.layout_features = ["*"]  # Thai mark positioning lives in GPOS features
+        options.name_IDs = ["*"]  # keeps the copyright and OFL notice inside the font
+        options.notdef_outline = True
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=FONT_UNICODES)
+        subsetter.subset(font)
+        font.flavor = "woff"
+        out = io.BytesIO()
+        font.save(out)
+        return out.getvalue()
+
+
+@fonts_bp.route("/<face>.woff")
+def font(face):
+    if face not in FONT_FACES:
+        abort(404)
+    etag = hashlib.sha1(font_woff(face)).hexdigest()[:16]
+    response = Response(font_woff(face), mimetype="font/woff")
+    response.set_etag(etag)
+    response.cache_control.public = True
+    response.cache_control.max_age = YEAR
+    return response.make_conditional(request)
+
+
+@lru_cache(maxsize=4096)
+def _static_version(folder: str, filename: str) -> str:
+    try:
+        stat = os.stat(os.path.join(folder, filename))
+    except OSError:
+        return ""
+    return hashlib.sha1(f"{stat.st_size}-{stat.st_mtime_ns}".encode()).hexdigest()[:10]
+
+
+def _version_static_urls(endpoint, values):
+    if endpoint in STATIC_ENDPOINTS and "filename" in values and "v" not in values:
+        blueprint = current_app.blueprints.get("appbuilder") if endpoint == "appbuilder.static" else current_app
+        version = _static_version(blueprint.static_folder, values["filename"])
+        if version:
+            values["v"] = version
+
+
+def _cache_and_compress(response):
+    if request.endpoint in STATIC_ENDPOINTS and request.args.get("v") and response.status_code in (200, 304):
+        response.cache_control.no_cache = None
+        response.cache_control.public = True
+        response.cache_control.max_age = YEAR
+        response.cache_control.immutable = True
+    static = request.endpoint in STATIC_ENDPOINTS
+    if (response.status_code != 200 or response.mimetype not in COMPRESSIBLE
+            or (response.is_streamed and not static)  # a static file is an open file, not a stream
+            or "gzip" not in request.headers.get("Accept-Encoding", "") or "Content-Encoding" in response.headers):
+        return response
+    response.direct_passthrough = False  # static files arrive as an open file; read it
+    data = response.get_data()
+    if len(data) < 600:
+        return response
+    key = (request.path, len(data), response.get_etag()[0]) if static else None
+    body = _gzip_cache.get(key) if key else None
+    if body is None:
+        body = gzip.compress(data, compresslevel=9 if static else 6)
+        if key and len(_gzip_cache) < 512:
+            _gzip_cache[key] = body
+    response.set_data(body)
+    response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    etag, weak = response.get_etag()
+    if etag:
+        response.set_etag(etag + "-gz", weak=weak)
+    return response
+
+
+def register(app) -> None:
+    app.register_blueprint(fonts_bp)
+    app.url_defaults(_version_static_urls)
+    app.after_request(_cache_and_compress)

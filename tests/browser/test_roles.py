@@ -1,0 +1,25 @@
+"""Every demo role signs in, in a real browser, on a phone and on a PC."""
+import pytest
+
+from tests.browser.checks import assert_phone_friendly, save_screenshot
+
+ROLES = ["admin", "cm-admin", "cm-officer", "cm-committee", "cm-viewer", "bkk-admin"]
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+def test_each_demo_role_signs_in_and_sees_its_unit(open_session, viewport):
+    session = open_session(viewport)
+    page = session.page
+    page.goto("/login/")
+    if viewport == "phone":
+        assert_phone_friendly(page, "#loginbox")
+    save_screenshot(page, f"login-{viewport}")
+    for username in ROLES:
+        session.login(username)
+        page.goto("/")
+        card = page.locator(".masklog-card").first
+        assert "หน่วยงานของท่าน" in card.inner_text()
+        if viewport == "phone":
+            assert_phone_friendly(page)
+        save_screenshot(page, f"home-{username}-{viewport}")
+        page.goto("/logout/")
