@@ -77,7 +77,7 @@ def test_completeness_lists_who_has_not_reported_and_nothing_today_counts(app, t
 
     assert child.post(f"/today/{tree['children'][0]}/nothing").status_code == 302
     again = child.post(f"/today/{tree['children'][0]}/nothing", follow_redirects=True)
-    assert "รายงานแล้ว" in again.get_data(as_text=True)
+    assert "รายงานของวันนี้แล้ว" in again.get_data(as_text=True)
     page = officer.get(f"/dashboard/{lao}/completeness").get_data(as_text=True)
     end_units = page.split('id="level-end_unit"')[1]
     assert names[tree["children"][0]] not in end_units and names[tree["children"][1]] in end_units
@@ -97,7 +97,7 @@ def test_xlsx_export_has_thai_headers_be_dates_totals_and_the_dashboard_figures(
     book = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True)
     assert book.sheetnames[0] == "สรุป" and "อำเภอ" in book.sheetnames
     summary = [row for row in book["สรุป"].iter_rows(values_only=True)]
-    figures = {row[0]: row[1] for row in summary if row and isinstance(row[1], int)}
+    figures = {row[0]: row[1] for row in summary if len(row) > 1 and isinstance(row[1], int)}
     assert figures["รับเข้า (ตามเอกสาร)"] == 50000 and figures["แจกจ่าย (ชิ้น)"] == 6200
     assert any(row and row[0] == thai_date(today()) for row in summary)
     districts = list(book["อำเภอ"].iter_rows(values_only=True))
