@@ -101,3 +101,20 @@ def rebuild_rollups_command():
     db.session.commit()
     click.echo(", ".join(f"{table}: {rows:,} rows" for table, rows in written.items())
                + f" in {time.perf_counter() - started:.1f} s")
+
+
+@masklog_cli.command("synthetic-data")
+@click.option("--end-units", default=70_000, show_default=True, help="Synthetic end receiving units to add.")
+@click.option("--days", default=365, show_default=True, help="Days of activity, ending today.")
+@click.option("--activity", default=0.15, show_default=True, help="Share of days an end unit distributes.")
+@click.option("--seed", default=2563, show_default=True)
+@with_appcontext
+def synthetic_data_command(end_units, days, activity, seed):
+    """Generate a national dataset for demos and benchmarks (all real units,
+    synthetic end units, N days of activity) on a database with the hierarchy
+    imported and no synthetic data yet."""
+    from app.commands.synthetic import generate
+
+    counts = generate(db.session, end_units=end_units, days=days, activity=activity, seed=seed, progress=click.echo)
+    db.session.commit()
+    click.echo(", ".join(f"{name}: {value:,}" for name, value in counts.items()))
