@@ -1,7 +1,7 @@
 """The official report of a subtree for a period, as xlsx and CSV, read from
 the rollups only and streamed: rows come from the database in batches
 (`yield_per`, a server-side cursor on PostgreSQL) and go straight to the file
-(openpyxl's write-only mode) or to the response, so memory stays flat however
+(app/xlsx.py, a streaming writer) or to the response, so memory stays flat however
 many units the subtree has.
 
 Layout (xlsx): a summary sheet (the subtree's totals, distribution per risk
@@ -22,9 +22,6 @@ from typing import Iterator
 
 from flask import send_file
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
@@ -32,6 +29,7 @@ from app import figures, scoping
 from app.models.rollup import DailyRollup
 from app.models.unit import LEVEL_ORDER, Unit
 from app.thai import thai_date, thai_datetime
+from app.xlsx import Workbook
 
 FIGURE_COLUMNS = ("received", "counted", "count_discrepancy", "allocated_out", "confirmed_in",
                   "transfer_discrepancy", "distributed", "people_reached", "adjusted", "in_transit", "balance")
@@ -89,54 +87,43 @@ def write_xlsx(session: Session, unit: Unit, item_id: int, period: figures.Perio
     from app.commands.reference import active_items
 
     item_name = next((row[2] for row in active_items(session) if row[0] == item_id), "")
-    book = Workbook(write_only=True)
-    bold = Font(bold=True)
-
-    def bold_row(sheet, values):
-        cells = []
-        for value in values:
-            cell = WriteOnlyCell(sheet, value=safe_text(value))
-            cell.font = bold
-            cells.append(cell)
-        return cells
-
     title = [_("MaskLog report"), f"{unit.name_th} ({unit.code})", item_name,
              _("%(start)s to %(end)s", start=thai_date(period.start), end=thai_date(period.end))]
-    summary = book.create_sheet(_("Summary")[:31])
-    summary.append(bold_row(summary, [" · ".join(title)]))
-    summary.append([_("Printed at"), thai_datetime(datetime.datetime.utcnow())])
-    summary.append([])
-    headline = figures.headline(session, unit, item_id, period)
-    summary.append(bold_row(summary, [_("Figure"), _("Pieces")]))
-    for header, name in zip(figure_headers(), FIGURE_COLUMNS):
-        summary.append([header, headline[name]])
-    summary.append([])
-    summary.append(bold_row(summary, [_("Risk group"), _("Distributed (pieces)"), _("People reached")]))
-    for group in figures.by_risk_group(session, unit, item_id, period):
-        summary.append([safe_text(group["name"]), group["distributed"], group["people_reached"]])
-    summary.append([])
-    day_columns = ("received", "counted", "count_discrepancy", "allocated_out", "confirmed_in",
-                   "transfer_discrepancy", "distributed", "people_reached", "adjusted")
-    summary.append(bold_row(summary, [_("Date"), *figure_headers()[:9], _("Closing balance")]))
-    totals = [0] * len(day_columns)
-    for day in figures.trend(session, unit, item_id, period):
-        values = [day[name] for name in day_columns]
-        totals = [a + b for a, b in zip(totals, values)]
-        summary.append([thai_date(day["day"]), *values, day["balance"]])
-    summary.append(bold_row(summary, [_("Total"), *totals, headline["balance"]]))
-
-    for level in levels_below(session, unit):
-        sheet = book.create_sheet(_level_label(level)[:31])
-        sheet.append(bold_row(sheet, [" · ".join(title)]))
-        sheet.append(bold_row(sheet, [_("Code"), _("Unit"), *figure_headers()]))
-        sums = [0] * len(FIGURE_COLUMNS)
-        for code, name, *values in unit_rows(session, unit, item_id, period, level):
-            sums = [a + b for a, b in zip(sums, values)]
-            sheet.append([safe_text(code), safe_text(name), *values])
-        sheet.append(bold_row(sheet, [_("Total"), "", *sums]))
     handle, path = tempfile.mkstemp(prefix="masklog-report-", suffix=".xlsx")
     os.close(handle)
-    book.save(path)
+    with Workbook(path) as book:
+        summary = book.sheet(_("Summary"))
+        summary.append([" · ".join(title)], bold=True)
+        summary.append([_("Printed at"), thai_datetime(datetime.datetime.utcnow())])
+        summary.append([])
+        headline = figures.headline(session, unit, item_id, period)
+        summary.append([_("Figure"), _("Pieces")], bold=True)
+        for header, name in zip(figure_headers(), FIGURE_COLUMNS):
+            summary.append([header, headline[name]])
+        summary.append([])
+        summary.append([_("Risk group"), _("Distributed (pieces)"), _("People reached")], bold=True)
+        for group in figures.by_risk_group(session, unit, item_id, period):
+            summary.append([safe_text(group["name"]), group["distributed"], group["people_reached"]])
+        summary.append([])
+        day_columns = ("received", "counted", "count_discrepancy", "allocated_out", "confirmed_in",
+                       "transfer_discrepancy", "distributed", "people_reached", "adjusted")
+        summary.append([_("Date"), *figure_headers()[:9], _("Closing balance")], bold=True)
+        totals = [0] * len(day_columns)
+        for day in figures.trend(session, unit, item_id, period):
+            values = [day[name] for name in day_columns]
+            totals = [a + b for a, b in zip(totals, values)]
+            summary.append([thai_date(day["day"]), *values, day["balance"]])
+        summary.append([_("Total"), *totals, headline["balance"]], bold=True)
+
+        for level in levels_below(session, unit):
+            sheet = book.sheet(_level_label(level))
+            sheet.append([" · ".join(title)], bold=True)
+            sheet.append([_("Code"), _("Unit"), *figure_headers()], bold=True)
+            sums = [0] * len(FIGURE_COLUMNS)
+            for code, name, *values in unit_rows(session, unit, item_id, period, level):
+                sums = [a + b for a, b in zip(sums, values)]
+                sheet.append([safe_text(code), safe_text(name), *values])
+            sheet.append([_("Total"), "", *sums], bold=True)
     return path
 
 

@@ -26,7 +26,7 @@ import random
 import time
 from collections import defaultdict
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from app.commands import rollup
@@ -107,7 +107,9 @@ def generate(session: Session, *, end_units: int = 70_000, days: int = 365, acti
             children[u.parent_id].append(u.id)
     central = next(u.id for u in units if u.level == "central")
     end_unit_ids = [u.id for u in units if u.level == "end_unit"]
-    stock = defaultdict(int)
+    stock = defaultdict(int)  # starts from the balances already there (demo data), rewritten at the end
+    stock.update(dict(session.execute(select(StockBalance.unit_id, StockBalance.quantity)
+                                      .where(StockBalance.item_id == item_id)).all()))
     need = {u: rng.randint(20, 60) for u in end_unit_ids}  # pieces an end unit hands out on an active day
     writer = _Writer(session)
     confirmations, allocation_lines = [], []
@@ -213,7 +215,7 @@ def generate(session: Session, *, end_units: int = 70_000, days: int = 365, acti
         # End units distribute on their active days.
         for unit_id in end_unit_ids:
             if rng.random() >= activity:
-                if rng.random() < 0.5:
+                if rng.random() < 0.2:  # some units say "nothing today"; most stay silent
                     report(unit_id, day, "no_activity")
                 continue
             pieces = min(stock[unit_id], need[unit_id])
@@ -243,6 +245,7 @@ def generate(session: Session, *, end_units: int = 70_000, days: int = 365, acti
         line.update(confirmed.get(line["id"], {}))
         writer.add(AllocationLine, line)
     writer.flush()
+    session.execute(delete(StockBalance).where(StockBalance.item_id == item_id))
     for unit_id, quantity in stock.items():
         if quantity:
             writer.add(StockBalance, {"unit_id": unit_id, "item_id": item_id, "quantity": quantity,
