@@ -45,6 +45,10 @@ COMMITTEE = json.dumps([{"name": "นายประธาน ตรวจนั
 BATCH = 10_000
 
 
+PARENT_FIRST = [Unit, Receipt, DailyCount, DailyCountLine, Allocation, AllocationLine, Distribution, DistributionLine,
+                LedgerLine, DailyReport, StockBalance]
+
+
 class _Writer:
     """Buffers rows per table and writes them in batches."""
 
@@ -55,10 +59,11 @@ class _Writer:
         rows = self.rows[model]
         rows.append(row)
         if len(rows) >= BATCH:
-            self.flush(model)
+            self.flush()
 
-    def flush(self, model=None):
-        for target in ([model] if model else list(self.rows)):
+    def flush(self):
+        """Every buffer, parents before children (foreign keys)."""
+        for target in sorted(self.rows, key=lambda model: PARENT_FIRST.index(model)):
             if self.rows[target]:
                 self.session.execute(insert(target), self.rows[target])
                 self.counts[target.__tablename__] += len(self.rows[target])
