@@ -176,7 +176,8 @@ def main() -> None:
                 size = os.path.getsize(path)
                 os.unlink(path)
                 print(f"  {name:9s} {rows:7,d} rows  {seconds:5.1f} s  {size / 1e6:5.1f} MB  "
-                      f"peak RSS growth {(memory.peak - memory.start) / 1024:6.1f} MiB")
+                      f"RSS before {memory.start / 1024:6.1f} MiB, peak {memory.peak / 1024:6.1f} MiB "
+                      f"(+{(memory.peak - memory.start) / 1024:.1f})")
     finally:
         server.stop()
 
