@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from app.thai import format_number
 
 PALETTE = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#a5a5a5", "#843c0c")
-_FONT = "font-family:inherit;font-size:12px"
+_FONT = "font-family:inherit;font-size:13px"
 
 
 def _nice_max(value: float) -> float:
@@ -47,7 +47,7 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> Markup:
 
 
 def bar_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], title: str = "",
-              width: int = 640) -> Markup:
+              width: int = 560) -> Markup:
     """Horizontal grouped bars: one row per category (long Thai names fit on
     the left), one bar per series, values printed at the end of the bars."""
     label_width, bar, gap = 170, 14, 10
@@ -81,7 +81,7 @@ def bar_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[fl
 
 
 def line_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], title: str = "",
-               width: int = 640, height: int = 260) -> Markup:
+               width: int = 560, height: int = 260) -> Markup:
     """Lines over time; about eight labels on the time axis whatever the period."""
     left, right, bottom = 64, 12, 40
     top = 8 + 18 * len(series)
@@ -105,7 +105,7 @@ def line_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[f
         body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#ddd"/>'
                     f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" style="{_FONT}">'
                     f'{format_number(int(value))}</text>')
-    step = max(1, math.ceil(count / 8))
+    step = max(1, math.ceil(count / 6))
     for index in range(0, count, step):
         body.append(f'<text x="{x_of(index):.1f}" y="{height - bottom + 18}" text-anchor="middle" '
                     f'style="{_FONT}">{escape(str(categories[index]))}</text>')
