@@ -105,7 +105,6 @@ def generate(session: Session, *, end_units: int = 70_000, days: int = 365, acti
     groups = [row[0] for row in session.execute(select(RiskGroup.id).where(RiskGroup.active.is_(True))
                                                  .order_by(RiskGroup.sort_order))]
     units = session.execute(select(Unit.id, Unit.parent_id, Unit.level).where(Unit.active.is_(True))).all()
-    level_of = {u.id: u.level for u in units}
     children = defaultdict(list)
     for u in units:
         if u.parent_id is not None:
