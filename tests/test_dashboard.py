@@ -132,3 +132,17 @@ def test_fab_chart_views_render_svg_without_google(as_user, url):
     page = as_user("admin").get(url)
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "<svg" in html and "google" not in html.lower()
+
+
+def test_dashboard_and_completeness_stay_within_a_sql_budget(app, as_user):
+    """Figures come from a handful of rollup queries, whatever the size of the area."""
+    from tests.test_today import _statements
+
+    viewer = as_user("cm-viewer")
+    province = _unit_id(app, "50")
+    viewer.get(f"/dashboard/{province}")  # warm the reference-data and unit-count caches
+    response, statements = _statements(app, viewer, "GET", f"/dashboard/{province}")
+    assert response.status_code == 200 and statements <= 12, statements
+    viewer.get(f"/dashboard/{province}/completeness")
+    response, statements = _statements(app, viewer, "GET", f"/dashboard/{province}/completeness")
+    assert response.status_code == 200 and statements <= 10, statements
