@@ -17,7 +17,7 @@ import datetime
 from collections import defaultdict
 from typing import Iterable, Optional
 
-from sqlalchemy import (Column, Integer, MetaData, Table, delete, event, func, insert, literal, select,
+from sqlalchemy import (Column, Integer, MetaData, Table, delete, event, func, insert, literal, select, text,
                         union_all)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -230,6 +230,9 @@ def rebuild(session: Session) -> dict:
     All in SQL (INSERT ... SELECT), so it runs inside the database at national
     scale: own figures per unit are joined to a temporary table of (unit,
     ancestor) pairs made from the paths and summed per ancestor."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Big GROUP BYs: let them hash in memory instead of spilling to disk (this transaction only).
+        session.execute(text("SET LOCAL work_mem = '256MB'"))
     for model in (DailyRollup, RiskGroupRollup, ReportRollup):
         session.execute(delete(model))
     own = own_figures()
