@@ -7,7 +7,8 @@ then prints
 - the xlsx export of the whole country (one row per unit) and of one
   province: seconds, rows and peak RSS growth while it ran.
 Usage: .venv/bin/python bench/dashboards.py [--end-units 70000] [--days 365]
-       [--activity 0.1] [--keep]   (needs PostgreSQL server binaries)"""
+       [--activity 0.1] [--database-url URL]   (needs PostgreSQL server binaries;
+       --database-url measures a database generated before, skipping generation)"""
 import argparse
 import datetime
 import os
@@ -119,27 +120,34 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--activity", type=float, default=0.1)
     parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--database-url", help="measure an existing synthetic database instead of generating one")
     args = parser.parse_args()
-    bindir = find_pg_bindir()
-    if not bindir:
-        sys.exit("PostgreSQL server binaries are needed (apt install postgresql)")
-    server = ThrowawayPostgres(bindir)
-    url = server.start()
+    server = None
+    if args.database_url:
+        url = args.database_url
+    else:
+        bindir = find_pg_bindir()
+        if not bindir:
+            sys.exit("PostgreSQL server binaries are needed (apt install postgresql)")
+        server = ThrowawayPostgres(bindir)
+        url = server.start()
     try:
         app = create_app(type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
         with app.app_context():
-            flask_migrate.upgrade()
-            prepare_database(db.session, demo=True)
-            db.session.commit()
-            started = time.perf_counter()
-            counts = generate(db.session, end_units=args.end_units, days=args.days, activity=args.activity,
-                              progress=lambda line: print("  " + line, flush=True))
-            db.session.commit()
-            db.session.execute(db.text("ANALYZE"))
-            db.session.commit()
-            print(f"dataset: {db.session.query(Unit).count():,} units, {args.days} days, "
-                  f"{counts.get('ledger_line', 0):,} ledger lines, {counts.get('distribution', 0):,} distributions, "
-                  f"{counts.get('daily_rollup', 0):,} rollup rows; generated in {time.perf_counter() - started:.0f} s")
+            if server is not None:
+                flask_migrate.upgrade()
+                prepare_database(db.session, demo=True)
+                db.session.commit()
+                started = time.perf_counter()
+                counts = generate(db.session, end_units=args.end_units, days=args.days, activity=args.activity,
+                                  progress=lambda line: print("  " + line, flush=True))
+                db.session.commit()
+                db.session.execute(db.text("ANALYZE"))
+                db.session.commit()
+                print(f"dataset: {db.session.query(Unit).count():,} units, {args.days} days, "
+                      f"{counts.get('ledger_line', 0):,} ledger lines, {counts.get('distribution', 0):,} "
+                      f"distributions, {counts.get('daily_rollup', 0):,} rollup rows; generated in "
+                      f"{time.perf_counter() - started:.0f} s")
             central = db.session.query(Unit).filter_by(level="central").one()
             province = db.session.query(Unit).filter_by(code="30").one()  # Nakhon Ratchasima, the largest
             item_id = active_items(db.session)[0][0]
@@ -179,7 +187,8 @@ def main() -> None:
                       f"RSS before {memory.start / 1024:6.1f} MiB, peak {memory.peak / 1024:6.1f} MiB "
                       f"(+{(memory.peak - memory.start) / 1024:.1f})")
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
 
 
 if __name__ == "__main__":
