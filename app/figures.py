@@ -73,14 +73,15 @@ def trend(session: Session, unit: Unit, item_id: int, period: Period) -> list[di
     the closing balance of each day."""
     opening = session.execute(select(func.coalesce(func.sum(DailyRollup.net_change), 0)).where(
         DailyRollup.unit_id == unit.id, DailyRollup.item_id == item_id, DailyRollup.day < period.start)).scalar()
-    rows = {row.day: row for row in session.execute(select(DailyRollup).where(
+    # Plain rows, not ORM objects: a year is 365 of them.
+    columns = [getattr(DailyRollup, name) for name in ROLLUP_FIGURES]
+    rows = {row[0]: row[1:] for row in session.execute(select(DailyRollup.day, *columns).where(
         DailyRollup.unit_id == unit.id, DailyRollup.item_id == item_id,
-        DailyRollup.day.between(period.start, period.end))).scalars()}
-    balance, days = opening, []
+        DailyRollup.day.between(period.start, period.end)))}
+    balance, days, nothing = opening, [], (0,) * len(ROLLUP_FIGURES)
     for offset in range(period.days):
         day = period.start + datetime.timedelta(days=offset)
-        row = rows.get(day)
-        figures = {name: getattr(row, name) if row else 0 for name in ROLLUP_FIGURES}
+        figures = dict(zip(ROLLUP_FIGURES, rows.get(day, nothing)))
         balance += figures["net_change"]
         days.append({"day": day, **figures, "balance": balance})
     return days
