@@ -18,6 +18,7 @@ from app.commands.users import (can_manage_user, change_summary, check_user, has
 from app.extensions import db
 from app.models.user import MaskLogUser
 from app.roles import ROLE_DEFINITIONS, grantable_role_names, role_label
+from app.thai import thai_datetime
 from app.views.scoped import ScopedSQLAInterface, ScopedViewMixin, current_actor, yes_no
 
 _USER_FIELDS = ["first_name", "last_name", "username", "email", "position", "phone", "unit", "roles", "active"]
@@ -63,6 +64,7 @@ class MaskLogUserView(ScopedViewMixin, UserDBModelView):
     formatters_columns = {
         "roles": lambda roles: ", ".join(role_label(r.name) for r in roles),
         "active": yes_no,
+        **{name: thai_datetime for name in ("last_login", "created_on", "changed_on")},
     }
     _rel_filters = {
         "roles": [["name", FilterInFunction, _grantable_for_current_actor]],
