@@ -6,7 +6,8 @@ from flask_appbuilder import expose
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterInFunction
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import ResetPasswordView, UserDBModelView
+from flask_appbuilder.security.views import (PermissionViewModelView, ResetPasswordView, RoleModelView,
+                                             UserDBModelView, UserGroupModelView)
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -149,10 +150,31 @@ class _RoleName:
         self.name = name
 
 
+# FAB labels some columns of its security screens by their Python names
+# ("Name", "Groups"): English in Thai mode. These give every column a label.
+class MaskLogRoleView(RoleModelView):
+    label_columns = {**RoleModelView.label_columns, "user": _l("Users"), "groups": _l("Groups")}
+
+
+class MaskLogGroupView(UserGroupModelView):
+    label_columns = {"name": _l("Name"), "label": _l("Label"), "description": _l("Description"),
+                     "users": _l("Users"), "roles": _l("Roles")}
+
+
+class MaskLogPermissionViewView(PermissionViewModelView):
+    label_columns = {**PermissionViewModelView.label_columns, "role": _l("Role")}
+
+
 class MaskLogSecurityManager(SecurityManager):
     user_model = MaskLogUser
     userdbmodelview = MaskLogUserView
     resetpasswordview = ScopedResetPasswordView
+    rolemodelview = MaskLogRoleView
+    groupmodelview = MaskLogGroupView
+    permissionviewmodelview = MaskLogPermissionViewView
+    # FAB's user statistics chart loads Google's chart loader from the internet:
+    # blank on a closed network, and a request leaving it. Not offered.
+    userstatschartview = None
 
     def __init__(self, appbuilder):
         super().__init__(appbuilder)

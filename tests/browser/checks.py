@@ -70,3 +70,28 @@ def save_screenshot(target, name, **options):
     with open(path, "wb") as f:
         f.write(data)
     return path
+
+
+VISIBLE_STRINGS = """() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const parent = walker.currentNode.parentElement;
+    if (parent && !['SCRIPT', 'STYLE', 'NOSCRIPT'].includes(parent.tagName)) out.push(walker.currentNode.data);
+  }
+  for (const el of document.querySelectorAll('[placeholder], [title], [aria-label], input[type=submit], input[type=button]')) {
+    for (const attr of ['placeholder', 'title', 'aria-label']) if (el.getAttribute(attr)) out.push(el.getAttribute(attr));
+    if (el.type === 'submit' || el.type === 'button') out.push(el.value);
+  }
+  out.push(document.title);
+  return out;
+}"""
+
+
+def assert_thai_mode(page):
+    """As rendered (scripts included): no FAB/WTForms string left in English, no C.E. date."""
+    from tests.thai_mode import ce_dates, english_strings
+
+    strings = page.evaluate(VISIBLE_STRINGS)
+    assert english_strings(strings) == [], f"{page.url}: English left: {english_strings(strings)}"
+    assert ce_dates(" ".join(strings)) == [], f"{page.url}: C.E. dates: {ce_dates(' '.join(strings))}"

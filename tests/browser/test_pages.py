@@ -1,8 +1,10 @@
-"""The pages each role works with, on a phone and on a PC: phone-friendly at
-360 px, and screenshots for the manual."""
+"""The pages each role works with, on a phone and on a PC: Thai only (as
+rendered, scripts included), phone-friendly at 360 px, and screenshots for the manual."""
+import datetime
+
 import pytest
 
-from tests.browser.checks import assert_phone_friendly, save_screenshot
+from tests.browser.checks import assert_phone_friendly, assert_thai_mode, save_screenshot
 
 # role, path, screenshot name
 PAGES = [
@@ -29,6 +31,30 @@ def test_each_role_s_pages_work_on_a_phone_and_a_pc(open_session, unit_ids, view
             signed_in = username
         response = page.goto(path.format(district=unit_ids["5001"]))
         assert response.ok, f"{path}: {response.status}"
+        assert_thai_mode(page)
         if viewport == "phone":
             assert_phone_friendly(page)
         save_screenshot(page, f"{name}-{viewport}")
+
+
+def test_a_list_filters_by_a_date_typed_in_buddhist_era(open_session):
+    """FAB's filter script wants a date picker FAB 5 does not ship: the date is typed (B.E.)."""
+    from app.thai import thai_date, thai_date_input, today
+
+    session = open_session("desktop")
+    page = session.page
+    session.login("cm-viewer")
+    page.goto("/dailycountview/list/")
+    page.locator("a.accordion-toggle").first.click()  # the search panel starts folded
+    page.locator("#filter_form .dropdown-toggle").click()
+    page.locator("#filter_form a.filter[name=count_date]").click()
+    field = page.locator("#filter_form .filters input.form-control").last
+    assert field.get_attribute("placeholder") == "วว/ดด/ปปปป (พ.ศ.)"
+    field.fill(thai_date_input(today()))
+    with page.expect_navigation():
+        page.locator("#filter_form button[type=submit]").click()
+    assert "_flt_0_count_date=" in page.url
+    shown = page.locator("table:not(.filters) tbody").inner_text()
+    yesterday = today() - datetime.timedelta(days=1)
+    assert thai_date(today()) in shown and thai_date(yesterday) not in shown  # a count was signed yesterday too
+    assert_thai_mode(page)
