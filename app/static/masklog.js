@@ -1,3 +1,33 @@
+/* Without jQuery (the lean pages of masklog_base.html): what Bootstrap's
+   script does for the navbar — the phone menu button, dropdown menus — and the
+   close button of messages. */
+(function () {
+  if (window.jQuery) return;
+  function closeMenus(except) {
+    document.querySelectorAll(".dropdown.open").forEach(function (menu) {
+      if (menu !== except) menu.classList.remove("open");
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-toggle], [data-dismiss=alert]");
+    if (!toggle) { closeMenus(null); return; }
+    if (toggle.getAttribute("data-dismiss") === "alert") {
+      toggle.closest(".alert").remove();
+    } else if (toggle.getAttribute("data-toggle") === "collapse") {
+      var target = document.querySelector(toggle.getAttribute("data-target") || toggle.getAttribute("href"));
+      if (target) target.classList.toggle("in");
+      toggle.setAttribute("aria-expanded", target && target.classList.contains("in") ? "true" : "false");
+    } else if (toggle.getAttribute("data-toggle") === "dropdown") {
+      var menu = toggle.closest(".dropdown, .btn-group");
+      closeMenus(menu);
+      menu.classList.toggle("open");
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
+})();
+
 /* Small fixes to FAB's scripts for Thai users. Translated strings come from the
    page (data-i18n on this script tag), so the file itself stays cacheable. */
 (function ($) {

@@ -51,22 +51,56 @@ def assert_phone_friendly(page, scope="body"):
     return assert_numeric_keypads(page)
 
 
+# Screenshots for the manual show one fixed day and time (the letter's date),
+# so they change only when the screen does. Swapped in the page just for the
+# shot, then put back.
+FIXED_DATE = "7 พ.ค. 2563"
+FIXED_INPUT_DATE = "7/5/2563"
+FIXED_TIME = "09:30 น."
+NORMALISE = """([dates, inputDates, fixed]) => {
+  const undo = [];
+  const swap = (text) => {
+    let out = text.replace(/\\b\\d{2}:\\d{2} น\\./g, fixed.time);
+    for (const d of dates) out = out.split(d).join(fixed.date);
+    return out;
+  };
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, text = swap(node.data);
+    if (text !== node.data) { undo.push([node, 'data', node.data]); node.data = text; }
+  }
+  for (const input of document.querySelectorAll('input[name=date]')) {
+    if (inputDates.includes(input.value)) { undo.push([input, 'value', input.value]); input.value = fixed.inputDate; }
+  }
+  window.__masklogUndo = () => { for (const [node, key, value] of undo) node[key] = value; };
+}"""
+
+
 def save_screenshot(target, name, **options):
     """Screenshot a page or element into app/static/manual/<name>.png for the
-    manual. An image that differs from the committed one only in a few pixels
-    (today's date, a time) is not rewritten, so a test run leaves git clean
-    unless the screen really changed."""
+    manual. Dates and times are shown as one fixed day, and the file is left
+    alone when no more than a few pixels differ (font rendering), so a test run
+    leaves git clean unless the screen really changed."""
+    import datetime
+
     from PIL import Image, ImageChops
 
-    data = target.screenshot(**options)
+    from app.thai import thai_date, thai_date_input, today
+
+    page = getattr(target, "page", target)
+    days = [today() - datetime.timedelta(days=n) for n in range(3)]
+    page.evaluate(NORMALISE, [[thai_date(d) for d in days], [thai_date_input(d) for d in days],
+                              {"date": FIXED_DATE, "inputDate": FIXED_INPUT_DATE, "time": FIXED_TIME}])
+    try:
+        data = target.screenshot(animations="disabled", caret="hide", **options)
+    finally:
+        page.evaluate("() => window.__masklogUndo()")
     path = os.path.join(MANUAL_DIR, f"{name}.png")
     os.makedirs(MANUAL_DIR, exist_ok=True)
     if os.path.exists(path):
         new, old = Image.open(io.BytesIO(data)).convert("RGB"), Image.open(path).convert("RGB")
-        if new.size == old.size:
-            changed = sum(ImageChops.difference(new, old).convert("L").histogram()[1:])
-            if changed <= 0.01 * new.size[0] * new.size[1]:
-                return path
+        if new.size == old.size and sum(ImageChops.difference(new, old).convert("L").histogram()[8:]) <= 50:
+            return path
     with open(path, "wb") as f:
         f.write(data)
     return path

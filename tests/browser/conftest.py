@@ -118,11 +118,11 @@ def browser():
 class Session:
     """A browser context for one user at one viewport, with its guards."""
 
-    def __init__(self, browser, base_url, viewport, route_guard=True):
+    def __init__(self, browser, base_url, viewport, route_guard=True, **options):
         self.base_url = base_url
         self.external, self.errors = [], []
         self.context = browser.new_context(base_url=base_url, locale="th-TH", timezone_id="Asia/Bangkok",
-                                           **VIEWPORTS[viewport])
+                                           **VIEWPORTS[viewport], **options)
         self.context.set_default_timeout(10_000)
         self.context.on("request", self._watch)
         if route_guard:
