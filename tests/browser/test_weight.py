@@ -26,9 +26,7 @@ def transferred(session, url):
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])
 def test_the_today_page_is_light_on_a_phone_connection(browser, live_server, open_session, viewport,
                                                        record_property):
-    signed_in = open_session(viewport)
-    signed_in.login("cm-officer")
-    state = signed_in.context.storage_state()
+    state = open_session(viewport, "cm-officer").context.storage_state()
     # A fresh context: the sign-in cookie, nothing in the cache. Routing would
     # switch the browser cache off, so this one relies on the blackhole proxy
     # and the request log for the closed-network guard.
