@@ -76,14 +76,28 @@ NORMALISE = """([dates, inputDates, fixed]) => {
 }"""
 
 
+def manual_shots() -> set:
+    """The screenshots the manual shows (shot('name', ...) in app/templates/manual/)."""
+    import glob
+    import re
+
+    names = set()
+    for path in glob.glob(os.path.join(ROOT, "app", "templates", "manual", "*.html")):
+        names |= set(re.findall(r"shot\('([\w-]+)'", open(path, encoding="utf-8").read()))
+    return names
+
+
 def save_screenshot(target, name, **options):
-    """Screenshot a page or element into app/static/manual/<name>.png for the
-    manual. Dates and times are shown as one fixed day, and the file is left
+    """Screenshot a page or element into app/static/manual/<name>.png when the
+    manual shows it. Dates and times are shown as one fixed day, and the file is left
     alone when no more than a few pixels differ (font rendering), so a test run
     leaves git clean unless the screen really changed."""
     import datetime
 
     from PIL import Image, ImageChops
+
+    if name not in manual_shots():
+        return None  # the manual does not show it: nothing to keep up to date
 
     from app.thai import thai_date, thai_date_input, today
 

@@ -16,6 +16,8 @@ PAGES = [
     ("cm-committee", "/today/{district}/count", "count-sheet-day"),
     ("cm-viewer", "/today/", "today-viewer"),
     ("cm-viewer", "/dailycountview/list/", "counts-list"),
+    ("cm-committee", "/manual/committee", "manual-committee"),
+    ("cm-admin", "/manual/print", "manual-print"),
 ]
 
 
@@ -53,3 +55,20 @@ def test_a_list_filters_by_a_date_typed_in_buddhist_era(open_session):
     yesterday = today() - datetime.timedelta(days=1)
     assert thai_date(today()) in shown and thai_date(yesterday) not in shown  # a count was signed yesterday too
     assert_thai_mode(page)
+
+
+def test_the_phone_menu_leads_to_the_manual(open_session):
+    """Phone-first pages run without jQuery: masklog.js opens the menu and its dropdowns."""
+    page = open_session("phone", "cm-officer").page
+    page.goto("/today/")
+    manual = page.locator(".navbar a[href='/manual/']")
+    assert not manual.is_visible()
+    page.locator(".navbar-toggle").tap()
+    page.locator(".navbar .dropdown-toggle", has_text="ช่วยเหลือ").tap()
+    with page.expect_navigation():
+        manual.tap()
+    assert page.url.endswith("/manual/")
+    with page.expect_navigation():
+        page.locator("a[href='/manual/officer']").tap()
+    assert page.locator("figure img").count() >= 5
+    assert page.evaluate("Array.from(document.images).every(img => img.complete)") is not None
