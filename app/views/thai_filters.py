@@ -13,7 +13,10 @@ from app.thai import parse_date
 
 class _ThaiDate:
     def apply(self, query, value):
-        if isinstance(value, str) and value.strip():
+        # FAB keeps one global map from "eq", "gt"... to the class created last:
+        # the REST API may use these classes for any column, so check the type.
+        is_date = self.datamodel.is_date(self.column_name) or self.datamodel.is_datetime(self.column_name)
+        if is_date and isinstance(value, str) and value.strip():
             try:
                 day = parse_date(value)
             except DomainError as error:
