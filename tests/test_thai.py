@@ -43,3 +43,9 @@ def test_list_filters_take_buddhist_era_dates(as_user):
     assert chair in after  # after 1 Jan 2020, typed in Thai digits
     page = viewer.get("/dailycountview/list/?_flt_0_count_date=31/2/2563").get_data(as_text=True)
     assert "ไม่ถูกต้อง" in page
+
+
+def test_numbers_are_shown_with_thousands_separators():
+    from app.thai import format_number, signed_number
+
+    assert format_number(1200) == "1,200" and signed_number(1200) == "+1,200" and signed_number(-20000) == "-20,000"

@@ -52,7 +52,7 @@ def test_a_day_of_work_from_the_qr_poster_to_the_risk_groups(open_session, unit_
     officer.login("cm-officer")
     assert page.url.endswith(f"/today/{district}")
     assert_phone_friendly(page)
-    save_screenshot(page, "today-officer-phone")
+    save_screenshot(page, "qr-today-officer-phone")  # what the QR opens
     before = balance(page)
     receipt = page.locator("#receipt")
     receipt.locator("[name=source]").fill("บริจาคจากหอการค้าจังหวัด")
