@@ -1,7 +1,8 @@
 """Thai mode over HTTP: every page each role reaches from its menus, and the
 show/add/edit pages its lists link to, shows no string of Flask-AppBuilder or
-WTForms left in English and no Common-Era date. (The browser tests run the
-same check on the rendered pages of the daily flows.)"""
+WTForms left in English and no Common-Era date, and neither loads nor links
+anything outside the server (closed network). The browser tests run the same
+language check on the rendered pages of the daily flows."""
 import re
 from urllib.parse import urlsplit
 
@@ -14,7 +15,8 @@ ROLES = ["admin", "cm-admin", "cm-officer", "cm-committee", "cm-viewer"]
 SKIP = re.compile(r"/logout|/lang/|\.(pdf|png|svg|xlsx|csv)|/template|/download|/delete|/action|/api/|"
                   r"/qr/(system|unit)|/swagger|/reissue|^#|^javascript:")
 LINK = re.compile(r'href="([^"#]+)"')
-FOLLOW = re.compile(r"/(show|edit)/\d+|/add\b|/list/?$|^/[a-z-]+/?$|^/today/|^/registration/|^/province-admins/")
+OUTSIDE = re.compile(r"""(?:src|href)=["'](https?://(?!localhost[/:"'])[^"']+)|(google_charts\.js)""")
+FOLLOW = re.compile(r"/(show|edit)/\d+|/add\b|/(list|chart)/?$|^/[a-z-]+/?$|^/today/|^/registration/|^/province-admins/")
 
 
 def pattern(path):
@@ -39,8 +41,10 @@ def test_no_english_library_string_and_no_common_era_date(backend, as_user, user
         html = response.get_data(as_text=True)
         strings = html_strings(html)
         english, dates = english_strings(strings), ce_dates(" ".join(strings))
-        if english or dates:
-            problems[path] = {"English": english, "C.E. dates": dates}
+        # Closed network: no internet address, nor FAB's chart script (it fetches Google's loader).
+        outside = [url or script for url, script in OUTSIDE.findall(html)]
+        if english or dates or outside:
+            problems[path] = {"English": english, "C.E. dates": dates, "from outside": outside}
         for href in LINK.findall(html):
             href = href.replace("&amp;", "&")
             parts = urlsplit(href)
