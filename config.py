@@ -35,7 +35,9 @@ class Config:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # Pool health checks: a national deployment runs several app servers against
     # one PostgreSQL; stale connections after a failover must not surface as 500s.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Connections idle in the pool are pinged before use (app/db_health.py), not
+    # every checkout as pool_pre_ping would.
+    SQLALCHEMY_ENGINE_OPTIONS = {}
 
     # Security: database auth, roles defined in code (app/roles.py).
     AUTH_TYPE = AUTH_DB
@@ -109,7 +111,7 @@ class TestConfig(Config):
     # The suite signs in hundreds of times; the rate-limit test turns it on.
     AUTH_RATE_LIMITED = False
     # The concurrency tests run 30 threads at once, each holding a connection.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 40}
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 10, "max_overflow": 40}
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "TEST_DATABASE_URL", "sqlite:///" + os.path.join(INSTANCE_DIR, "test.db")
     )

@@ -23,8 +23,11 @@ def create_app(config_class=None) -> Flask:
     # CSRF on every form POST (FAB's REST APIs exempt themselves: they use JWT).
     CSRFProtect(app)
     db.init_app(app)
+    from app.db_health import install_idle_ping
+
     migrate.init_app(app, db, directory=_migrations_dir())
     with app.app_context():
+        install_idle_ping(db.engine)
         appbuilder = AppBuilder()
         appbuilder.init_app(app, db.session)
         from app import models  # noqa: F401  (register tables)

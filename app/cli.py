@@ -86,3 +86,35 @@ def create_admin_command(username, first_name, last_name, email, password):
         sys.exit(1)
     db.session.commit()
     click.echo(f"central administrator {username} created")
+
+
+@masklog_cli.command("rebuild-rollups")
+@with_appcontext
+def rebuild_rollups_command():
+    """Recompute the dashboards' rollups from the documents and the ledger (one transaction)."""
+    import time
+
+    from app.commands.rollup import rebuild
+
+    started = time.perf_counter()
+    written = rebuild(db.session)
+    db.session.commit()
+    click.echo(", ".join(f"{table}: {rows:,} rows" for table, rows in written.items())
+               + f" in {time.perf_counter() - started:.1f} s")
+
+
+@masklog_cli.command("synthetic-data")
+@click.option("--end-units", default=70_000, show_default=True, help="Synthetic end receiving units to add.")
+@click.option("--days", default=365, show_default=True, help="Days of activity, ending today.")
+@click.option("--activity", default=0.15, show_default=True, help="Share of days an end unit distributes.")
+@click.option("--seed", default=2563, show_default=True)
+@with_appcontext
+def synthetic_data_command(end_units, days, activity, seed):
+    """Generate a national dataset for demos and benchmarks (all real units,
+    synthetic end units, N days of activity) on a database with the hierarchy
+    imported and no synthetic data yet."""
+    from app.commands.synthetic import generate
+
+    counts = generate(db.session, end_units=end_units, days=days, activity=activity, seed=seed, progress=click.echo)
+    db.session.commit()
+    click.echo(", ".join(f"{name}: {value:,}" for name, value in counts.items()))

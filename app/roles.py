@@ -41,6 +41,10 @@ _TODAY = [
     ("(Records|Receipts|Daily counts|Allocations|Shipments|Distributions|Adjustments|Stock ledger)$",
      "menu_access$"),
     ("PrintView$", "can_print$"),
+    # Every signed-in role sees the dashboard of its subtree and exports its reports.
+    ("DashboardView$", "can_(dashboard|export)$"),
+    ("RollupChartView$", "can_chart$"),
+    ("(Dashboard|Daily chart)$", "menu_access$"),
 ]
 _UNITS_READ = [
     ("UnitModelView$", "can_(list|show)$"),

@@ -54,8 +54,24 @@ def parse_quantity(raw, field: str, *, allow_zero: bool = False, allow_negative:
     return value
 
 
+MONTHS_LONG = ["มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม", "สิงหาคม",
+               "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม"]
+_MONTH_NUMBERS = {name.replace(".", "").replace(" ", ""): number
+                  for names in (MONTHS_SHORT, MONTHS_LONG) for number, name in enumerate(names, 1)}
+
+
+def _named_month(text: str):
+    """(day, month, year) of "7 พ.ค. 2563" / "7 พฤษภาคม 2563", else None."""
+    match = re.fullmatch(r"(\d{1,2})\s*([^\d\s][^\d]*?)\s*(\d{4})", text)
+    if not match:
+        return None
+    month = _MONTH_NUMBERS.get(match.group(2).replace(".", "").replace(" ", ""))
+    return (int(match.group(1)), month, int(match.group(3))) if month else None
+
+
 def parse_date(raw) -> datetime.date:
-    """ISO (2020-05-07, as <input type=date> sends) or Thai d/m/yyyy in B.E. or C.E."""
+    """ISO (2020-05-07, as <input type=date> sends), Thai d/m/yyyy, or the
+    page's own style "7 พ.ค. 2563", in B.E. or C.E."""
     if isinstance(raw, datetime.date):
         return raw
     text = to_arabic_digits(str(raw or "")).strip()
@@ -64,6 +80,8 @@ def parse_date(raw) -> datetime.date:
             year, month, day = (int(x) for x in text.split("-"))
         elif re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}", text):  # phone keypads may lack "/"
             day, month, year = (int(x) for x in re.split(r"[/.-]", text))
+        elif _named_month(text):  # "7 พ.ค. 2563" as pages show it, or "7 พฤษภาคม 2563"
+            day, month, year = _named_month(text)
         else:
             raise ValueError(text)
         if year > 2400:  # Buddhist Era

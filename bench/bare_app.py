@@ -2,11 +2,17 @@
 INSERT on the same database, served by the same gunicorn configuration."""
 import os
 
+import sys
+
 from flask import Flask
 from sqlalchemy import create_engine, text
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from app.db_health import install_idle_ping  # noqa: E402  (the same pool checks as the app)
+
 app = Flask(__name__)
-engine = create_engine(os.environ["DATABASE_URL"], pool_pre_ping=True)
+engine = create_engine(os.environ["DATABASE_URL"])
+install_idle_ping(engine)
 
 
 @app.post("/bare")

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import scoping
-from app.commands import DomainError
+from app.commands import DomainError, rollup
 from app.commands.audit import record
 from app.commands.reference import active_items
 from app.commands.stock import balance_of, post
@@ -118,6 +118,7 @@ def record_receipt(session: Session, actor, *, unit: Unit, item: Optional[Item] 
                       created_by_id=getattr(actor, "id", None), form_token=form_token or None)
     session.add(receipt)
     session.flush()
+    rollup.mark_reported(session, unit, receipt.receipt_date, "receipt", actor)
     record(session, actor, "create", "receipt", receipt.id, unit.id,
            after={"quantity_sent": receipt.quantity_sent, "source": receipt.source,
                   "reference_no": receipt.reference_no, "date": receipt.receipt_date})
@@ -204,6 +205,7 @@ def save_count(session: Session, actor, *, unit: Unit, item: Optional[Item] = No
     count.lines = [DailyCountLine(receipt_id=r.id, quantity_sent=r.quantity_sent, counted=c, damaged=d,
                                   missing=m, reason=reason) for r, c, d, m, reason in parsed]
     session.flush()
+    rollup.mark_reported(session, unit, day, "count", actor)
     record(session, actor, "save_draft", "daily_count", count.id, unit.id,
            after={"lines": [[r.id, c, d, m] for r, c, d, m, _r in parsed], "members": member_list,
                   "chair": chair, "physical_count": physical})
@@ -230,10 +232,12 @@ def sign_count(session: Session, actor, count: DailyCount) -> DailyCount:
         if line.receipt.status != "awaiting_count":
             raise DomainError(_("Reference %(ref)s has already been counted.", ref=line.receipt.reference_no))
         if line.counted:
-            post(session, unit_id=count.unit_id, item_id=count.item_id, quantity=line.counted, kind="receipt",
+            post(session, unit=count.unit, item_id=count.item_id, quantity=line.counted, kind="receipt",
                  document_type="daily_count", document_id=count.id, actor=actor, entry_date=count.count_date)
         line.receipt.status = "counted"
         line.receipt.counted_quantity = line.counted
+        rollup.add(session, count.unit, count.item_id, count.count_date, received=line.quantity_sent,
+                   counted=line.counted, count_discrepancy=line.damaged + line.missing)
     session.flush()
     count.book_balance = balance_of(session, count.unit_id, count.item_id)
     count.status = "signed"
@@ -280,8 +284,12 @@ def allocate(session: Session, actor, *, unit: Unit, item: Optional[Item] = None
     session.add(allocation)
     session.flush()
     total = sum(quantity for _r, quantity in parsed)
-    post(session, unit_id=unit.id, item_id=item.id, quantity=-total, kind="allocation_out",
+    post(session, unit=unit, item_id=item.id, quantity=-total, kind="allocation_out",
          document_type="allocation", document_id=allocation.id, actor=actor, entry_date=day)
+    rollup.add(session, unit, item.id, day, allocated_out=total)
+    for receiver, quantity in parsed:
+        rollup.add(session, receiver, item.id, day, in_transit_change=quantity)
+    rollup.mark_reported(session, unit, day, "allocation", actor)
     record(session, actor, "create", "allocation", allocation.id, unit.id,
            after={"document_no": document_no, "total": total,
                   "shares": [[receiver.code, quantity] for receiver, quantity in parsed]})
@@ -312,9 +320,12 @@ def confirm_receipt(session: Session, actor, line: AllocationLine, *, confirmed_
     line.confirmed_on = datetime.datetime.utcnow()
     line.confirm_date = day
     if received:
-        post(session, unit_id=line.unit_id, item_id=line.allocation.item_id, quantity=received,
+        post(session, unit=line.unit, item_id=line.allocation.item_id, quantity=received,
              kind="allocation_in", document_type="allocation_line", document_id=line.id, actor=actor,
              entry_date=day)
+    rollup.add(session, line.unit, line.allocation.item_id, day, confirmed_in=received,
+               transfer_discrepancy=line.discrepancy, in_transit_change=-line.quantity_sent)
+    rollup.mark_reported(session, line.unit, day, "confirmation", actor)
     session.flush()
     record(session, actor, "confirm", "allocation_line", line.id, line.unit_id, before={"status": "in_transit"},
            after={"status": "confirmed", "sent": line.quantity_sent, "received": received,
@@ -356,8 +367,12 @@ def distribute(session: Session, actor, *, unit: Unit, item: Optional[Item] = No
     session.add(distribution)
     session.flush()
     total = sum(p for _g, p, _n in parsed)
-    post(session, unit_id=unit.id, item_id=item.id, quantity=-total, kind="distribution",
+    post(session, unit=unit, item_id=item.id, quantity=-total, kind="distribution",
          document_type="distribution", document_id=distribution.id, actor=actor, entry_date=day)
+    rollup.add(session, unit, item.id, day, distributed=total, people_reached=sum(n for _g, _p, n in parsed))
+    for group, pieces, people in parsed:
+        rollup.add_risk_group(session, unit, item.id, day, group.id, pieces, people)
+    rollup.mark_reported(session, unit, day, "distribution", actor)
     record(session, actor, "create", "distribution", distribution.id, unit.id,
            after={"total": total, "lines": [[g.code, p, n] for g, p, n in parsed], "date": day})
     return distribution
@@ -370,8 +385,14 @@ def reverse_distribution(session: Session, actor, distribution: Distribution, *,
         raise DomainError(_("This distribution has already been reversed."))
     reason = _text(reason, _("the reason"), limit=500)
     total = sum(line.quantity for line in distribution.lines)
-    post(session, unit_id=distribution.unit_id, item_id=distribution.item_id, quantity=total, kind="reversal",
-         document_type="distribution", document_id=distribution.id, actor=actor, entry_date=today())
+    day = today()
+    post(session, unit=distribution.unit, item_id=distribution.item_id, quantity=total, kind="reversal",
+         document_type="distribution", document_id=distribution.id, actor=actor, entry_date=day)
+    rollup.add(session, distribution.unit, distribution.item_id, day, distributed=-total,
+               people_reached=-sum(line.people_reached for line in distribution.lines))
+    for line in distribution.lines:
+        rollup.add_risk_group(session, distribution.unit, distribution.item_id, day, line.risk_group_id,
+                              -line.quantity, -line.people_reached)
     distribution.reversed = True
     record(session, actor, "reverse", "distribution", distribution.id, distribution.unit_id,
            before={"reversed": False}, after={"reversed": True, "returned": total, "reason": reason})
@@ -399,8 +420,10 @@ def adjust(session: Session, actor, *, unit: Unit, item: Optional[Item] = None, 
                             reason=reason, created_by_id=getattr(actor, "id", None), form_token=form_token or None)
     session.add(adjustment)
     session.flush()
-    after = post(session, unit_id=unit.id, item_id=item.id, quantity=signed, kind="adjustment",
+    after = post(session, unit=unit, item_id=item.id, quantity=signed, kind="adjustment",
                  document_type="adjustment", document_id=adjustment.id, actor=actor, entry_date=day)
+    rollup.add(session, unit, item.id, day, adjusted=signed)
+    rollup.mark_reported(session, unit, day, "adjustment", actor)
     record(session, actor, "adjust", "adjustment", adjustment.id, unit.id, before={"balance": after - signed},
            after={"balance": after, "kind": kind, "quantity": signed, "reason": reason})
     return adjustment

@@ -15,8 +15,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from app.commands import DomainError
+from app.commands import DomainError, rollup
 from app.models.ledger import LedgerLine, StockBalance
+from app.models.unit import Unit
 from app.thai import format_number
 
 
@@ -30,11 +31,13 @@ def balance_of(session: Session, unit_id: int, item_id: int) -> int:
     return value or 0
 
 
-def post(session: Session, *, unit_id: int, item_id: int, quantity: int, kind: str, document_type: str,
+def post(session: Session, *, unit: Unit, item_id: int, quantity: int, kind: str, document_type: str,
          document_id: int, actor, entry_date: datetime.date) -> int:
     """Move `quantity` (signed) in or out of a unit's stock and return the new
     balance. Raises InsufficientStock, writing nothing, when the balance would
-    go negative. One statement for the balance either way (RETURNING)."""
+    go negative. One statement for the balance either way (RETURNING). The
+    day's net change goes to the rollups of the unit and every unit above."""
+    unit_id = unit.id
     if quantity < 0:
         new_balance = session.execute(
             update(StockBalance)
@@ -60,4 +63,5 @@ def post(session: Session, *, unit_id: int, item_id: int, quantity: int, kind: s
     session.add(LedgerLine(unit_id=unit_id, item_id=item_id, quantity=quantity, kind=kind,
                            document_type=document_type, document_id=document_id,
                            actor_id=getattr(actor, "id", None), entry_date=entry_date))
+    rollup.add(session, unit, item_id, entry_date, net_change=quantity)
     return new_balance

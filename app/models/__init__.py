@@ -5,3 +5,4 @@ from app.models.ledger import (  # noqa: F401,E402
     Adjustment, Allocation, AllocationLine, AuditEntry, DailyCount, DailyCountLine, Distribution,
     DistributionLine, Item, LedgerLine, Receipt, RiskGroup, StockBalance,
 )
+from app.models.rollup import DailyReport, DailyRollup, ReportRollup, RiskGroupRollup  # noqa: F401,E402

@@ -12,10 +12,15 @@ def register_views(appbuilder) -> None:
     from app.views.manual import ManualView
     from app.views.qr import PublicQRView, QRView, register_qr_helpers
     from app.views.registration import ActivationView, RegistrationView
+    from app.views.dashboard import DashboardView, RollupChartView
+    from app.views.dashboard import register as register_dashboard_helpers
     from app.views.today import TodayView
     from app.views.units import UnitModelView
 
     appbuilder.add_view(TodayView, "Today", href="/today/", icon="fa-calendar-check", label=_l("Today"))
+    appbuilder.add_view(DashboardView, "Dashboard", href="/dashboard/", icon="fa-chart-column",
+                        label=_l("Dashboard"))
+    register_dashboard_helpers(current_app)
 
     appbuilder.add_view(
         UnitModelView,
@@ -36,6 +41,7 @@ def register_views(appbuilder) -> None:
         (d.AdjustmentView, "Adjustments", _l("Adjustments"), "fa-scale-balanced"),
         (d.LedgerView, "Stock ledger", _l("Stock ledger"), "fa-book"),
         (d.AuditView, "Audit trail", _l("Audit trail"), "fa-user-shield"),
+        (RollupChartView, "Daily chart", _l("Daily chart"), "fa-chart-line"),
     ):
         appbuilder.add_view(view, name, label=label, icon=icon, **records)
     reference = dict(category="Reference data", category_label=_l("Reference data"), category_icon="fa-list")

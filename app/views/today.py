@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, session, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -17,6 +17,7 @@ from app import scoping
 from app.commands import DomainError
 from app.commands import ledger
 from app.commands.reference import active_items, active_risk_groups
+from app.commands.reporting import report_no_activity
 from app.commands.today import (child_units, count_of_day, incoming_shipments, last_committee, recorded_on,
                                 stock_figures)
 from app.extensions import db
@@ -56,7 +57,7 @@ class TodayView(BaseView):
     method_permission_name = {
         "mine": "today", "unit_page": "today",
         "receipt": "record", "allocate": "record", "distribute": "record", "adjust": "record",
-        "confirm": "confirm", "count": "count",
+        "confirm": "confirm", "count": "count", "nothing": "record",
     }
 
     # ------------------------------------------------------------ pages
@@ -125,6 +126,21 @@ class TodayView(BaseView):
             source=form.get("source"), reference_no=form.get("reference_no"),
             quantity_sent=form.get("quantity_sent"), form_token=form.get("form_token")),
             _("Receipt recorded; it enters stock when the counting committee signs the day's count."))
+
+    @expose("/<int:unit_id>/nothing", methods=["POST"])
+    @has_access
+    def nothing(self, unit_id):
+        """"Nothing to record today" in one tap, so silence means "not reported"."""
+        done = {}
+
+        def run(unit, _item):
+            done["new"] = report_no_activity(db.session, current_actor(), unit)
+        response = self._submit(unit_id, "nothing", run, _("Reported: nothing to record today."))
+        if done.get("new") is False:
+            # The unit had already reported today; say so instead of the success message.
+            session.pop("_flashes", None)
+            flash(_("This unit has already reported today."), "info")
+        return response
 
     @expose("/<int:unit_id>/allocate", methods=["POST"])
     @has_access

@@ -1,6 +1,7 @@
 """What every phone page must pass, and the screenshots the manual reuses."""
 from __future__ import annotations
 
+import datetime
 import io
 import os
 
@@ -51,28 +52,35 @@ def assert_phone_friendly(page, scope="body"):
     return assert_numeric_keypads(page)
 
 
-# Screenshots for the manual show one fixed day and time (the letter's date),
-# so they change only when the screen does. Swapped in the page just for the
-# shot, then put back.
-FIXED_DATE = "7 พ.ค. 2563"
-FIXED_INPUT_DATE = "7/5/2563"
+# Screenshots for the manual are set on one fixed day (the letter's date, 7 May
+# 2020): every date on the page moves back by the same number of days, so a
+# new day of testing changes no picture, and trends and periods still read
+# right. Times read 09:30. Swapped in the page just for the shot, then put back.
+FIXED_DAY = datetime.date(2020, 5, 7)
 FIXED_TIME = "09:30 น."
-NORMALISE = """([dates, inputDates, fixed]) => {
+NORMALISE = r"""([offsetDays, months, time]) => {
   const undo = [];
-  const swap = (text) => {
-    let out = text.replace(/\\b\\d{2}:\\d{2} น\\./g, fixed.time);
-    for (const d of dates) out = out.split(d).join(fixed.date);
-    return out;
+  const shift = (day, month, year) => {
+    const d = new Date(Date.UTC(year - 543, month, day) - offsetDays * 86400000);
+    return [d.getUTCDate(), d.getUTCMonth(), d.getUTCFullYear() + 543];
   };
+  const named = new RegExp('(\\d{1,2}) (' + months.map(m => m.replace(/\./g, '\\.')).join('|') + ') (\\d{4})', 'g');
+  const swap = (text) => text
+    .replace(named, (all, d, m, y) => { const [dd, mm, yy] = shift(+d, months.indexOf(m), +y);
+                                        return dd + ' ' + months[mm] + ' ' + yy; })
+    .replace(/\b\d{2}:\d{2} น\./g, time);
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
     const node = walker.currentNode, text = swap(node.data);
     if (text !== node.data) { undo.push([node, 'data', node.data]); node.data = text; }
   }
-  for (const input of document.querySelectorAll('input[name=date]')) {
-    if (inputDates.includes(input.value)) { undo.push([input, 'value', input.value]); input.value = fixed.inputDate; }
+  for (const input of document.querySelectorAll('input')) {
+    let value = swap(input.value);
+    const typed = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(value);
+    if (typed) { const [dd, mm, yy] = shift(+typed[1], typed[2] - 1, +typed[3]); value = dd + '/' + (mm + 1) + '/' + yy; }
+    if (value !== input.value) { undo.push([input, 'value', input.value]); input.value = value; }
   }
-  window.__masklogUndo = () => { for (const [node, key, value] of undo) node[key] = value; };
+  window.__masklogUndo = () => { for (const [node, key, value] of undo.reverse()) node[key] = value; };
 }"""
 
 
@@ -92,19 +100,15 @@ def save_screenshot(target, name, **options):
     manual shows it. Dates and times are shown as one fixed day, and the file is left
     alone when no more than a few pixels differ (font rendering), so a test run
     leaves git clean unless the screen really changed."""
-    import datetime
-
     from PIL import Image, ImageChops
+
+    from app.thai import MONTHS_SHORT, today
 
     if name not in manual_shots():
         return None  # the manual does not show it: nothing to keep up to date
 
-    from app.thai import thai_date, thai_date_input, today
-
     page = getattr(target, "page", target)
-    days = [today() - datetime.timedelta(days=n) for n in range(3)]
-    page.evaluate(NORMALISE, [[thai_date(d) for d in days], [thai_date_input(d) for d in days],
-                              {"date": FIXED_DATE, "inputDate": FIXED_INPUT_DATE, "time": FIXED_TIME}])
+    page.evaluate(NORMALISE, [(today() - FIXED_DAY).days, MONTHS_SHORT, FIXED_TIME])
     try:
         data = target.screenshot(animations="disabled", caret="hide", **options)
     finally:

@@ -16,6 +16,9 @@ PAGES = [
     ("cm-committee", "/today/{district}/count", "count-sheet-day"),
     ("cm-viewer", "/today/", "today-viewer"),
     ("cm-viewer", "/dailycountview/list/", "counts-list"),
+    # Bangkok: no other browser test writes there, so these pictures do not depend on test order.
+    ("bkk-admin", "/dashboard/", "dashboard-bangkok"),
+    ("bkk-admin", "/dashboard/{bangkok}/completeness", "completeness-bangkok"),
     ("cm-committee", "/manual/committee", "manual-committee"),
     ("cm-admin", "/manual/print", "manual-print"),
 ]
@@ -28,7 +31,7 @@ def test_each_role_s_pages_work_on_a_phone_and_a_pc(open_session, unit_ids, view
         if username not in sessions:
             sessions[username] = open_session(viewport, username)
         page = sessions[username].page
-        response = page.goto(path.format(district=unit_ids["5001"]))
+        response = page.goto(path.format(district=unit_ids["5001"], bangkok=unit_ids["10"]))
         assert response.ok, f"{path}: {response.status}"
         assert_thai_mode(page)
         if viewport == "phone":

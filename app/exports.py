@@ -1,0 +1,158 @@
+"""The official report of a subtree for a period, as xlsx and CSV, read from
+the rollups only and streamed: rows come from the database in batches
+(`yield_per`, a server-side cursor on PostgreSQL) and go straight to the file
+(app/xlsx.py, a streaming writer) or to the response, so memory stays flat however
+many units the subtree has.
+
+Layout (xlsx): a summary sheet (the subtree's totals, distribution per risk
+group, one row per day with its closing balance), then one sheet per level
+below the unit, a row per unit with its own subtree's figures and a totals
+row. CSV: the per-unit rows of every level in one table, UTF-8 with a BOM so
+Excel shows Thai. Dates are written as Thai text (B.E.), as the official
+forms show them. Text that Excel would read as a formula (= + - @) is
+neutralised with a leading apostrophe."""
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import os
+import tempfile
+from typing import Iterator
+
+from flask import send_file
+from flask_babel import gettext as _
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from app import figures, scoping
+from app.models.rollup import DailyRollup
+from app.models.unit import LEVEL_ORDER, Unit
+from app.thai import thai_date, thai_datetime
+from app.xlsx import Workbook
+
+FIGURE_COLUMNS = ("received", "counted", "count_discrepancy", "allocated_out", "confirmed_in",
+                  "transfer_discrepancy", "distributed", "people_reached", "adjusted", "in_transit", "balance")
+BATCH = 2000
+
+
+def figure_headers() -> list[str]:
+    return [_("Received (per documents)"), _("Counted into stock"), _("Damaged or missing at the count"),
+            _("Allocated to units below"), _("Confirmed on arrival"), _("Shipment discrepancies"),
+            _("Distributed (pieces)"), _("People reached"), _("Adjustments"), _("In transit at the end"),
+            _("Balance at the end")]
+
+
+def safe_text(value):
+    """Neutralise text a spreadsheet would run as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def levels_below(session: Session, unit: Unit) -> list[str]:
+    present = {row[0] for row in session.execute(select(Unit.level).where(
+        scoping.subtree_clause(Unit.path, unit.path), Unit.id != unit.id).distinct())}
+    return [level.value for level in LEVEL_ORDER if level.value in present]
+
+
+def unit_rows(session: Session, unit: Unit, item_id: int, period: figures.Period, level: str) -> Iterator[tuple]:
+    """(code, name, figures...) of every unit of `level` in the subtree, by code."""
+    in_period = DailyRollup.day >= period.start
+    sums = (select(DailyRollup.unit_id,
+                   *[func.sum(case((in_period, getattr(DailyRollup, name)), else_=0)).label(name)
+                     for name in figures.FLOW_FIGURES],
+                   func.sum(DailyRollup.in_transit_change).label("in_transit"),
+                   func.sum(DailyRollup.net_change).label("balance"))
+            .join(Unit, Unit.id == DailyRollup.unit_id)
+            .where(scoping.subtree_clause(Unit.path, unit.path), Unit.level == level,
+                   DailyRollup.item_id == item_id, DailyRollup.day <= period.end)
+            .group_by(DailyRollup.unit_id).subquery())
+    query = (select(Unit.code, Unit.name_th, *[func.coalesce(sums.c[name], 0) for name in FIGURE_COLUMNS])
+             .outerjoin(sums, sums.c.unit_id == Unit.id)
+             .where(scoping.subtree_clause(Unit.path, unit.path), Unit.level == level)
+             .order_by(Unit.code).execution_options(yield_per=BATCH))
+    for row in session.execute(query):
+        yield tuple(row)
+
+
+def _level_label(level: str) -> str:
+    from app.views.dashboard import LEVEL_LABELS
+
+    return str(LEVEL_LABELS.get(level, level))
+
+
+def write_xlsx(session: Session, unit: Unit, item_id: int, period: figures.Period) -> str:
+    """Write the report to a temporary file and return its path (the caller sends and deletes it)."""
+    from app.commands.reference import active_items
+
+    item_name = next((row[2] for row in active_items(session) if row[0] == item_id), "")
+    title = [_("MaskLog report"), f"{unit.name_th} ({unit.code})", item_name,
+             _("%(start)s to %(end)s", start=thai_date(period.start), end=thai_date(period.end))]
+    handle, path = tempfile.mkstemp(prefix="masklog-report-", suffix=".xlsx")
+    os.close(handle)
+    with Workbook(path) as book:
+        summary = book.sheet(_("Summary"))
+        summary.append([" · ".join(title)], bold=True)
+        summary.append([_("Printed at"), thai_datetime(datetime.datetime.utcnow())])
+        summary.append([])
+        headline = figures.headline(session, unit, item_id, period)
+        summary.append([_("Figure"), _("Pieces")], bold=True)
+        for header, name in zip(figure_headers(), FIGURE_COLUMNS):
+            summary.append([header, headline[name]])
+        summary.append([])
+        summary.append([_("Risk group"), _("Distributed (pieces)"), _("People reached")], bold=True)
+        for group in figures.by_risk_group(session, unit, item_id, period):
+            summary.append([safe_text(group["name"]), group["distributed"], group["people_reached"]])
+        summary.append([])
+        day_columns = ("received", "counted", "count_discrepancy", "allocated_out", "confirmed_in",
+                       "transfer_discrepancy", "distributed", "people_reached", "adjusted")
+        summary.append([_("Date"), *figure_headers()[:9], _("Closing balance")], bold=True)
+        totals = [0] * len(day_columns)
+        for day in figures.trend(session, unit, item_id, period):
+            values = [day[name] for name in day_columns]
+            totals = [a + b for a, b in zip(totals, values)]
+            summary.append([thai_date(day["day"]), *values, day["balance"]])
+        summary.append([_("Total"), *totals, headline["balance"]], bold=True)
+
+        for level in levels_below(session, unit):
+            sheet = book.sheet(_level_label(level))
+            sheet.append([" · ".join(title)], bold=True)
+            sheet.append([_("Code"), _("Unit"), *figure_headers()], bold=True)
+            sums = [0] * len(FIGURE_COLUMNS)
+            for code, name, *values in unit_rows(session, unit, item_id, period, level):
+                sums = [a + b for a, b in zip(sums, values)]
+                sheet.append([safe_text(code), safe_text(name), *values])
+            sheet.append([_("Total"), "", *sums], bold=True)
+    return path
+
+
+def file_response(path: str, filename: str, mimetype: str):
+    """Send a temporary file and delete it: the open handle keeps the data
+    readable after the unlink (POSIX)."""
+    handle = open(path, "rb")
+    os.unlink(path)
+    return send_file(handle, mimetype=mimetype, as_attachment=True, download_name=filename)
+
+
+def csv_rows(session: Session, unit: Unit, item_id: int, period: figures.Period) -> Iterator[str]:
+    """The CSV report, a chunk of text at a time (UTF-8 with BOM)."""
+    from flask import stream_with_context
+
+    def generate():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        buffer.write("\ufeff")
+        writer.writerow([_("Level"), _("Code"), _("Unit"), _("From"), _("To"), *figure_headers()])
+        start, end = thai_date(period.start), thai_date(period.end)
+        for level in levels_below(session, unit):
+            label = _level_label(level)
+            for count, (code, name, *values) in enumerate(unit_rows(session, unit, item_id, period, level), 1):
+                writer.writerow([label, safe_text(code), safe_text(name), start, end, *values])
+                if count % BATCH == 0:
+                    yield buffer.getvalue()
+                    buffer.seek(0)
+                    buffer.truncate()
+        yield buffer.getvalue()
+
+    return stream_with_context(generate())

@@ -1,0 +1,240 @@
+"""Dashboards of a subtree (what managers open after login), the
+completeness page ("not yet reported") and the official report exports.
+Handlers parse the request, check the unit against the actor's scope and hand
+off to app/figures.py (rollups only) and app/exports.py."""
+from __future__ import annotations
+
+import datetime
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.charts.views import DirectByChartView
+from flask_appbuilder.models.sqla.filters import FilterEqualFunction
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app import charts, exports, figures, scoping
+from app.commands import DomainError
+from app.commands.reference import active_items
+from app.extensions import db
+from app.models.rollup import DailyRollup
+from app.models.unit import Unit, UnitLevel
+from app.thai import format_number, parse_date, thai_date, today
+from app.views.scoped import ScopedSQLAInterface, current_actor
+
+LEVEL_LABELS = {
+    UnitLevel.CENTRAL.value: _l("Central"),
+    UnitLevel.PROVINCE.value: _l("Provinces"),
+    UnitLevel.DISTRICT.value: _l("Districts"),
+    UnitLevel.SUBDISTRICT.value: _l("Subdistricts"),
+    UnitLevel.LAO.value: _l("Local governments"),
+    UnitLevel.END_UNIT.value: _l("End receiving units"),
+}
+
+
+CHART_ROWS = 15
+
+
+class OutsideScope(Exception):
+    pass
+
+
+class DashboardView(BaseView):
+    route_base = "/dashboard"
+    default_view = "mine"
+    method_permission_name = {"mine": "dashboard", "unit_dashboard": "dashboard", "completeness": "dashboard",
+                              "export_xlsx": "export", "export_csv": "export"}
+
+    # ------------------------------------------------------------ request parsing
+    def _unit(self, unit_id: int) -> Unit:
+        unit = db.session.get(Unit, unit_id)
+        if unit is None or not scoping.unit_in_scope(current_actor(), unit):
+            raise OutsideScope()
+        return unit
+
+    @staticmethod
+    def _item(items) -> int:
+        raw = request.args.get("item", "").strip()
+        if not raw:
+            return items[0][0]
+        if not raw.isdigit() or int(raw) not in {row[0] for row in items}:
+            raise DomainError(_("The item asked for is unknown or no longer active; please choose one from the list."))
+        return int(raw)
+
+    def _parse(self, unit_id: int):
+        """(unit, items, item id, period, error message or None). A bad period
+        or item falls back to the defaults so the page still shows figures."""
+        unit = self._unit(unit_id)
+        items = active_items(db.session)
+        if not items:
+            abort(404)
+        error = None
+        try:
+            item_id = self._item(items)
+        except DomainError as problem:
+            error, item_id = str(problem), items[0][0]
+        try:
+            period = figures.parse_period(request.args.get("start"), request.args.get("end"))
+        except DomainError as problem:
+            error, period = error or str(problem), figures.parse_period(None, None)
+        return unit, items, item_id, period, error
+
+    def _breadcrumb(self, unit: Unit) -> list[Unit]:
+        """The units from the actor's own unit down to this one."""
+        root = getattr(current_actor(), "unit", None)
+        ids = [int(part) for part in unit.path.strip("/").split("/")]
+        if root is not None and root.id in ids:
+            ids = ids[ids.index(root.id):]
+        by_id = {u.id: u for u in db.session.query(Unit).filter(Unit.id.in_(ids))}
+        return [by_id[i] for i in ids if i in by_id]
+
+    # ------------------------------------------------------------ pages
+    @expose("/")
+    @has_access
+    def mine(self):
+        unit = getattr(current_actor(), "unit", None)
+        if unit is None:
+            flash(_("Your account is not attached to a unit yet; ask your administrator."), "warning")
+            return redirect(self.appbuilder.get_url_for_index)
+        return redirect(url_for(".unit_dashboard", unit_id=unit.id))
+
+    @expose("/<int:unit_id>")
+    @has_access
+    def unit_dashboard(self, unit_id):
+        try:
+            unit, items, item_id, period, error = self._parse(unit_id)
+        except OutsideScope:
+            return self._outside()
+        if error:
+            flash(error, "danger")
+        headline = figures.headline(db.session, unit, item_id, period)
+        days = figures.trend(db.session, unit, item_id, period)
+        groups = figures.by_risk_group(db.session, unit, item_id, period)
+        kids = figures.children(db.session, unit, item_id, period)
+        levels = figures.completeness(db.session, unit, today())
+        below = [level for level in levels if level["level"] != unit.level]
+        labels = [thai_date(day["day"]) for day in days]
+        trend_chart = charts.line_chart(labels, [
+            (_("Distributed"), [day["distributed"] for day in days]),
+            (_("Received (counted)"), [day["counted"] for day in days]),
+            (_("Closing balance"), [day["balance"] for day in days])], title=_("Daily trend"))
+        group_chart = charts.bar_chart([group["name"] for group in groups], [
+            (_("Pieces"), [group["distributed"] for group in groups]),
+            (_("People reached"), [group["people_reached"] for group in groups])],
+            title=_("Distribution by risk group"))
+        # The chart shows the busiest units (all of them are in the table below it).
+        busiest = sorted(kids, key=lambda kid: (-(kid["distributed"] + kid["balance"]), kid["code"]))[:CHART_ROWS]
+        child_chart = charts.bar_chart([kid["name"] for kid in busiest], [
+            (_("Distributed"), [kid["distributed"] for kid in busiest]),
+            (_("Balance"), [kid["balance"] for kid in busiest])], title=_("Units below")) if kids else None
+        query = {"item": item_id, "start": period.start.isoformat(), "end": period.end.isoformat()}
+        return self.render_template(
+            "dashboard.html", unit=unit, items=items, item_id=item_id, period=period, headline=headline,
+            days=days, groups=groups, kids=kids, levels=below or levels,
+            reported_percent=figures.reported_percent(below or levels),
+            trend_chart=trend_chart, group_chart=group_chart, child_chart=child_chart,
+            breadcrumb=self._breadcrumb(unit), query=query, level_labels=LEVEL_LABELS,
+            can_export=self.appbuilder.sm.has_access("can_export", self.class_permission_name)), \
+            (422 if error else 200)
+
+    @expose("/<int:unit_id>/completeness")
+    @has_access
+    def completeness(self, unit_id):
+        try:
+            unit = self._unit(unit_id)
+        except OutsideScope:
+            return self._outside()
+        status, day = 200, today()
+        raw_day = request.args.get("day", "").strip()
+        if raw_day:
+            try:
+                day = parse_date(raw_day)
+                if day > today():
+                    raise DomainError(_("The date %(date)s is in the future.", date=thai_date(day)))
+            except DomainError as problem:
+                flash(str(problem), "danger")
+                status, day = 422, today()
+        levels = [level for level in figures.completeness(db.session, unit, day) if level["level"] != unit.level]
+        missing = {level["level"]: figures.not_reported(db.session, unit, day, level["level"])
+                   for level in levels if level["missing"]}
+        return self.render_template(
+            "completeness.html", unit=unit, day=day, levels=levels, missing=missing, level_labels=LEVEL_LABELS,
+            reported_percent=figures.reported_percent(levels), breadcrumb=self._breadcrumb(unit),
+            list_limit=500), status
+
+    # ------------------------------------------------------------ exports
+    def _export(self, unit_id, kind):
+        try:
+            unit, _items, item_id, period, error = self._parse(unit_id)
+        except OutsideScope:
+            return self._outside()
+        if error:
+            flash(error, "danger")
+            return redirect(url_for(".unit_dashboard", unit_id=unit_id))
+        stamp = f"{unit.code}_{period.start.isoformat()}_{period.end.isoformat()}"
+        if kind == "xlsx":
+            path = exports.write_xlsx(db.session, unit, item_id, period)
+            return exports.file_response(path, f"masklog_{stamp}.xlsx",
+                                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return Response(exports.csv_rows(db.session, unit, item_id, period), mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="masklog_{stamp}.csv"'})
+
+    @expose("/<int:unit_id>/report.xlsx")
+    @has_access
+    def export_xlsx(self, unit_id):
+        return self._export(unit_id, "xlsx")
+
+    @expose("/<int:unit_id>/report.csv")
+    @has_access
+    def export_csv(self, unit_id):
+        return self._export(unit_id, "csv")
+
+    def _outside(self):
+        return render_template("error.html", status=404,
+                               message=_("This unit does not exist or is outside the area you manage."),
+                               base_template=self.appbuilder.base_template, appbuilder=self.appbuilder), 404
+
+
+def format_percent(value) -> str:
+    return "-" if value is None else f"{format_number(int(value)) if float(value).is_integer() else value}%"
+
+
+def register(app) -> None:
+    app.jinja_env.globals["datatable_chart"] = charts.datatable_chart
+    app.jinja_env.filters["percent"] = format_percent
+    app.jinja_env.globals["today_date"] = today
+    app.jinja_env.globals["timedelta"] = datetime.timedelta
+
+
+def _own_unit_id():
+    unit = getattr(current_actor(), "unit", None)
+    return unit.id if unit is not None else -1
+
+
+class RollupChartView(DirectByChartView):
+    """FAB's own chart view over the rollups: the daily figures of the actor's
+    area (the rows of their own unit, which carry the whole subtree; rows of
+    units below would count the same masks twice). Drawn by app/charts.py."""
+
+    datamodel = ScopedSQLAInterface(DailyRollup)
+    base_filters = [["unit_id", FilterEqualFunction, _own_unit_id]]
+    base_permissions = ["can_chart"]
+    chart_title = _l("Daily figures of my area")
+    chart_type = "LineChart"
+    series_labels = {"distributed": _l("Distributed"), "counted": _l("Received (counted)"),
+                     "confirmed_in": _l("Confirmed on arrival"), "allocated_out": _l("Allocated to units below"),
+                     "people_reached": _l("People reached")}
+    label_columns = {"day": _l("Date"), "item": _l("Item"), **series_labels}
+    search_columns = ["day", "item"]
+    definitions = [
+        {"label": _l("Distributed and received"), "group": "day", "formatter": thai_date,
+         "series": ["distributed", "counted", "confirmed_in"]},
+        {"label": _l("Allocated and people reached"), "group": "day", "formatter": thai_date,
+         "series": ["allocated_out", "people_reached"]},
+    ]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # FAB replaces series labels with prettified column names; put the Thai ones back.
+        self.label_columns.update(self.series_labels)

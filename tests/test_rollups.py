@@ -1,0 +1,150 @@
+"""Rollups kept as the data is written equal a rebuild from scratch, and carry
+the subtree's totals to every unit above."""
+import datetime
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import invariant, precondition, rule
+
+from app import figures
+from app.commands import rollup
+from app.commands.ledger import allocate, confirm_receipt, distribute, reverse_distribution, adjust
+from app.commands.reporting import report_no_activity
+from app.extensions import db
+from app.models.ledger import Distribution, RiskGroup
+from app.models.rollup import DailyRollup
+from app.thai import today
+from tests.ledger_helpers import fresh_tree
+from tests.test_ledger import stock_up
+from tests.test_ledger_concurrency import LedgerMachine
+
+
+def rollup_row(unit, day=None):
+    row = db.session.get(DailyRollup, (unit.id, _item_id(), day or today()))
+    return {name: getattr(row, name) for name in ("received", "counted", "count_discrepancy", "allocated_out",
+                                                  "confirmed_in", "transfer_discrepancy", "in_transit_change",
+                                                  "distributed", "people_reached", "adjusted", "net_change")}
+
+
+def _item_id():
+    from app.commands.reference import active_items
+    return active_items(db.session)[0][0]
+
+
+def assert_rebuild_equals_incremental():
+    incremental = rollup.snapshot(db.session)
+    rollup.rebuild(db.session)
+    rebuilt = rollup.snapshot(db.session)
+    db.session.rollback()  # back to the incremental rows
+    for table in incremental:
+        assert rebuilt[table] == incremental[table], table
+
+
+def test_every_figure_of_a_day_lands_on_the_unit_and_every_unit_above(ctx):
+    lao, children, people = fresh_tree(2)
+    district = lao.parent
+    before = figures.headline(db.session, district, _item_id(), figures.Period(today(), today()))
+    stock_up(lao, people, quantity=1000)
+    groups = db.session.query(RiskGroup).order_by(RiskGroup.sort_order).all()
+    allocation = allocate(db.session, people["officer"], unit=lao, allocation_date=today(), document_no="ม.1",
+                          shares=[(children[0], "300"), (children[1], "200")])
+    db.session.commit()
+    confirm_receipt(db.session, people["child0"], allocation.lines[0], confirmed_quantity="290", reason="ขาด")
+    distribute(db.session, people["child0"], unit=children[0], distribution_date=today(),
+               lines=[(groups[0], "100", "50"), (groups[1], "20", "20")])
+    adjust(db.session, people["officer"], unit=lao, adjustment_date=today(), kind="loss", quantity="5",
+           reason="สูญหาย")
+    db.session.commit()
+
+    assert rollup_row(lao) == {"received": 1000, "counted": 1000, "count_discrepancy": 0, "allocated_out": 500,
+                               "confirmed_in": 290, "transfer_discrepancy": 10, "in_transit_change": 200,
+                               "distributed": 120, "people_reached": 70, "adjusted": -5,
+                               "net_change": 1000 - 500 + 290 - 120 - 5}
+    assert rollup_row(children[0])["net_change"] == 290 - 120
+    assert rollup_row(children[1])["in_transit_change"] == 200
+    after = figures.headline(db.session, district, _item_id(), figures.Period(today(), today()))
+    assert after["distributed"] - before["distributed"] == 120
+    assert after["balance"] - before["balance"] == 665
+    assert after["in_transit"] - before["in_transit"] == 200
+    groups_lao = {g["id"]: g for g in figures.by_risk_group(db.session, lao, _item_id(),
+                                                             figures.Period(today(), today()))}
+    assert (groups_lao[groups[0].id]["distributed"], groups_lao[groups[0].id]["people_reached"]) == (100, 50)
+    kids = {kid["id"]: kid for kid in figures.children(db.session, lao, _item_id(), figures.Period(today(), today()))}
+    assert kids[children[0].id]["balance"] == 170 and kids[children[1].id]["in_transit"] == 200
+
+    # Reversing the distribution takes it back out of every figure.
+    distribution = db.session.query(Distribution).filter_by(unit_id=children[0].id).one()
+    reverse_distribution(db.session, people["child0"], distribution, reason="บันทึกผิด")
+    db.session.commit()
+    assert rollup_row(children[0])["distributed"] == 0
+    assert_rebuild_equals_incremental()
+
+
+def test_a_back_dated_document_changes_its_own_day_and_the_balances_after_it(ctx):
+    lao, _children, people = fresh_tree(1)
+    last_week = today() - datetime.timedelta(days=7)
+    lao.created_on = datetime.datetime(2020, 1, 1)  # a unit registered long ago
+    stock_up(lao, people, quantity=400, day=last_week)
+    item = _item_id()
+    assert rollup_row(lao, last_week)["counted"] == 400
+    trend = figures.trend(db.session, lao, item, figures.Period(last_week, today()))
+    assert [day["balance"] for day in trend] == [400] * 8
+    assert figures.headline(db.session, lao, item, figures.Period(today(), today()))["received"] == 0
+
+
+def test_completeness_counts_each_unit_once_a_day_per_level(ctx):
+    lao, children, people = fresh_tree(3)
+    day = today()
+    levels = {level["level"]: level for level in figures.completeness(db.session, lao, day)}
+    assert levels["end_unit"] == {"level": "end_unit", "units": 3, "reported": 0, "missing": 3, "percent": 0.0}
+    assert [u.id for u in figures.not_reported(db.session, lao, day, "end_unit")] == [c.id for c in children]
+
+    assert report_no_activity(db.session, people["child0"], children[0]) is True
+    db.session.commit()
+    assert report_no_activity(db.session, people["child0"], children[0]) is False  # once a day
+    stock_up(lao, people, quantity=50)
+    allocation = allocate(db.session, people["officer"], unit=lao, allocation_date=day, document_no="ม.2",
+                          shares=[(children[1], "50")])
+    db.session.commit()
+    confirm_receipt(db.session, people["child1"], allocation.lines[0], confirmed_quantity="50")
+    db.session.commit()
+
+    levels = {level["level"]: level for level in figures.completeness(db.session, lao, day)}
+    assert levels["end_unit"]["reported"] == 2 and levels["end_unit"]["percent"] == 66.7
+    assert levels["lao"] == {"level": "lao", "units": 1, "reported": 1, "missing": 0, "percent": 100.0}
+    assert [u.id for u in figures.not_reported(db.session, lao, day, "end_unit")] == [children[2].id]
+    assert_rebuild_equals_incremental()
+
+
+class RollupMachine(LedgerMachine):
+    """The ledger's random operations plus reversals and "nothing today"
+    reports; after every step a rebuild must equal the incremental rollups."""
+
+    @rule(who=st.integers(0, 1))
+    def nothing_today(self, who):
+        self._try(lambda: report_no_activity(db.session, self.people[f"child{who}"], self.children[who]))
+
+    @precondition(lambda self: db.session.query(Distribution).filter_by(reversed=False).count())
+    @rule(data=st.data())
+    def reverse_one(self, data):
+        open_ones = db.session.query(Distribution).filter(Distribution.reversed.is_(False),
+                                                          Distribution.unit_id.in_(
+                                                              [self.lao.id] + [c.id for c in self.children])).all()
+        if not open_ones:
+            return
+        distribution = data.draw(st.sampled_from(open_ones))
+        actor = self.people["officer"] if distribution.unit_id == self.lao.id else \
+            self.people[f"child{[c.id for c in self.children].index(distribution.unit_id)}"]
+        self._try(lambda: reverse_distribution(db.session, actor, distribution, reason="ผิดพลาด"))
+
+    @invariant()
+    def rollups_equal_a_rebuild(self):
+        assert_rebuild_equals_incremental()
+
+
+def test_random_operations_keep_rollups_equal_to_a_rebuild(app):
+    RollupMachine.app = app
+    runner = RollupMachine.TestCase
+    runner.settings = settings(max_examples=5, stateful_step_count=10, deadline=None,
+                               suppress_health_check=list(HealthCheck))
+    runner().runTest()
