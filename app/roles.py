@@ -30,7 +30,8 @@ _SELF_SERVICE = [
     ("ResetMyPasswordView$", "can_this_form_(get|post)$"),
     # Actions are checked under their bare name (FAB), views under can_<name>.
     ("MaskLogUserView$", "(can_userinfo|userinfoedit|resetmypassword)$"),
-    ("(Help|About)$", "menu_access$"),
+    ("(Help|About|User manual)$", "menu_access$"),
+    ("ManualView$", "can_read$"),
 ]
 _TODAY = [
     ("TodayView$", "can_today$"),

@@ -6,7 +6,8 @@ from flask_appbuilder import expose
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterInFunction
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import ResetPasswordView, UserDBModelView
+from flask_appbuilder.security.views import (PermissionViewModelView, ResetPasswordView, RoleModelView,
+                                             UserDBModelView, UserGroupModelView, UserStatsChartView)
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -18,6 +19,7 @@ from app.commands.users import (can_manage_user, change_summary, check_user, has
 from app.extensions import db
 from app.models.user import MaskLogUser
 from app.roles import ROLE_DEFINITIONS, grantable_role_names, role_label
+from app.thai import thai_datetime
 from app.views.scoped import ScopedSQLAInterface, ScopedViewMixin, current_actor, yes_no
 
 _USER_FIELDS = ["first_name", "last_name", "username", "email", "position", "phone", "unit", "roles", "active"]
@@ -63,6 +65,7 @@ class MaskLogUserView(ScopedViewMixin, UserDBModelView):
     formatters_columns = {
         "roles": lambda roles: ", ".join(role_label(r.name) for r in roles),
         "active": yes_no,
+        **{name: thai_datetime for name in ("last_login", "created_on", "changed_on")},
     }
     _rel_filters = {
         "roles": [["name", FilterInFunction, _grantable_for_current_actor]],
@@ -147,10 +150,39 @@ class _RoleName:
         self.name = name
 
 
+# FAB labels some columns of its security screens by their Python names
+# ("Name", "Groups"): English in Thai mode. These give every column a label.
+class MaskLogRoleView(RoleModelView):
+    label_columns = {**RoleModelView.label_columns, "user": _l("Users"), "groups": _l("Groups")}
+
+
+class MaskLogGroupView(UserGroupModelView):
+    label_columns = {"name": _l("Name"), "label": _l("Label"), "description": _l("Description"),
+                     "users": _l("Users"), "roles": _l("Roles")}
+
+
+class MaskLogPermissionViewView(PermissionViewModelView):
+    label_columns = {**PermissionViewModelView.label_columns, "role": _l("Role")}
+
+
+class MaskLogUserStatsView(UserStatsChartView):
+    route_base = "/userstatschartview"  # FAB's address and permission name, kept
+    class_permission_name = "UserStatsChartView"
+    label_columns = {**UserStatsChartView.label_columns, **MaskLogUserView.label_columns, "groups": _l("Groups")}
+    definitions = [
+        {"label": _l("Login count"), "group": "username", "series": ["login_count"]},
+        {"label": _l("Failed login count"), "group": "username", "series": ["fail_login_count"]},
+    ]
+
+
 class MaskLogSecurityManager(SecurityManager):
     user_model = MaskLogUser
     userdbmodelview = MaskLogUserView
     resetpasswordview = ScopedResetPasswordView
+    rolemodelview = MaskLogRoleView
+    groupmodelview = MaskLogGroupView
+    permissionviewmodelview = MaskLogPermissionViewView
+    userstatschartview = MaskLogUserStatsView
 
     def __init__(self, appbuilder):
         super().__init__(appbuilder)

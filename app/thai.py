@@ -95,6 +95,11 @@ def format_number(value: Optional[int]) -> str:
     return "" if value is None else f"{value:,}"
 
 
+def signed_number(value: Optional[int]) -> str:
+    """A stock movement: +1,200 or -500."""
+    return "" if value is None else f"{value:+,}"
+
+
 def thai_date(value, thai_digits: bool = False) -> str:
     if value is None:
         return ""
@@ -125,5 +130,6 @@ def thai_time(value: Optional[datetime.datetime]) -> str:
 
 
 def register_template_filters(app) -> None:
-    app.jinja_env.filters.update(thai_date=thai_date, thai_date_input=thai_date_input, thai_datetime=thai_datetime, thai_time=thai_time,
-                                 number=format_number, thai_digits=lambda v: str(v).translate(ARABIC_TO_THAI))
+    app.jinja_env.filters.update(thai_date=thai_date, thai_date_input=thai_date_input, thai_datetime=thai_datetime,
+                                 thai_time=thai_time, number=format_number, signed_number=signed_number,
+                                 thai_digits=lambda v: str(v).translate(ARABIC_TO_THAI))

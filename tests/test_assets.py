@@ -51,3 +51,16 @@ def test_pages_are_gzipped_when_the_browser_accepts_it(client):
     response = client.get("/login/", headers={"Accept-Encoding": "gzip"})
     assert response.headers["Content-Encoding"] == "gzip"
     assert "เข้าสู่ระบบ" in gzip.decompress(response.data).decode()
+
+
+def test_icons_are_cut_down_to_the_ones_the_code_names(client, app):
+    from fontTools.ttLib import TTFont
+
+    response = client.get("/fonts/icons-solid.woff")
+    assert response.status_code == 200 and len(response.data) < 40_000  # FAB's full font: 148 KB
+    cmap = TTFont(io.BytesIO(response.data)).getBestCmap()
+    # Menu icons (app/views), FAB's list buttons (search, add, delete, back), a FAB 4 name FAB still uses (fa-sign-out).
+    for icon in (0xF274, 0xF0E8, 0xF02D, 0xF007, 0xF002, 0xF2F5, 0x2B, 0xF1F8, 0xF060):
+        assert icon in cmap, hex(icon)
+    css = client.get(_static_url(client, "static", "masklog.css")).get_data(as_text=True)
+    assert 'url("../fonts/icons-solid.woff")' in css

@@ -25,3 +25,27 @@ def test_dates_are_shown_in_one_buddhist_era_style():
     assert thai_date(MAY_7) == "7 พ.ค. 2563"
     assert thai_date(MAY_7, thai_digits=True) == "๗ พ.ค. ๒๕๖๓"
     assert thai_date_input(MAY_7) == "7/5/2563" and parse_date(thai_date_input(MAY_7)) == MAY_7
+
+
+def test_list_filters_take_buddhist_era_dates(as_user):
+    from app.thai import thai_date_input, today
+
+    viewer = as_user("cm-viewer")
+    chair = "นายประเสริฐ ตรงเวลา"  # chairs the demo count of Chiang Mai, signed today
+    page = viewer.get(f"/dailycountview/list/?_flt_0_count_date={thai_date_input(today())}")
+    assert page.status_code == 200 and chair in page.get_data(as_text=True)
+    page = viewer.get("/dailycountview/list/?_flt_0_count_date=7/5/2563")
+    assert chair not in page.get_data(as_text=True)
+    # Before today in B.E. (dateutil would read the year 2569 and let today's count through).
+    assert chair not in viewer.get(f"/dailycountview/list/?_flt_2_count_date={thai_date_input(today())}").get_data(
+        as_text=True)
+    after = viewer.get("/dailycountview/list/?_flt_1_count_date=๑/๑/๒๕๖๓").get_data(as_text=True)
+    assert chair in after  # after 1 Jan 2020, typed in Thai digits
+    page = viewer.get("/dailycountview/list/?_flt_0_count_date=31/2/2563").get_data(as_text=True)
+    assert "ไม่ถูกต้อง" in page
+
+
+def test_numbers_are_shown_with_thousands_separators():
+    from app.thai import format_number, signed_number
+
+    assert format_number(1200) == "1,200" and signed_number(1200) == "+1,200" and signed_number(-20000) == "-20,000"

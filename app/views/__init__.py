@@ -9,6 +9,7 @@ def register_views(appbuilder) -> None:
     from app.views import guards
     from app.views.about import AboutView
     from app.views.coverage import ProvinceAdminsView
+    from app.views.manual import ManualView
     from app.views.qr import PublicQRView, QRView, register_qr_helpers
     from app.views.registration import ActivationView, RegistrationView
     from app.views.dashboard import DashboardView, RollupChartView
@@ -59,6 +60,8 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view_no_menu(QRView)
     register_qr_helpers(current_app)
     guards.register(current_app)
+    appbuilder.add_view(ManualView, "User manual", label=_l("User manual"), icon="fa-book-open",
+                        category="Help", category_label=_l("Help"), category_icon="fa-question-circle")
     appbuilder.add_link(
         "About",
         label=_l("About MaskLog"),

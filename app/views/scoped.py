@@ -16,6 +16,7 @@ from app import scoping
 from app.commands import DomainError
 from app.extensions import db
 from app.models.unit import Unit
+from app.views.thai_filters import ThaiFilterConverter
 
 
 def current_actor():
@@ -47,6 +48,8 @@ class _ExpressionColumn:
 
 
 class ScopedSQLAInterface(SQLAInterface):
+    filter_converter_class = ThaiFilterConverter  # date filters take B.E.
+
     def __init__(self, obj, session=None):
         if not is_scopeable(obj):
             raise TypeError(f"{obj.__name__} has no unit: it cannot be scoped")

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from app.commands.units import LEVEL_LABELS, level_label, prepare_new_unit, prepare_unit_update
 from app.extensions import db
 from app.models.unit import Unit, UnitLevel
+from app.thai import thai_datetime
 from app.views.scoped import ScopedSQLAInterface, ScopedViewMixin, current_actor, yes_no
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from wtforms import BooleanField, SelectField, StringField
@@ -53,7 +54,8 @@ class UnitModelView(ScopedViewMixin, ModelView):
         "code": _l("Leave empty to generate one from the parent's code."),
         "parent": _l("Only units inside the area you manage are listed."),
     }
-    formatters_columns = {"level": level_label, "active": yes_no}
+    formatters_columns = {"level": level_label, "active": yes_no, "created_on": thai_datetime,
+                          "changed_on": thai_datetime}
     add_form_extra_fields = {
         # Optional here (the model requires it): prepare_new_unit generates one.
         "code": StringField(_l("Code"), validators=[Optional(), Length(max=32)], widget=BS3TextFieldWidget(),

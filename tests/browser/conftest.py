@@ -24,10 +24,17 @@ COMMITTEE = [{"name": "นายประเสริฐ ตรงเวลา",
              {"name": "นางสาวมาลี ใจซื่อ", "position": "ปลัดอำเภอ"},
              {"name": "นายสมศักดิ์ รอบคอบ", "position": "สาธารณสุขอำเภอ"}]
 
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)",
-                allow_module_level=True)
-playwright_api = pytest.importorskip("playwright.sync_api")
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without Debian's chromium the browser tests skip, saying why."""
+    if os.path.exists(CHROMIUM):
+        return
+    skip = pytest.mark.skip(reason=f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")
+    for item in items:
+        if str(item.path).startswith(HERE):
+            item.add_marker(skip)
 
 
 def _prepare(app) -> None:
@@ -71,7 +78,10 @@ def live_app(tmp_path_factory):
 
     url = "sqlite:///" + str(tmp_path_factory.mktemp("browser") / "masklog.db")
     # A real browser posts real forms: CSRF on, as in production.
-    config = type("BrowserConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": True})
+    # The QR codes on the pages name this address, not the test server's
+    # random port, so the manual's screenshots do not change from run to run.
+    config = type("BrowserConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": True,
+                                                   "PUBLIC_BASE_URL": "https://masklog.example"})
     app = create_app(config)
     _prepare(app)
     return app
@@ -106,7 +116,9 @@ def live_server(live_app):
 
 @pytest.fixture(scope="session")
 def browser():
-    with playwright_api.sync_playwright() as p:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
         # The proxy points at a closed loopback port: should a request escape the
         # route guard below, the browser itself cannot reach the internet.
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"],
@@ -118,11 +130,12 @@ def browser():
 class Session:
     """A browser context for one user at one viewport, with its guards."""
 
-    def __init__(self, browser, base_url, viewport, route_guard=True):
+    def __init__(self, browser, base_url, viewport, route_guard=True, states=None, **options):
         self.base_url = base_url
+        self.states = {} if states is None else states  # sign-in cookies by username, for reuse
         self.external, self.errors = [], []
         self.context = browser.new_context(base_url=base_url, locale="th-TH", timezone_id="Asia/Bangkok",
-                                           **VIEWPORTS[viewport])
+                                           **VIEWPORTS[viewport], **options)
         self.context.set_default_timeout(10_000)
         self.context.on("request", self._watch)
         if route_guard:
@@ -151,6 +164,7 @@ class Session:
         page.click("input[type=submit]")
         page.wait_for_load_state()
         assert "/login" not in page.url, f"login of {username} failed"
+        self.states[username] = self.context.storage_state()
         return page
 
     def close(self):
@@ -159,13 +173,28 @@ class Session:
         assert self.errors == [], f"JavaScript errors: {self.errors}"
 
 
+@pytest.fixture(scope="session")
+def sign_in_states():
+    """{username: cookies after signing in}: each user signs in through the
+    login page once per run; later sessions start from the cookie."""
+    return {}
+
+
 @pytest.fixture()
-def open_session(browser, live_server):
-    """open_session('phone') -> a fresh, signed-out Session; closed and checked after the test."""
+def open_session(browser, live_server, sign_in_states):
+    """open_session('phone') -> a fresh, signed-out Session; open_session('phone',
+    'cm-officer') -> one signed in as that user. Closed and checked after the test."""
     sessions = []
 
-    def make(viewport="phone", route_guard=True):
-        session = Session(browser, live_server, viewport, route_guard)
+    def make(viewport="phone", username=None, route_guard=True):
+        options = {}
+        if username:
+            if username not in sign_in_states:
+                first = Session(browser, live_server, viewport, states=sign_in_states)
+                sessions.append(first)
+                first.login(username)
+            options["storage_state"] = sign_in_states[username]
+        session = Session(browser, live_server, viewport, route_guard, states=sign_in_states, **options)
         sessions.append(session)
         return session
 

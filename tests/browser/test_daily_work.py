@@ -52,7 +52,7 @@ def test_a_day_of_work_from_the_qr_poster_to_the_risk_groups(open_session, unit_
     officer.login("cm-officer")
     assert page.url.endswith(f"/today/{district}")
     assert_phone_friendly(page)
-    save_screenshot(page, "today-officer-phone")
+    save_screenshot(page, "qr-today-officer-phone")  # what the QR opens
     before = balance(page)
     receipt = page.locator("#receipt")
     receipt.locator("[name=source]").fill("บริจาคจากหอการค้าจังหวัด")
@@ -65,9 +65,7 @@ def test_a_day_of_work_from_the_qr_poster_to_the_risk_groups(open_session, unit_
     assert balance(page) == before  # it enters stock when the committee signs the count
 
     # 2. The committee scans the same poster: today page, count sheet, chair signs off.
-    committee = open_session("phone")
-    page = committee.page
-    committee.login("cm-committee")
+    page = open_session("phone", "cm-committee").page  # signed in on this phone before
     page.goto(f"/qr/u/{district}")
     assert page.url.endswith(f"/today/{district}")
     taps = Taps(page)

@@ -1,7 +1,7 @@
 """Every demo role signs in, in a real browser, on a phone and on a PC."""
 import pytest
 
-from tests.browser.checks import assert_phone_friendly, save_screenshot
+from tests.browser.checks import assert_phone_friendly, assert_thai_mode, save_screenshot
 
 ROLES = ["admin", "cm-admin", "cm-officer", "cm-committee", "cm-viewer", "bkk-admin"]
 
@@ -24,5 +24,8 @@ def test_each_demo_role_signs_in_and_sees_its_unit(open_session, viewport):
         assert page.locator(".masklog-title").first.inner_text().strip()
         if viewport == "phone":
             assert_phone_friendly(page)
+        assert_thai_mode(page)
         save_screenshot(page, f"home-{username}-{viewport}")
         page.goto("/logout/")
+        page.goto("/today/")
+        assert "/login" in page.url  # signed out for real: the next sign-in returns to /today/
