@@ -125,15 +125,38 @@ def apply_pending(session: Session) -> None:
         _apply_reports(session, pending.reports)
 
 
+# (database, unit id, day) of reports known to be committed. Every officer of a
+# unit submitting the same day would otherwise insert the same daily_report row,
+# and PostgreSQL makes each such insert wait for the previous one's COMMIT: the
+# unit's submissions would run one at a time. Report rows are never deleted,
+# so "known" stays true; the set is per process and cleared when it grows large.
+_known_reports: set = set()
+_KNOWN_LIMIT = 500_000
+_TO_REMEMBER = "masklog_reports_to_remember"
+
+
+def _database(session: Session) -> str:
+    return str(session.get_bind().url)
+
+
 def _apply_reports(session: Session, reports: dict) -> None:
     """Record the day's first report of each unit; only reports that are new
     (the insert returned them) count in the report rollups above."""
+    database = _database(session)
+    reports = {key: value for key, value in reports.items() if (database, *key) not in _known_reports}
+    if not reports:
+        return
     now = datetime.datetime.utcnow()
     statement = _upsert(session, DailyReport).values([
         {"unit_id": unit_id, "day": day, "first_kind": kind, "actor_id": actor_id, "created_on": now}
         for (unit_id, day), (_path, _level, kind, actor_id) in sorted(reports.items())])
-    new = session.execute(statement.on_conflict_do_nothing(index_elements=["unit_id", "day"])
-                          .returning(DailyReport.unit_id, DailyReport.day)).all()
+    new = [tuple(row) for row in session.execute(statement.on_conflict_do_nothing(index_elements=["unit_id", "day"])
+                                                 .returning(DailyReport.unit_id, DailyReport.day))]
+    if len(_known_reports) > _KNOWN_LIMIT:
+        _known_reports.clear()
+    # Not returned: another transaction's row, already committed (the insert waited for it).
+    _known_reports.update((database, *key) for key in reports if key not in set(new))
+    session.info.setdefault(_TO_REMEMBER, []).extend((database, *key) for key in new)
     if not new:
         return
     counts: dict = defaultdict(int)
@@ -148,6 +171,11 @@ def _apply_reports(session: Session, reports: dict) -> None:
         set_={"reported": ReportRollup.reported + statement.excluded.reported}))
 
 
+@event.listens_for(Session, "after_commit")
+def _remember_committed_reports(session: Session) -> None:
+    _known_reports.update(session.info.pop(_TO_REMEMBER, ()))
+
+
 @event.listens_for(Session, "before_commit")
 def _write_before_commit(session: Session) -> None:
     apply_pending(session)
@@ -156,6 +184,7 @@ def _write_before_commit(session: Session) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _discard_after_rollback(session: Session, previous_transaction) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_TO_REMEMBER, None)
 
 
 # ---------------------------------------------------------------- rebuild
