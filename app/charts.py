@@ -22,7 +22,7 @@ _FONT = "font-family:inherit;font-size:13px"
 def _nice_max(value: float) -> float:
     """A round upper bound for the value axis (1, 2, 2.5 or 5 × 10^n), at
     least 4 so the four axis steps are whole pieces."""
-    if value <= 4:
+    if not math.isfinite(value) or value <= 4:
         return 4
     magnitude = 10 ** math.floor(math.log10(value))
     for step in (1, 2, 2.5, 5, 10):
@@ -143,6 +143,7 @@ def datatable_chart(value_columns, chart_type: str = "ColumnChart", title: str =
 
 def _number(value) -> float:
     try:
-        return float(value or 0)
+        number = float(value or 0)
     except (TypeError, ValueError):
         return 0.0
+    return number if math.isfinite(number) else 0.0

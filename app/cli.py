@@ -115,6 +115,12 @@ def synthetic_data_command(end_units, days, activity, seed):
     imported and no synthetic data yet."""
     from app.commands.synthetic import generate
 
-    counts = generate(db.session, end_units=end_units, days=days, activity=activity, seed=seed, progress=click.echo)
+    try:
+        counts = generate(db.session, end_units=end_units, days=days, activity=activity, seed=seed,
+                          progress=click.echo)
+    except DomainError as error:
+        db.session.rollback()
+        click.echo(str(error), err=True)
+        sys.exit(1)
     db.session.commit()
     click.echo(", ".join(f"{name}: {value:,}" for name, value in counts.items()))

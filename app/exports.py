@@ -38,7 +38,8 @@ BATCH = 2000
 
 def figure_headers() -> list[str]:
     return [_("Received (per documents)"), _("Counted into stock"), _("Damaged or missing at the count"),
-            _("Allocated to units below"), _("Confirmed on arrival"), _("Shipment discrepancies"),
+            _("Allocated within the area (every transfer)"), _("Confirmed on arrival (every transfer)"),
+            _("Shipment discrepancies"),
             _("Distributed (pieces)"), _("People reached"), _("Adjustments"), _("In transit at the end"),
             _("Balance at the end")]
 
@@ -91,6 +92,15 @@ def write_xlsx(session: Session, unit: Unit, item_id: int, period: figures.Perio
              _("%(start)s to %(end)s", start=thai_date(period.start), end=thai_date(period.end))]
     handle, path = tempfile.mkstemp(prefix="masklog-report-", suffix=".xlsx")
     os.close(handle)
+    try:
+        _write_report(session, unit, item_id, period, path, title)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return path
+
+
+def _write_report(session, unit, item_id, period, path, title) -> None:
     with Workbook(path) as book:
         summary = book.sheet(_("Summary"))
         summary.append([" · ".join(title)], bold=True)
@@ -124,7 +134,6 @@ def write_xlsx(session: Session, unit: Unit, item_id: int, period: figures.Perio
                 sums = [a + b for a, b in zip(sums, values)]
                 sheet.append([safe_text(code), safe_text(name), *values])
             sheet.append([_("Total"), "", *sums], bold=True)
-    return path
 
 
 def file_response(path: str, filename: str, mimetype: str):

@@ -39,7 +39,10 @@ def parse_period(raw_start, raw_end, default_days: int = 30) -> Period:
     today, blank start means `default_days` before the end. Reversed, future
     or longer than two years: a Thai message."""
     end = parse_date(raw_end) if raw_end not in (None, "") else today()
-    start = parse_date(raw_start) if raw_start not in (None, "") else end - datetime.timedelta(days=default_days - 1)
+    start = parse_date(raw_start) if raw_start not in (None, "") else None
+    if end.year < 2000 or (start is not None and start.year < 2000):
+        raise DomainError(_("Please choose dates from the year 2543 (2000) on."))
+    start = start or end - datetime.timedelta(days=default_days - 1)
     if start > end:
         raise DomainError(_("The start date %(start)s is after the end date %(end)s.",
                             start=thai_date(start), end=thai_date(end)))

@@ -7,6 +7,7 @@ openpyxl still reads the files back in the tests.
 Only what reports need: text (inline strings), integers, a bold style."""
 from __future__ import annotations
 
+import re
 import zipfile
 from xml.sax.saxutils import escape
 
@@ -40,6 +41,15 @@ _SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _SHEET_TAIL = "</sheetData></worksheet>"
 
 
+# Characters XML 1.0 cannot carry at all; "_xHHHH_" is Excel's own escape, so a
+# literal "_x" must itself be escaped or Excel would decode it.
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _text(value) -> str:
+    return escape(_ILLEGAL_XML.sub("", str(value)).replace("_x", "_x005F_x"))
+
+
 def _cell(value, bold: bool) -> str:
     if value is None or value == "":
         return "<c/>"
@@ -47,7 +57,7 @@ def _cell(value, bold: bool) -> str:
         value = int(value)
     if isinstance(value, (int, float)):
         return f'<c s="{1 if bold else 2}"><v>{value}</v></c>'
-    text = escape(str(value))
+    text = _text(value)
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
     style = ' s="1"' if bold else ""
     return f'<c t="inlineStr"{style}><is><t{space}>{text}</t></is></c>'
@@ -76,11 +86,13 @@ class Workbook:
     def sheet(self, name: str) -> Sheet:
         self._close_sheet()
         # Excel's limits on sheet names: 31 characters, none of []:*?/\ .
-        clean = "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:31] or f"Sheet{len(self._names) + 1}"
-        while clean in self._names:
-            clean = clean[:28] + f"_{len(self._names)}"
+        clean = _ILLEGAL_XML.sub("", "".join("_" if ch in "[]:*?/\\" else ch for ch in name)).strip("'")[:31] \
+            or f"Sheet{len(self._names) + 1}"
+        while clean.lower() in {existing.lower() for existing in self._names}:
+            suffix = f"_{len(self._names)}"
+            clean = clean[:31 - len(suffix)] + suffix
         self._names.append(clean)
-        self._open = self._zip.open(f"xl/worksheets/sheet{len(self._names)}.xml", "w", force_zip64=True)
+        self._open = self._zip.open(f"xl/worksheets/sheet{len(self._names)}.xml", "w")
         self._open.write(_SHEET_HEAD.encode("utf-8"))
         return Sheet(self._open)
 

@@ -90,7 +90,8 @@ def test_a_unit_outside_scope_an_unknown_item_and_bad_periods_get_thai_messages(
     for query, words in (("item=999999", "ไม่รู้จัก"), ("item=abc", "ไม่รู้จัก"),
                          ("start=2569-11-20&end=2569-11-01", "หลัง"),
                          ("start=1%20ม.ค.%202560&end=1%20ม.ค.%202569", "สองปี"),
-                         ("start=tomorrow", "วันที่"), ("end=1%20ม.ค.%202600", "อนาคต")):
+                         ("start=tomorrow", "วันที่"), ("end=1%20ม.ค.%202600", "อนาคต"),
+                         ("end=0001-01-05", "2543"), ("item=%C2%B2", "ไม่รู้จัก")):
         response = viewer.get(f"/dashboard/{own}?{query}")
         assert response.status_code == 422, query
         assert words in response.get_data(as_text=True), query

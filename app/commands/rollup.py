@@ -262,6 +262,11 @@ def rebuild(session: Session) -> dict:
     if session.get_bind().dialect.name == "postgresql":
         # Big GROUP BYs: let them hash in memory instead of spilling to disk (this transaction only).
         session.execute(text("SET LOCAL work_mem = '256MB'"))
+        # Writers add their deltas to these tables just before COMMIT: holding them
+        # keeps any write from landing between the DELETE and the INSERTs below. A
+        # writer waits and adds its delta on top of the rebuilt rows afterwards.
+        session.execute(text("LOCK TABLE daily_rollup, risk_group_rollup, report_rollup, daily_report "
+                             "IN SHARE ROW EXCLUSIVE MODE"))
     for model in (DailyRollup, RiskGroupRollup, ReportRollup):
         session.execute(delete(model))
     own = own_figures()

@@ -29,7 +29,7 @@ from collections import defaultdict
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from app.commands import rollup
+from app.commands import DomainError, rollup
 from app.commands.reference import active_items
 from app.models.ledger import (Allocation, AllocationLine, DailyCount, DailyCountLine, Distribution, DistributionLine,
                                LedgerLine, Receipt, RiskGroup, StockBalance)
@@ -99,6 +99,10 @@ def generate(session: Session, *, end_units: int = 70_000, days: int = 365, acti
     """Generate the dataset in the caller's transaction; returns row counts."""
     started = time.perf_counter()
     rng = random.Random(seed)
+    if session.execute(select(Unit.id).where(Unit.source == "synthetic").limit(1)).first():
+        raise DomainError("This database already has synthetic data; generate on a fresh one.")
+    if not session.execute(select(Unit.id).where(Unit.level == "subdistrict").limit(1)).first():
+        raise DomainError("Import the hierarchy first (flask masklog setup).")
     added = add_end_units(session, end_units, rng)
     progress(f"end units added: {added:,}")
     item_id = active_items(session)[0][0]
@@ -132,7 +136,7 @@ def generate(session: Session, *, end_units: int = 70_000, days: int = 365, acti
                                 "quantity": quantity, "document_type": document_type, "document_id": document_id,
                                 "actor_id": None, "created_on": now})
 
-    reported = set()
+    reported = set(session.execute(select(DailyReport.unit_id, DailyReport.day)).all())  # e.g. the demo day
 
     def report(unit_id, day, kind):
         if (unit_id, day) not in reported:
@@ -230,7 +234,8 @@ def generate(session: Session, *, end_units: int = 70_000, days: int = 365, acti
             writer.add(Distribution, {"id": distribution_id, "unit_id": unit_id, "item_id": item_id,
                                       "distribution_date": day, "reversed": False, "created_on": now,
                                       "form_token": None})
-            split = [pieces] if pieces < 10 or rng.random() < 0.5 else [pieces // 2, pieces - pieces // 2]
+            split = [pieces] if pieces < 10 or len(groups) < 2 or rng.random() < 0.5 \
+                else [pieces // 2, pieces - pieces // 2]
             for share, group in zip(split, rng.sample(groups, len(split))):
                 writer.add(DistributionLine, {"id": new_id(DistributionLine), "distribution_id": distribution_id,
                                               "risk_group_id": group, "quantity": share,

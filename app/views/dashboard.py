@@ -58,7 +58,7 @@ class DashboardView(BaseView):
         raw = request.args.get("item", "").strip()
         if not raw:
             return items[0][0]
-        if not raw.isdigit() or int(raw) not in {row[0] for row in items}:
+        if not (raw.isascii() and raw.isdecimal()) or int(raw) not in {row[0] for row in items}:
             raise DomainError(_("The item asked for is unknown or no longer active; please choose one from the list."))
         return int(raw)
 
@@ -212,18 +212,26 @@ def _own_unit_id():
     return unit.id if unit is not None else -1
 
 
+def _default_item_id():
+    """The chart draws one item (the default one): points of two items on one line would mix pieces."""
+    items = active_items(db.session)
+    return items[0][0] if items else -1
+
+
 class RollupChartView(DirectByChartView):
     """FAB's own chart view over the rollups: the daily figures of the actor's
     area (the rows of their own unit, which carry the whole subtree; rows of
     units below would count the same masks twice). Drawn by app/charts.py."""
 
     datamodel = ScopedSQLAInterface(DailyRollup)
-    base_filters = [["unit_id", FilterEqualFunction, _own_unit_id]]
+    base_filters = [["unit_id", FilterEqualFunction, _own_unit_id],
+                    ["item_id", FilterEqualFunction, _default_item_id]]
     base_permissions = ["can_chart"]
     chart_title = _l("Daily figures of my area")
     chart_type = "LineChart"
     series_labels = {"distributed": _l("Distributed"), "counted": _l("Received (counted)"),
-                     "confirmed_in": _l("Confirmed on arrival"), "allocated_out": _l("Allocated to units below"),
+                     "confirmed_in": _l("Confirmed on arrival (every transfer)"),
+                     "allocated_out": _l("Allocated within the area (every transfer)"),
                      "people_reached": _l("People reached")}
     label_columns = {"day": _l("Date"), "item": _l("Item"), **series_labels}
     search_columns = ["day", "item"]
