@@ -148,3 +148,36 @@ def test_random_operations_keep_rollups_equal_to_a_rebuild(app):
     runner.settings = settings(max_examples=5, stateful_step_count=10, deadline=None,
                                suppress_health_check=list(HealthCheck))
     runner().runTest()
+
+
+def test_moving_a_unit_takes_its_history_to_its_new_ancestors(ctx):
+    from app.commands.units import prepare_unit_update
+    from app.models.unit import Unit
+    from tests.ledger_helpers import unit as unit_by_code, user
+
+    lao, children, people = fresh_tree(2, district_code="5002")
+    stock_up(lao, people, quantity=300)
+    groups = db.session.query(RiskGroup).order_by(RiskGroup.sort_order).all()
+    allocation = allocate(db.session, people["officer"], unit=lao, allocation_date=today(), document_no="ย้าย",
+                          shares=[(children[0], "100")])
+    db.session.commit()
+    confirm_receipt(db.session, people["child0"], allocation.lines[0], confirmed_quantity="100")
+    distribute(db.session, people["child0"], unit=children[0], distribution_date=today(),
+               lines=[(groups[0], "40", "20")])
+    db.session.commit()
+    old_district, new_district = unit_by_code("5002"), unit_by_code("5003")
+    period = figures.Period(today(), today())
+    before_old = figures.headline(db.session, old_district, _item_id(), period)
+    before_new = figures.headline(db.session, new_district, _item_id(), period)
+
+    admin = user("cm-admin")
+    lao.parent = new_district
+    prepare_unit_update(db.session, admin, lao)
+    db.session.commit()
+    after_old = figures.headline(db.session, old_district, _item_id(), period)
+    after_new = figures.headline(db.session, new_district, _item_id(), period)
+    assert before_old["distributed"] - after_old["distributed"] == 40
+    assert after_new["distributed"] - before_new["distributed"] == 40
+    assert after_new["balance"] - before_new["balance"] == 260
+    assert db.session.get(Unit, children[0].id).path.startswith(new_district.path)
+    assert_rebuild_equals_incremental()

@@ -333,3 +333,37 @@ def snapshot(session: Session, unit_ids: Optional[Iterable[int]] = None) -> dict
                 rows[tuple(getattr(row, name) for name in key_columns)] = values
         result[model.__tablename__] = rows
     return result
+
+
+# ---------------------------------------------------------------- moving a unit
+
+_MOVED_TABLES = (
+    ("daily_rollup", ("item_id", "day"), ROLLUP_FIGURES),
+    ("risk_group_rollup", ("item_id", "day", "risk_group_id"), ("distributed", "people_reached")),
+    ("report_rollup", ("day", "level"), ("reported",)),
+)
+
+
+def move_subtree_totals(session: Session, unit_id: int, old_path: str, new_path: str) -> None:
+    """A unit moved to another parent takes its whole history with it: its own
+    rows (which hold its subtree's totals) are subtracted from the ancestors it
+    left and added to the ancestors it joined, in the caller's transaction."""
+    old_above = set(ancestor_ids(old_path)[:-1])
+    new_above = set(ancestor_ids(new_path)[:-1])
+    for table_name, keys, figures in _MOVED_TABLES:
+        match = " AND ".join(f"{table_name}.{key} = moved.{key}" for key in keys)
+        for ancestor in sorted(old_above - new_above):
+            session.execute(text(
+                f"UPDATE {table_name} SET "
+                + ", ".join(f"{name} = {table_name}.{name} - moved.{name}" for name in figures)
+                + f" FROM {table_name} AS moved WHERE moved.unit_id = :moved AND {table_name}.unit_id = :ancestor"
+                f" AND {match}"), {"moved": unit_id, "ancestor": ancestor})
+        for ancestor in sorted(new_above - old_above):
+            columns = ", ".join(("unit_id", *keys, *figures))
+            session.execute(text(
+                f"INSERT INTO {table_name} ({columns}) SELECT :ancestor, "
+                + ", ".join((*keys, *figures))
+                + f" FROM {table_name} WHERE unit_id = :moved"
+                f" ON CONFLICT (unit_id, {', '.join(keys)}) DO UPDATE SET "
+                + ", ".join(f"{name} = {table_name}.{name} + excluded.{name}" for name in figures)),
+                {"moved": unit_id, "ancestor": ancestor})

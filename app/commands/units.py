@@ -11,7 +11,7 @@ from sqlalchemy import func, inspect, update
 from sqlalchemy.orm import Session
 
 from app import scoping
-from app.commands import DomainError
+from app.commands import DomainError, rollup
 from app.models.unit import OFFICIAL_LEVELS, Unit, UnitLevel
 
 # Which levels may sit directly under which. A PAO (อบจ.) sits under its
@@ -165,6 +165,14 @@ def _original(unit: Unit, attr: str):
 
 def prepare_unit_update(session: Session, actor, unit: Unit) -> Unit:
     """Validate changes made to a loaded unit; move its subtree if its parent changed."""
+    # No flush until the checks are done: a flush (a lazy load, an expired
+    # attribute) would write the change and erase the history that tells
+    # whether the parent changed, so the subtree would not move.
+    with session.no_autoflush:
+        return _prepare_unit_update(session, actor, unit)
+
+
+def _prepare_unit_update(session: Session, actor, unit: Unit) -> Unit:
     original_path = _original(unit, "path")
     if not scoping.path_in_subtree(original_path, scoping.actor_root_path(actor)):
         raise DomainError(_("This unit is outside the area you manage."))
@@ -190,6 +198,7 @@ def prepare_unit_update(session: Session, actor, unit: Unit) -> Unit:
         if original_path == scoping.actor_root_path(actor):
             raise DomainError(_("You cannot move your own unit."))
         move_subtree(session, original_path, child_path(unit.parent, unit.id))
+        rollup.move_subtree_totals(session, unit.id, original_path, child_path(unit.parent, unit.id))
         unit.path = child_path(unit.parent, unit.id)
     return unit
 
