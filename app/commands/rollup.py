@@ -130,6 +130,7 @@ def apply_pending(session: Session) -> None:
 # and PostgreSQL makes each such insert wait for the previous one's COMMIT: the
 # unit's submissions would run one at a time. Report rows are never deleted,
 # so "known" stays true; the set is per process and cleared when it grows large.
+# (A database restored from a backup behind running servers needs a restart.)
 _known_reports: set = set()
 _KNOWN_LIMIT = 500_000
 _TO_REMEMBER = "masklog_reports_to_remember"
