@@ -21,7 +21,7 @@ from app.extensions import db
 from app.models.rollup import DailyRollup
 from app.models.unit import Unit, UnitLevel
 from app.thai import format_number, parse_date, thai_date, today
-from app.views.scoped import ScopedSQLAInterface, current_actor
+from app.views.scoped import ScopedSQLAInterface, current_actor, redirect_to_own_unit
 
 LEVEL_LABELS = {
     UnitLevel.CENTRAL.value: _l("Central"),
@@ -93,11 +93,7 @@ class DashboardView(BaseView):
     @expose("/")
     @has_access
     def mine(self):
-        unit = getattr(current_actor(), "unit", None)
-        if unit is None:
-            flash(_("Your account is not attached to a unit yet; ask your administrator."), "warning")
-            return redirect(self.appbuilder.get_url_for_index)
-        return redirect(url_for(".unit_dashboard", unit_id=unit.id))
+        return redirect_to_own_unit(".unit_dashboard")
 
     @expose("/<int:unit_id>")
     @has_access

@@ -141,3 +141,15 @@ class ScopedViewMixin:
         widgets = self._get_edit_widget(form=self.edit_form.refresh(), exclude_cols=[])
         return self.render_template(self.edit_template, title=self.edit_title, widgets=widgets,
                                     related_views=self._related_views, pk=pk)
+
+
+def redirect_to_own_unit(endpoint: str):
+    """The page of the actor's own unit (today page, dashboard); a user not yet
+    attached to a unit goes back to the start page with a Thai explanation."""
+    from flask import url_for
+
+    unit = getattr(current_actor(), "unit", None)
+    if unit is None:
+        flash(gettext("Your account is not attached to a unit yet; ask your administrator."), "warning")
+        return redirect(current_app.appbuilder.get_url_for_index)
+    return redirect(url_for(endpoint, unit_id=unit.id))

@@ -24,7 +24,7 @@ from app.extensions import db
 from app.models.ledger import AllocationLine, RiskGroup
 from app.models.unit import Unit
 from app.thai import parse_date, today
-from app.views.scoped import current_actor
+from app.views.scoped import current_actor, redirect_to_own_unit
 
 KIND_LABELS = {
     "receipt": _l("Received (counted)"),
@@ -64,11 +64,7 @@ class TodayView(BaseView):
     @expose("/")
     @has_access
     def mine(self):
-        unit = getattr(current_actor(), "unit", None)
-        if unit is None:
-            flash(_("Your account is not attached to a unit yet; ask your administrator."), "warning")
-            return redirect(self.appbuilder.get_url_for_index)
-        return redirect(url_for(".unit_page", unit_id=unit.id))
+        return redirect_to_own_unit(".unit_page")
 
     @expose("/<int:unit_id>")
     @has_access
