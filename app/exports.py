@@ -22,10 +22,11 @@ from typing import Iterator
 
 from flask import send_file
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import figures, scoping
+from app.commands.units import level_group_label
 from app.models.rollup import DailyRollup
 from app.models.unit import LEVEL_ORDER, Unit
 from app.thai import thai_date, thai_datetime
@@ -59,12 +60,7 @@ def levels_below(session: Session, unit: Unit) -> list[str]:
 
 def unit_rows(session: Session, unit: Unit, item_id: int, period: figures.Period, level: str) -> Iterator[tuple]:
     """(code, name, figures...) of every unit of `level` in the subtree, by code."""
-    in_period = DailyRollup.day >= period.start
-    sums = (select(DailyRollup.unit_id,
-                   *[func.sum(case((in_period, getattr(DailyRollup, name)), else_=0)).label(name)
-                     for name in figures.FLOW_FIGURES],
-                   func.sum(DailyRollup.in_transit_change).label("in_transit"),
-                   func.sum(DailyRollup.net_change).label("balance"))
+    sums = (select(DailyRollup.unit_id, *figures.period_sums(period))
             .join(Unit, Unit.id == DailyRollup.unit_id)
             .where(scoping.subtree_clause(Unit.path, unit.path), Unit.level == level,
                    DailyRollup.item_id == item_id, DailyRollup.day <= period.end)
@@ -75,12 +71,6 @@ def unit_rows(session: Session, unit: Unit, item_id: int, period: figures.Period
              .order_by(Unit.code).execution_options(yield_per=BATCH))
     for row in session.execute(query):
         yield tuple(row)
-
-
-def _level_label(level: str) -> str:
-    from app.views.dashboard import LEVEL_LABELS
-
-    return str(LEVEL_LABELS.get(level, level))
 
 
 def write_xlsx(session: Session, unit: Unit, item_id: int, period: figures.Period) -> str:
@@ -126,7 +116,7 @@ def _write_report(session, unit, item_id, period, path, title) -> None:
         summary.append([_("Total"), *totals, headline["balance"]], bold=True)
 
         for level in levels_below(session, unit):
-            sheet = book.sheet(_level_label(level))
+            sheet = book.sheet(level_group_label(level))
             sheet.append([" · ".join(title)], bold=True)
             sheet.append([_("Code"), _("Unit"), *figure_headers()], bold=True)
             sums = [0] * len(FIGURE_COLUMNS)
@@ -155,7 +145,7 @@ def csv_rows(session: Session, unit: Unit, item_id: int, period: figures.Period)
         writer.writerow([_("Level"), _("Code"), _("Unit"), _("From"), _("To"), *figure_headers()])
         start, end = thai_date(period.start), thai_date(period.end)
         for level in levels_below(session, unit):
-            label = _level_label(level)
+            label = level_group_label(level)
             for count, (code, name, *values) in enumerate(unit_rows(session, unit, item_id, period, level), 1):
                 writer.writerow([label, safe_text(code), safe_text(name), start, end, *values])
                 if count % BATCH == 0:

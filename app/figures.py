@@ -53,7 +53,27 @@ def parse_period(raw_start, raw_end, default_days: int = 30) -> Period:
     return Period(start, end)
 
 
-def _period_sums(period: Period):
+def parse_item(session: Session, raw) -> int:
+    """The item id asked for (blank: the default item); unknown or inactive: a Thai message."""
+    from app.commands.reference import active_items
+
+    items = active_items(session)
+    text = str(raw or "").strip()
+    if not text and items:
+        return items[0][0]
+    if not (text.isascii() and text.isdecimal()) or int(text) not in {row[0] for row in items}:
+        raise DomainError(_("The item asked for is unknown or no longer active; please choose one from the list."))
+    return int(text)
+
+
+def parse_day(raw) -> datetime.date:
+    """A day to report on: blank means today; never in the future or before 2543."""
+    if raw in (None, "") or not str(raw).strip():
+        return today()
+    return parse_period(raw, raw).end
+
+
+def period_sums(period: Period):
     """Flows summed over the period, stocks (balance, in transit) at its end."""
     in_period = DailyRollup.day >= period.start
     columns = [func.coalesce(func.sum(case((in_period, getattr(DailyRollup, name)), else_=0)), 0).label(name)
@@ -66,7 +86,7 @@ def _period_sums(period: Period):
 def headline(session: Session, unit: Unit, item_id: int, period: Period) -> dict:
     """The subtree's totals over the period, its balance and in-transit stock
     at the end: one index range scan on (unit, item, day <= end)."""
-    row = session.execute(select(*_period_sums(period)).where(
+    row = session.execute(select(*period_sums(period)).where(
         DailyRollup.unit_id == unit.id, DailyRollup.item_id == item_id, DailyRollup.day <= period.end)).one()
     return dict(row._mapping)
 
@@ -112,7 +132,7 @@ def children(session: Session, unit: Unit, item_id: int, period: Period) -> list
     if not kids:
         return []
     sums = {row.unit_id: row for row in session.execute(
-        select(DailyRollup.unit_id, *_period_sums(period))
+        select(DailyRollup.unit_id, *period_sums(period))
         .where(DailyRollup.unit_id.in_([kid.id for kid in kids]), DailyRollup.item_id == item_id,
                DailyRollup.day <= period.end)
         .group_by(DailyRollup.unit_id))}

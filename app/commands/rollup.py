@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from typing import Iterable, Optional
 
 from sqlalchemy import (Column, Integer, MetaData, Table, delete, event, func, insert, literal, select, text,
                         union_all)
@@ -316,7 +315,7 @@ def rebuild(session: Session) -> dict:
     return written
 
 
-def snapshot(session: Session, unit_ids: Optional[Iterable[int]] = None) -> dict:
+def snapshot(session: Session) -> dict:
     """Every rollup row as plain values (zero rows left out), for comparing an
     incremental state with a rebuild."""
     result = {}
@@ -324,11 +323,8 @@ def snapshot(session: Session, unit_ids: Optional[Iterable[int]] = None) -> dict
             (DailyRollup, ("unit_id", "item_id", "day"), ROLLUP_FIGURES),
             (RiskGroupRollup, ("unit_id", "item_id", "day", "risk_group_id"), ("distributed", "people_reached")),
             (ReportRollup, ("unit_id", "day", "level"), ("reported",))):
-        query = select(model)
-        if unit_ids is not None:
-            query = query.where(model.unit_id.in_(list(unit_ids)))
         rows = {}
-        for row in session.execute(query).scalars():
+        for row in session.execute(select(model)).scalars():
             values = tuple(getattr(row, name) for name in figures)
             if any(values):
                 rows[tuple(getattr(row, name) for name in key_columns)] = values

@@ -74,12 +74,10 @@ def _next_id(session: Session, model) -> int:
     return (session.execute(select(func.max(model.id))).scalar() or 0) + 1
 
 
-def add_end_units(session: Session, total: int, rng: random.Random) -> int:
+def add_end_units(session: Session, total: int) -> int:
     """About `total` end units spread over the active subdistricts."""
     subdistricts = session.execute(select(Unit.id, Unit.code, Unit.name_th, Unit.path).where(
         Unit.level == "subdistrict", Unit.active.is_(True)).order_by(Unit.code)).all()
-    if session.execute(select(Unit.id).where(Unit.source == "synthetic").limit(1)).first():
-        return 0
     next_id, writer, now = _next_id(session, Unit), _Writer(session), datetime.datetime(2020, 1, 1)
     per, extra = divmod(total, len(subdistricts))
     for index, (parent_id, code, name, path) in enumerate(subdistricts):
@@ -103,7 +101,7 @@ def generate(session: Session, *, end_units: int = 70_000, days: int = 365, acti
         raise DomainError("This database already has synthetic data; generate on a fresh one.")
     if not session.execute(select(Unit.id).where(Unit.level == "subdistrict").limit(1)).first():
         raise DomainError("Import the hierarchy first (flask masklog setup).")
-    added = add_end_units(session, end_units, rng)
+    added = add_end_units(session, end_units)
     progress(f"end units added: {added:,}")
     item_id = active_items(session)[0][0]
     groups = [row[0] for row in session.execute(select(RiskGroup.id).where(RiskGroup.active.is_(True))

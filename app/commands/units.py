@@ -42,8 +42,23 @@ LEVEL_LABELS = {
 }
 
 
+# A level's units as a group: headings of dashboards, completeness and report sheets.
+LEVEL_GROUP_LABELS = {
+    UnitLevel.CENTRAL.value: lazy_gettext("Central"),
+    UnitLevel.PROVINCE.value: lazy_gettext("Provinces"),
+    UnitLevel.DISTRICT.value: lazy_gettext("Districts"),
+    UnitLevel.SUBDISTRICT.value: lazy_gettext("Subdistricts"),
+    UnitLevel.LAO.value: lazy_gettext("Local governments"),
+    UnitLevel.END_UNIT.value: lazy_gettext("End receiving units"),
+}
+
+
 def level_label(level: str) -> str:
     return str(LEVEL_LABELS.get(level, level))
+
+
+def level_group_label(level: str) -> str:
+    return str(LEVEL_GROUP_LABELS.get(level, level))
 
 
 def normalise_code(code: Optional[str]) -> str:

@@ -4,7 +4,6 @@ Handlers parse the request, check the unit against the actor's scope and hand
 off to app/figures.py (rollups only) and app/exports.py."""
 from __future__ import annotations
 
-import datetime
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_appbuilder import BaseView, expose
@@ -17,21 +16,12 @@ from flask_babel import lazy_gettext as _l
 from app import charts, exports, figures, scoping
 from app.commands import DomainError
 from app.commands.reference import active_items
+from app.commands.units import LEVEL_GROUP_LABELS
 from app.extensions import db
 from app.models.rollup import DailyRollup
-from app.models.unit import Unit, UnitLevel
-from app.thai import format_number, parse_date, thai_date, today
+from app.models.unit import Unit
+from app.thai import format_number, thai_date, today
 from app.views.scoped import ScopedSQLAInterface, current_actor, redirect_to_own_unit
-
-LEVEL_LABELS = {
-    UnitLevel.CENTRAL.value: _l("Central"),
-    UnitLevel.PROVINCE.value: _l("Provinces"),
-    UnitLevel.DISTRICT.value: _l("Districts"),
-    UnitLevel.SUBDISTRICT.value: _l("Subdistricts"),
-    UnitLevel.LAO.value: _l("Local governments"),
-    UnitLevel.END_UNIT.value: _l("End receiving units"),
-}
-
 
 CHART_ROWS = 15
 
@@ -53,15 +43,6 @@ class DashboardView(BaseView):
             raise OutsideScope()
         return unit
 
-    @staticmethod
-    def _item(items) -> int:
-        raw = request.args.get("item", "").strip()
-        if not raw:
-            return items[0][0]
-        if not (raw.isascii() and raw.isdecimal()) or int(raw) not in {row[0] for row in items}:
-            raise DomainError(_("The item asked for is unknown or no longer active; please choose one from the list."))
-        return int(raw)
-
     def _parse(self, unit_id: int):
         """(unit, items, item id, period, error message or None). A bad period
         or item falls back to the defaults so the page still shows figures."""
@@ -71,7 +52,7 @@ class DashboardView(BaseView):
             abort(404)
         error = None
         try:
-            item_id = self._item(items)
+            item_id = figures.parse_item(db.session, request.args.get("item"))
         except DomainError as problem:
             error, item_id = str(problem), items[0][0]
         try:
@@ -130,7 +111,7 @@ class DashboardView(BaseView):
             days=days, groups=groups, kids=kids, levels=below or levels,
             reported_percent=figures.reported_percent(below or levels),
             trend_chart=trend_chart, group_chart=group_chart, child_chart=child_chart,
-            breadcrumb=self._breadcrumb(unit), query=query, level_labels=LEVEL_LABELS,
+            breadcrumb=self._breadcrumb(unit), query=query, level_labels=LEVEL_GROUP_LABELS,
             can_export=self.appbuilder.sm.has_access("can_export", self.class_permission_name)), \
             (422 if error else 200)
 
@@ -141,21 +122,17 @@ class DashboardView(BaseView):
             unit = self._unit(unit_id)
         except OutsideScope:
             return self._outside()
-        status, day = 200, today()
-        raw_day = request.args.get("day", "").strip()
-        if raw_day:
-            try:
-                day = parse_date(raw_day)
-                if day > today():
-                    raise DomainError(_("The date %(date)s is in the future.", date=thai_date(day)))
-            except DomainError as problem:
-                flash(str(problem), "danger")
-                status, day = 422, today()
+        status = 200
+        try:
+            day = figures.parse_day(request.args.get("day"))
+        except DomainError as problem:
+            flash(str(problem), "danger")
+            status, day = 422, today()
         levels = [level for level in figures.completeness(db.session, unit, day) if level["level"] != unit.level]
         missing = {level["level"]: figures.not_reported(db.session, unit, day, level["level"])
                    for level in levels if level["missing"]}
         return self.render_template(
-            "completeness.html", unit=unit, day=day, levels=levels, missing=missing, level_labels=LEVEL_LABELS,
+            "completeness.html", unit=unit, day=day, levels=levels, missing=missing, level_labels=LEVEL_GROUP_LABELS,
             reported_percent=figures.reported_percent(levels), breadcrumb=self._breadcrumb(unit),
             list_limit=500), status
 
@@ -199,8 +176,6 @@ def format_percent(value) -> str:
 def register(app) -> None:
     app.jinja_env.globals["datatable_chart"] = charts.datatable_chart
     app.jinja_env.filters["percent"] = format_percent
-    app.jinja_env.globals["today_date"] = today
-    app.jinja_env.globals["timedelta"] = datetime.timedelta
 
 
 def _own_unit_id():
