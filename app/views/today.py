@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, flash, redirect, request, session, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -97,11 +97,14 @@ class TodayView(BaseView):
 
     # ------------------------------------------------------------ submissions
     def _submit(self, unit_id, form_name, operation, success):
-        """Run one ledger command in one transaction; refused → same page, input kept."""
+        """Run one ledger command in one transaction; refused → same page, input kept.
+        `success` is the message, or a function of the command's result giving
+        (message, category)."""
         unit = unit_in_scope_or_404(unit_id)
         item_id = chosen_item_id()
+        result = None
         try:
-            operation(unit, item_id)
+            result = operation(unit, item_id)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -110,7 +113,8 @@ class TodayView(BaseView):
         except IntegrityError:
             # The same form token raced in twice: the first one created the document.
             db.session.rollback()
-        flash(success, "success")
+        message, category = success(result) if callable(success) else (success, "success")
+        flash(message, category)
         return redirect(url_for(".unit_page", unit_id=unit_id, item=item_id))
 
     @expose("/<int:unit_id>/receipt", methods=["POST"])
@@ -127,16 +131,10 @@ class TodayView(BaseView):
     @has_access
     def nothing(self, unit_id):
         """"Nothing to record today" in one tap, so silence means "not reported"."""
-        done = {}
-
-        def run(unit, _item):
-            done["new"] = report_no_activity(db.session, current_actor(), unit)
-        response = self._submit(unit_id, "nothing", run, _("Reported: nothing to record today."))
-        if done.get("new") is False:
-            # The unit had already reported today; say so instead of the success message.
-            session.pop("_flashes", None)
-            flash(_("This unit has already reported today."), "info")
-        return response
+        return self._submit(
+            unit_id, "nothing", lambda unit, _item: report_no_activity(db.session, current_actor(), unit),
+            lambda new: (_("Reported: nothing to record today."), "success") if new
+            else (_("This unit has already reported today."), "info"))
 
     @expose("/<int:unit_id>/allocate", methods=["POST"])
     @has_access
