@@ -87,6 +87,10 @@ class Config:
     # The address users reach the system at, for links printed on paper (QR
     # codes, activation sheets). Empty: the address of the current request.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+    # Seconds a process reuses the signed-in user (roles, unit) without asking
+    # the database; a change made on another app server takes effect there
+    # within this time (app/user_cache.py). 0: load it on every request.
+    USER_CACHE_SECONDS = float(os.environ.get("USER_CACHE_SECONDS", "10"))
     # Demo accounts are created only when this is on (make run sets it).
     MASKLOG_DEMO = False
 

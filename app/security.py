@@ -1,7 +1,7 @@
 """MaskLog's security manager: FAB's, with the user model that carries a unit,
 scoped user screens, and roles from app/roles.py. Nothing else lives here: the
 scoping rule is app/scoping.py, the user rules app/commands/users.py."""
-from flask import abort, flash, g, redirect, request
+from flask import abort, current_app, flash, g, redirect, request
 from flask_appbuilder import expose
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterInFunction
 from flask_appbuilder.security.decorators import has_access
@@ -20,6 +20,7 @@ from app.extensions import db
 from app.models.user import MaskLogUser
 from app.roles import ROLE_DEFINITIONS, grantable_role_names, role_label
 from app.thai import thai_datetime
+from app.user_cache import load_signed_in_user
 from app.views.scoped import ScopedSQLAInterface, ScopedViewMixin, current_actor, yes_no
 
 _USER_FIELDS = ["first_name", "last_name", "username", "email", "position", "phone", "unit", "roles", "active"]
@@ -227,10 +228,19 @@ class MaskLogSecurityManager(SecurityManager):
         return ROLE_DEFINITIONS
 
     def get_user_by_id(self, pk):
-        """One query per request for the signed-in user with roles and unit
+        """The signed-in user with roles and unit, from the per-process
+        snapshot while it is fresh (app/user_cache.py), otherwise in one query
         (FAB would lazy-load each on first use)."""
-        return self.session.execute(
-            select(self.user_model).where(self.user_model.id == pk)
+        try:
+            user_id = int(pk)
+        except (TypeError, ValueError):
+            return None
+        return load_signed_in_user(self.session, user_id, current_app.config["USER_CACHE_SECONDS"],
+                                   self._load_user_with_roles_and_unit)
+
+    def _load_user_with_roles_and_unit(self, session, user_id):
+        return session.execute(
+            select(self.user_model).where(self.user_model.id == user_id)
             .options(joinedload(self.user_model.roles), joinedload(self.user_model.unit))
         ).unique().scalar_one_or_none()
 

@@ -13,13 +13,16 @@ from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import scoping
 from app.commands import DomainError, rollup
 from app.commands.audit import record
 from app.commands.reference import active_items
+from app.commands.sql import insert_row
 from app.commands.stock import balance_of, post
 from app.models.ledger import (Adjustment, Allocation, AllocationLine, DailyCount, DailyCountLine,
                                Distribution, DistributionLine, Item, Receipt, RiskGroup)
@@ -33,13 +36,24 @@ MIN_COMMITTEE = 3
 
 # ---------------------------------------------------------------- shared checks
 
-def existing_document(session: Session, model, form_token: Optional[str]):
-    """The document a form token already created (a double submit), or None."""
-    if not form_token:
-        return None
-    if len(form_token) > 64:
+def insert_document(session: Session, model, form_token: Optional[str], lines: Iterable = (), **values):
+    """Insert a validated document (and its lines): (document, True); or, for
+    a double-submitted form, (the document its token already created, False).
+    The token check is the INSERT itself, ON CONFLICT (form_token) DO NOTHING,
+    not a SELECT before every submission; a copy racing the first waits on the
+    first one's unique index entry, then finds it. Callers insert the document
+    before moving stock, so a double submit gets the first document back,
+    never "not enough stock"."""
+    if form_token and len(form_token) > 64:
         raise DomainError(_("The form is damaged; please open the page again."))
-    return session.execute(select(model).where(model.form_token == form_token)).scalar_one_or_none()
+    document = insert_row(session, model, {**values, "form_token": form_token or None},
+                          do_nothing_on=("form_token",) if form_token else None)
+    if document is None:
+        return session.execute(select(model).where(model.form_token == form_token)).scalar_one(), False
+    if hasattr(model, "lines"):
+        set_committed_value(document, "lines", [])  # known empty: appending loads nothing
+        document.lines.extend(lines)
+    return document, True
 
 
 def check_unit(actor, unit: Optional[Unit]) -> Unit:
@@ -106,18 +120,15 @@ def _text(raw, field: str, *, required: bool = True, limit: int = 255) -> Option
 def record_receipt(session: Session, actor, *, unit: Unit, item: Optional[Item] = None, receipt_date,
                    source, reference_no, quantity_sent, form_token: Optional[str] = None) -> Receipt:
     """Stock arriving from outside the tree; it enters stock at the day's count."""
-    done = existing_document(session, Receipt, form_token)
-    if done:
-        return done
     check_unit(actor, unit)
     item = resolve_item(session, item)
-    receipt = Receipt(unit_id=unit.id, item_id=item.id, receipt_date=check_date(unit, receipt_date),
-                      source=_text(source, _("the source")),
-                      reference_no=_text(reference_no, _("the reference document number"), limit=64),
-                      quantity_sent=parse_quantity(quantity_sent, _("the quantity sent")),
-                      created_by_id=getattr(actor, "id", None), form_token=form_token or None)
-    session.add(receipt)
-    session.flush()
+    receipt, created = insert_document(
+        session, Receipt, form_token, unit_id=unit.id, item_id=item.id, receipt_date=check_date(unit, receipt_date),
+        source=_text(source, _l("the source")),
+        reference_no=_text(reference_no, _l("the reference document number"), limit=64),
+        quantity_sent=parse_quantity(quantity_sent, _l("the quantity sent")), created_by_id=getattr(actor, "id", None))
+    if not created:
+        return receipt
     rollup.mark_reported(session, unit, receipt.receipt_date, "receipt", actor)
     record(session, actor, "create", "receipt", receipt.id, unit.id,
            after={"quantity_sent": receipt.quantity_sent, "source": receipt.source,
@@ -256,9 +267,6 @@ def allocate(session: Session, actor, *, unit: Unit, item: Optional[Item] = None
              shares: Iterable[tuple], form_token: Optional[str] = None) -> Allocation:
     """One dispatch sheet: `shares` are (receiving unit, quantity) pairs; rows
     with an empty quantity are skipped. Stock leaves the sender at once."""
-    done = existing_document(session, Allocation, form_token)
-    if done:
-        return done
     check_unit(actor, unit)
     item = resolve_item(session, item)
     day = check_date(unit, allocation_date)
@@ -278,11 +286,13 @@ def allocate(session: Session, actor, *, unit: Unit, item: Optional[Item] = None
         parsed.append((receiver, parse_quantity(raw, _("the quantity for %(name)s", name=receiver.name_th))))
     if not parsed:
         raise DomainError(_("Please enter a quantity for at least one receiving unit."))
-    allocation = Allocation(unit_id=unit.id, item_id=item.id, allocation_date=day, document_no=document_no,
-                            created_by_id=getattr(actor, "id", None), form_token=form_token or None)
-    allocation.lines = [AllocationLine(unit_id=receiver.id, quantity_sent=quantity) for receiver, quantity in parsed]
-    session.add(allocation)
-    session.flush()
+    allocation, created = insert_document(
+        session, Allocation, form_token,
+        lines=[AllocationLine(unit_id=receiver.id, quantity_sent=quantity) for receiver, quantity in parsed],
+        unit_id=unit.id, item_id=item.id, allocation_date=day, document_no=document_no,
+        created_by_id=getattr(actor, "id", None))
+    if not created:
+        return allocation
     total = sum(quantity for _r, quantity in parsed)
     post(session, unit=unit, item_id=item.id, quantity=-total, kind="allocation_out",
          document_type="allocation", document_id=allocation.id, actor=actor, entry_date=day)
@@ -338,9 +348,6 @@ def confirm_receipt(session: Session, actor, line: AllocationLine, *, confirmed_
 def distribute(session: Session, actor, *, unit: Unit, item: Optional[Item] = None, distribution_date,
                lines: Iterable[tuple], form_token: Optional[str] = None) -> Distribution:
     """`lines` are (risk group, pieces, people reached); empty rows are skipped."""
-    done = existing_document(session, Distribution, form_token)
-    if done:
-        return done
     check_unit(actor, unit)
     item = resolve_item(session, item)
     day = check_date(unit, distribution_date)
@@ -361,11 +368,12 @@ def distribute(session: Session, actor, *, unit: Unit, item: Optional[Item] = No
         parsed.append((group, pieces, people))
     if not parsed:
         raise DomainError(_("Please enter the pieces and people reached for at least one risk group."))
-    distribution = Distribution(unit_id=unit.id, item_id=item.id, distribution_date=day,
-                                created_by_id=getattr(actor, "id", None), form_token=form_token or None)
-    distribution.lines = [DistributionLine(risk_group_id=g.id, quantity=p, people_reached=n) for g, p, n in parsed]
-    session.add(distribution)
-    session.flush()
+    distribution, created = insert_document(
+        session, Distribution, form_token,
+        lines=[DistributionLine(risk_group_id=g.id, quantity=p, people_reached=n) for g, p, n in parsed],
+        unit_id=unit.id, item_id=item.id, distribution_date=day, created_by_id=getattr(actor, "id", None))
+    if not created:
+        return distribution
     total = sum(p for _g, p, _n in parsed)
     post(session, unit=unit, item_id=item.id, quantity=-total, kind="distribution",
          document_type="distribution", document_id=distribution.id, actor=actor, entry_date=day)
@@ -405,9 +413,6 @@ def adjust(session: Session, actor, *, unit: Unit, item: Optional[Item] = None, 
            reason, form_token: Optional[str] = None) -> Adjustment:
     """Loss, damage and expiry take stock out (enter the pieces as a positive
     number); a correction may go either way (negative to take out)."""
-    done = existing_document(session, Adjustment, form_token)
-    if done:
-        return done
     check_unit(actor, unit)
     item = resolve_item(session, item)
     day = check_date(unit, adjustment_date)
@@ -416,10 +421,11 @@ def adjust(session: Session, actor, *, unit: Unit, item: Optional[Item] = None, 
     amount = parse_quantity(quantity, _("the quantity"), allow_negative=kind == "correction")
     signed = amount if kind == "correction" else -amount
     reason = _text(reason, _("the reason"), limit=500)
-    adjustment = Adjustment(unit_id=unit.id, item_id=item.id, adjustment_date=day, kind=kind, quantity=signed,
-                            reason=reason, created_by_id=getattr(actor, "id", None), form_token=form_token or None)
-    session.add(adjustment)
-    session.flush()
+    adjustment, created = insert_document(
+        session, Adjustment, form_token, unit_id=unit.id, item_id=item.id, adjustment_date=day, kind=kind,
+        quantity=signed, reason=reason, created_by_id=getattr(actor, "id", None))
+    if not created:
+        return adjustment
     after = post(session, unit=unit, item_id=item.id, quantity=signed, kind="adjustment",
                  document_type="adjustment", document_id=adjustment.id, actor=actor, entry_date=day)
     rollup.add(session, unit, item.id, day, adjusted=signed)

@@ -18,10 +18,9 @@ from collections import defaultdict
 
 from sqlalchemy import (Column, Integer, MetaData, Table, delete, event, func, insert, literal, select, text,
                         union_all)
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from app.commands.sql import upsert_insert
 from app.models.ledger import (Adjustment, Allocation, AllocationLine, DailyCount, DailyCountLine, Distribution,
                                DistributionLine, LedgerLine)
 from app.models.rollup import ROLLUP_FIGURES, DailyReport, DailyRollup, ReportRollup, RiskGroupRollup
@@ -77,10 +76,6 @@ def mark_reported(session: Session, unit: Unit, day: datetime.date, kind: str, a
     _pending(session).reports.setdefault((unit.id, day), (unit.path, unit.level, kind, getattr(actor, "id", None)))
 
 
-def _upsert(session: Session, model):
-    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(model)
-
-
 def _expand(rows: dict, paths: dict) -> dict:
     """Spread each unit's deltas to the unit and all its ancestors."""
     totals: dict = {}
@@ -106,7 +101,7 @@ def apply_pending(session: Session) -> None:
         rows = [{"unit_id": unit_id, "item_id": item_id, "day": day,
                  **{name: deltas.get(name, 0) for name in ROLLUP_FIGURES}}
                 for (unit_id, item_id, day), deltas in sorted(_expand(pending.daily, pending.paths).items())]
-        statement = _upsert(session, DailyRollup).values(rows)
+        statement = upsert_insert(session, DailyRollup).values(rows)
         session.execute(statement.on_conflict_do_update(
             index_elements=["unit_id", "item_id", "day"],
             set_={name: getattr(DailyRollup, name) + getattr(statement.excluded, name) for name in ROLLUP_FIGURES}))
@@ -115,7 +110,7 @@ def apply_pending(session: Session) -> None:
                  "distributed": values[0], "people_reached": values[1]}
                 for (unit_id, item_id, day, group_id), values
                 in sorted(_expand(pending.risk_groups, pending.paths).items())]
-        statement = _upsert(session, RiskGroupRollup).values(rows)
+        statement = upsert_insert(session, RiskGroupRollup).values(rows)
         session.execute(statement.on_conflict_do_update(
             index_elements=["unit_id", "item_id", "day", "risk_group_id"],
             set_={"distributed": RiskGroupRollup.distributed + statement.excluded.distributed,
@@ -147,7 +142,7 @@ def _apply_reports(session: Session, reports: dict) -> None:
     if not reports:
         return
     now = datetime.datetime.utcnow()
-    statement = _upsert(session, DailyReport).values([
+    statement = upsert_insert(session, DailyReport).values([
         {"unit_id": unit_id, "day": day, "first_kind": kind, "actor_id": actor_id, "created_on": now}
         for (unit_id, day), (_path, _level, kind, actor_id) in sorted(reports.items())])
     new = [tuple(row) for row in session.execute(statement.on_conflict_do_nothing(index_elements=["unit_id", "day"])
@@ -164,7 +159,7 @@ def _apply_reports(session: Session, reports: dict) -> None:
         path, level, _kind, _actor = reports[(unit_id, day)]
         for ancestor in ancestor_ids(path):
             counts[(ancestor, day, level)] += 1
-    statement = _upsert(session, ReportRollup).values(
+    statement = upsert_insert(session, ReportRollup).values(
         [{"unit_id": u, "day": d, "level": lvl, "reported": n} for (u, d, lvl), n in sorted(counts.items())])
     session.execute(statement.on_conflict_do_update(
         index_elements=["unit_id", "day", "level"],

@@ -11,11 +11,10 @@ import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.commands import DomainError, rollup
+from app.commands.sql import upsert_insert
 from app.models.ledger import LedgerLine, StockBalance
 from app.models.unit import Unit
 from app.thai import format_number
@@ -52,8 +51,7 @@ def post(session: Session, *, unit: Unit, item_id: int, quantity: int, kind: str
                 "Not enough stock: %(needed)s pieces needed, %(balance)s in stock.",
                 needed=format_number(-quantity), balance=format_number(balance_of(session, unit_id, item_id))))
     else:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        statement = insert(StockBalance).values(unit_id=unit_id, item_id=item_id, quantity=quantity)
+        statement = upsert_insert(session, StockBalance).values(unit_id=unit_id, item_id=item_id, quantity=quantity)
         new_balance = session.execute(
             statement.on_conflict_do_update(
                 index_elements=["unit_id", "item_id"],

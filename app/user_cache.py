@@ -1,0 +1,98 @@
+"""The signed-in user, kept per process for a few seconds.
+
+Every request needs its user with roles and unit (permissions, scoping).
+Loading them took one query and ~1 ms of ORM work per request, a fifth of a
+submission (bench/submissions.py). A snapshot of the loaded rows is kept per
+process and merged into the request's session without SQL
+(`Session.merge(load=False)`), so the request works on an ordinary attached
+user.
+
+Staleness rule (README, "Signed-in user cache"):
+- a change committed through the ORM in this process (user, role, unit) drops
+  the affected snapshots at once;
+- a change made by another app server reaches this one within
+  USER_CACHE_SECONDS (default 10 s): a deactivated user or a removed role
+  keeps working for at most that long there. 0 turns the cache off.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable, Optional
+
+from flask_appbuilder.security.sqla.models import Role
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.models.unit import Unit
+from app.models.user import MaskLogUser
+
+_MAX_ENTRIES = 5000
+_lock = threading.Lock()
+_entries: dict = {}  # user id -> (expires at, detached snapshot)
+_generation = 0  # bumped by a role or unit change: every snapshot is then stale
+
+
+def load_signed_in_user(session: Session, user_id: int, seconds: float,
+                        load: Callable[[Session, int], Optional[MaskLogUser]]) -> Optional[MaskLogUser]:
+    """The user `user_id`, attached to `session`: from the snapshot when it is
+    fresh, otherwise from `load(session, user_id)` (which must bring roles and
+    unit), leaving a new snapshot behind."""
+    if seconds <= 0:
+        return load(session, user_id)
+    now = time.monotonic()
+    entry = _entries.get(user_id)
+    if entry is not None and entry[0] > now and entry[2] == _generation:
+        return session.merge(entry[1], load=False)
+    generation = _generation
+    user = load(session, user_id)
+    if user is not None:
+        snapshot = _detached_copy(user)
+        with _lock:
+            if len(_entries) >= _MAX_ENTRIES:
+                _entries.clear()
+            _entries[user_id] = (now + seconds, snapshot, generation)
+    return user
+
+
+def forget(user_ids=None) -> None:
+    """Drop the snapshots of `user_ids`, or all of them."""
+    global _generation
+    with _lock:
+        if user_ids is None:
+            _generation += 1
+            _entries.clear()
+        else:
+            for user_id in user_ids:
+                _entries.pop(user_id, None)
+
+
+def _detached_copy(user: MaskLogUser) -> MaskLogUser:
+    """A copy of the freshly loaded user (and its loaded roles and unit) that
+    belongs to no session, so later requests can merge it without SQL."""
+    holder = Session()
+    copy = holder.merge(user, load=False)
+    holder.expunge_all()
+    return copy
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changes(session, _flush_context):
+    changed = session.info.setdefault("_masklog_user_changes", set())
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(instance, MaskLogUser):
+            changed.add(instance.id)
+        elif isinstance(instance, (Role, Unit)):
+            changed.add(None)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_committed_changes(session):
+    changed = session.info.pop("_masklog_user_changes", None)
+    if changed:
+        forget(None if None in changed else changed)
+
+
+@event.listens_for(Session, "after_rollback")
+def _discard_notes(session):
+    session.info.pop("_masklog_user_changes", None)

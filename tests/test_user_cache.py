@@ -1,0 +1,94 @@
+"""The signed-in user is kept per process for USER_CACHE_SECONDS
+(app/user_cache.py). Its rule: a change committed in this process takes
+effect on the next request; a change made elsewhere (another app server,
+here a raw SQL UPDATE that this process's ORM never sees) within the TTL."""
+import time
+
+import pytest
+from sqlalchemy import text
+
+from app import user_cache
+from app.extensions import db
+from app.models.user import MaskLogUser
+from tests.conftest import login
+
+TODAY_PAGE = "/today/"
+
+
+@pytest.fixture()
+def cache_seconds(app):
+    before = app.config["USER_CACHE_SECONDS"]
+    yield lambda seconds: app.config.__setitem__("USER_CACHE_SECONDS", seconds)
+    app.config["USER_CACHE_SECONDS"] = before
+    user_cache.forget()
+
+
+def _set_active_behind_the_orm(app, username, active):
+    with app.app_context():
+        with db.engine.begin() as connection:
+            connection.execute(text("UPDATE ab_user SET active = :active WHERE username = :username"),
+                               {"active": active, "username": username})
+
+
+def _signed_in(client) -> bool:
+    response = client.get(TODAY_PAGE)
+    return response.status_code == 302 and "/login" not in response.headers["Location"]
+
+
+def test_a_deactivation_in_this_process_takes_effect_at_once(app, as_user, cache_seconds):
+    cache_seconds(3600)
+    officer = as_user("cm-officer")
+    assert _signed_in(officer)
+    with app.app_context():
+        user = db.session.query(MaskLogUser).filter_by(username="cm-officer").one()
+        user.active = False
+        db.session.commit()
+    try:
+        assert not _signed_in(officer)
+    finally:
+        _set_active_behind_the_orm(app, "cm-officer", True)
+        user_cache.forget()
+
+
+def test_a_change_made_elsewhere_takes_effect_within_the_ttl(app, cache_seconds):
+    cache_seconds(0.5)
+    officer = login(app.test_client(), "cm-officer")
+    assert _signed_in(officer)  # the snapshot is taken
+    _set_active_behind_the_orm(app, "cm-officer", False)
+    try:
+        assert _signed_in(officer), "within the TTL the snapshot still answers (the documented staleness)"
+        time.sleep(0.6)
+        assert not _signed_in(officer)
+    finally:
+        _set_active_behind_the_orm(app, "cm-officer", True)
+
+
+def test_zero_seconds_loads_the_user_on_every_request(app, cache_seconds):
+    cache_seconds(0)
+    officer = login(app.test_client(), "cm-officer")
+    assert _signed_in(officer)
+    _set_active_behind_the_orm(app, "cm-officer", False)
+    try:
+        assert not _signed_in(officer)
+    finally:
+        _set_active_behind_the_orm(app, "cm-officer", True)
+
+
+def test_a_role_change_in_this_process_takes_effect_at_once(app, as_user, cache_seconds):
+    cache_seconds(3600)
+    officer = as_user("cm-officer")
+    assert _signed_in(officer)
+    with app.app_context():
+        user = db.session.query(MaskLogUser).filter_by(username="cm-officer").one()
+        role_names = [role.name for role in user.roles]
+        user.roles = []
+        db.session.commit()
+    try:
+        assert not _signed_in(officer), "without roles the today page is refused"
+    finally:
+        with app.app_context():
+            sm = app.appbuilder.sm
+            user = db.session.query(MaskLogUser).filter_by(username="cm-officer").one()
+            user.roles = [sm.find_role(name) for name in role_names]
+            db.session.commit()
+    assert _signed_in(officer)
