@@ -1,7 +1,7 @@
 """MaskLog's security manager: FAB's, with the user model that carries a unit,
 scoped user screens, and roles from app/roles.py. Nothing else lives here: the
 scoping rule is app/scoping.py, the user rules app/commands/users.py."""
-from flask import abort, current_app, flash, g, redirect, request
+from flask import abort, current_app, g, request
 from flask_appbuilder import expose
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterInFunction
 from flask_appbuilder.security.decorators import has_access

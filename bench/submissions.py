@@ -8,7 +8,6 @@ import argparse
 import http.client
 import os
 import re
-import statistics
 import subprocess
 import sys
 import threading

@@ -25,7 +25,7 @@ from app.commands.reference import active_items
 from app.commands.sql import insert_row
 from app.commands.stock import balance_of, post
 from app.models.ledger import (Adjustment, Allocation, AllocationLine, DailyCount, DailyCountLine,
-                               Distribution, DistributionLine, Item, Receipt, RiskGroup)
+                               Distribution, DistributionLine, Item, Receipt)
 from app.models.unit import Unit
 from app.thai import format_number, parse_date, parse_quantity, thai_date, today
 

@@ -3,33 +3,98 @@ budget is 8 SQL statements, user and permissions included)."""
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
+from typing import Optional
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy import Date, Integer, bindparam, func, select
+from sqlalchemy.orm import Session
+
+from app.commands.sql import run_compiled
 
 from app.models.ledger import Allocation, AllocationLine, DailyCount, LedgerLine, StockBalance
 from app.models.unit import Unit
 
 
-def stock_figures(session: Session, unit_id: int, item_id: int) -> tuple:
-    """(balance, pieces sent by this unit still in transit), one query."""
+def _stock_subqueries(unit_id, item_id) -> tuple:
+    """Scalar subqueries: the unit's balance, and what it sent still in transit."""
     balance = (select(StockBalance.quantity)
                .where(StockBalance.unit_id == unit_id, StockBalance.item_id == item_id).scalar_subquery())
     in_transit = (select(func.coalesce(func.sum(AllocationLine.quantity_sent), 0))
                   .join(Allocation, Allocation.id == AllocationLine.allocation_id)
                   .where(Allocation.unit_id == unit_id, Allocation.item_id == item_id,
                          AllocationLine.status == "in_transit").scalar_subquery())
-    row = session.execute(select(balance, in_transit)).one()
+    return balance, in_transit
+
+
+def stock_figures(session: Session, unit_id: int, item_id: int) -> tuple:
+    """(balance, pieces sent by this unit still in transit), one query."""
+    row = session.execute(select(*_stock_subqueries(unit_id, item_id))).one()
     return row[0] or 0, row[1] or 0
 
 
-def incoming_shipments(session: Session, unit_id: int, item_id: int) -> list:
-    return list(session.execute(
-        select(AllocationLine).join(AllocationLine.allocation)
-        .options(contains_eager(AllocationLine.allocation))
-        .where(AllocationLine.unit_id == unit_id, AllocationLine.status == "in_transit",
-               Allocation.item_id == item_id)
-        .order_by(Allocation.allocation_date, AllocationLine.id)).scalars())
+def today_page(session: Session, unit_id: int, item_id: int, day: datetime.date) -> dict:
+    """Everything the today page reads, in four statements compiled once per
+    process (app/commands/sql.py): figures and the day's count in one row,
+    then shipments on the way, units below, and the day's ledger lines, as
+    plain rows. The page is opened many times a day by every unit; ORM
+    entities and per-request statement building were half its cost."""
+    params = {"unit_id": unit_id, "item_id": item_id, "day": day}
+    summary = run_compiled(session, "today_page.summary", _summary_statement, params).one()
+    count = None
+    if summary.count_status is not None:
+        count = _CountOfDay(summary.count_status, summary.count_book_balance, summary.count_physical_count)
+    return {
+        "balance": summary.balance or 0,
+        "in_transit": summary.in_transit or 0,
+        "count": count,
+        "incoming": run_compiled(session, "today_page.incoming", _incoming_statement, params).all(),
+        "children": child_units(session, unit_id),
+        "recorded": run_compiled(session, "today_page.recorded", _recorded_statement, params).all(),
+    }
+
+
+@dataclass(frozen=True)
+class _CountOfDay:
+    status: str
+    book_balance: Optional[int]
+    physical_count: Optional[int]
+
+
+RECORDED_LIMIT = 50  # the day's ledger lines shown, newest first
+
+
+def _binds():
+    return (bindparam("unit_id", type_=Integer), bindparam("item_id", type_=Integer), bindparam("day", type_=Date))
+
+
+def _summary_statement(_dialect):
+    unit_id, item_id, day = _binds()
+    balance, in_transit = _stock_subqueries(unit_id, item_id)
+    def of_the_count(column):  # one count per unit, item and day (unique)
+        return (select(column).where(DailyCount.unit_id == unit_id, DailyCount.item_id == item_id,
+                                     DailyCount.count_date == day).scalar_subquery())
+
+    return select(balance.label("balance"), in_transit.label("in_transit"),
+                  of_the_count(DailyCount.status).label("count_status"),
+                  of_the_count(DailyCount.book_balance).label("count_book_balance"),
+                  of_the_count(DailyCount.physical_count).label("count_physical_count"))
+
+
+def _incoming_statement(_dialect):
+    unit_id, item_id, _day = _binds()
+    return (select(AllocationLine.id, AllocationLine.quantity_sent, Allocation.document_no, Allocation.allocation_date)
+            .join(Allocation, Allocation.id == AllocationLine.allocation_id)
+            .where(AllocationLine.unit_id == unit_id, AllocationLine.status == "in_transit",
+                   Allocation.item_id == item_id)
+            .order_by(Allocation.allocation_date, AllocationLine.id))
+
+
+def _recorded_statement(_dialect):
+    unit_id, item_id, day = _binds()
+    return (select(LedgerLine.created_on, LedgerLine.kind, LedgerLine.document_type, LedgerLine.document_id,
+                   LedgerLine.quantity)
+            .where(LedgerLine.unit_id == unit_id, LedgerLine.item_id == item_id, LedgerLine.entry_date == day)
+            .order_by(LedgerLine.id.desc()).limit(RECORDED_LIMIT))
 
 
 def count_of_day(session: Session, unit_id: int, item_id: int, day: datetime.date):
@@ -41,16 +106,12 @@ def count_of_day(session: Session, unit_id: int, item_id: int, day: datetime.dat
 def child_units(session: Session, unit_id: int) -> list:
     """Active units directly below: rows of (id, code, name_th, path) — the
     allocation sheet needs no more (and a province has dozens)."""
-    return list(session.execute(select(Unit.id, Unit.code, Unit.name_th, Unit.path)
-                                .where(Unit.parent_id == unit_id, Unit.active.is_(True)).order_by(Unit.code)))
+    return run_compiled(session, "today_page.children", _children_statement, {"unit_id": unit_id}).all()
 
 
-def recorded_on(session: Session, unit_id: int, item_id: int, day: datetime.date, limit: int = 50) -> list:
-    """Ledger lines of the unit dated `day`, newest first."""
-    return list(session.execute(
-        select(LedgerLine).where(LedgerLine.unit_id == unit_id, LedgerLine.item_id == item_id,
-                                 LedgerLine.entry_date == day)
-        .order_by(LedgerLine.id.desc()).limit(limit)).scalars())
+def _children_statement(_dialect):
+    return (select(Unit.id, Unit.code, Unit.name_th, Unit.path)
+            .where(Unit.parent_id == bindparam("unit_id", type_=Integer), Unit.active.is_(True)).order_by(Unit.code))
 
 
 def last_committee(session: Session, unit_id: int, before: datetime.date) -> tuple:

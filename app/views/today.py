@@ -18,8 +18,7 @@ from app.commands import DomainError
 from app.commands import ledger
 from app.commands.reference import active_items, active_risk_groups
 from app.commands.reporting import report_no_activity
-from app.commands.today import (child_units, count_of_day, incoming_shipments, last_committee, recorded_on,
-                                stock_figures)
+from app.commands.today import count_of_day, last_committee, stock_figures, today_page
 from app.extensions import db
 from app.models.ledger import AllocationLine, RiskGroup
 from app.models.unit import Unit
@@ -72,18 +71,13 @@ class TodayView(BaseView):
         unit = unit_in_scope_or_404(unit_id)
         item_id = chosen_item_id()
         day = today()
-        balance, in_transit = stock_figures(db.session, unit.id, item_id)
         actor = current_actor()
         context = dict(
             unit=unit, day=day, items=active_items(db.session), item_id=item_id,
-            balance=balance, in_transit=in_transit,
-            incoming=incoming_shipments(db.session, unit.id, item_id),
+            **today_page(db.session, unit.id, item_id, day),
             can_confirm=getattr(actor.unit, "id", None) == unit.id and self._may("confirm"),
             can_record=self._may("record"), can_count=self._may("count"),
-            count=count_of_day(db.session, unit.id, item_id, day),
-            children=child_units(db.session, unit.id),
             risk_groups=active_risk_groups(db.session),
-            recorded=recorded_on(db.session, unit.id, item_id, day),
             kind_labels={k: str(v) for k, v in KIND_LABELS.items()},
             posted=posted or {}, failed_form=failed_form, form_token=uuid.uuid4().hex,
             adjustment_kinds=[("loss", _("Loss")), ("damage", _("Damage")), ("expiry", _("Expiry")),
