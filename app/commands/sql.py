@@ -12,6 +12,7 @@ side defaults (`created_on`) are applied as for any compiled statement.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Callable, Hashable, Iterable, Optional
 
 from sqlalchemy import bindparam, inspect
@@ -56,6 +57,13 @@ def values_params(rows: list, columns: Iterable[str]) -> dict:
     return {f"{name}_{n}": row[name] for n, row in enumerate(rows) for name in columns}
 
 
+@lru_cache(maxsize=None)
+def _attributes_of(model) -> tuple:
+    """(attribute name, column name) of every column of the model's table."""
+    mapper = inspect(model)
+    return tuple((mapper.get_property_by_column(column).key, column.name) for column in model.__table__.c)
+
+
 def insert_row(session: Session, model, values: dict, *, do_nothing_on: Optional[tuple] = None):
     """INSERT one row of `model` and return it as an ORM instance in the
     session, loaded from RETURNING (no further query). With `do_nothing_on`
@@ -74,8 +82,8 @@ def insert_row(session: Session, model, values: dict, *, do_nothing_on: Optional
                        values_params([values], columns)).first()
     if row is None:
         return None
-    mapper = inspect(model)
-    instance = model(**{mapper.get_property_by_column(column).key: row._mapping[column.name] for column in table.c})
+    mapping = row._mapping
+    instance = model(**{key: mapping[name] for key, name in _attributes_of(model)})
     make_transient_to_detached(instance)  # persistent as if loaded, not pending
     session.add(instance)
     return instance
