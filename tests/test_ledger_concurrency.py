@@ -59,6 +59,49 @@ def test_thirty_concurrent_allocations_of_ten_from_a_hundred(app, backend):
         check_invariants()
 
 
+def test_a_shipment_confirmed_twice_at_once_enters_stock_once(app, backend):
+    """Two phones of the receiving unit tap "confirm" at the same moment."""
+    if backend != "postgresql":
+        pytest.skip("SQLite serialises writers; the race is only real on PostgreSQL")
+    with app.app_context():
+        lao, children, people = fresh_tree(1)
+        stock_up(lao, people, 100)
+        child, receiver = children[0], people["child0"]
+        allocation = allocate(db.session, people["officer"], unit=lao, allocation_date=today(), document_no="C-1",
+                              shares=[(child, "40")])
+        db.session.commit()
+        line_id, child_id, receiver_id = allocation.lines[0].id, child.id, receiver.id
+        item_id = allocation.item_id
+    barrier = threading.Barrier(8)
+    outcomes = []
+
+    def confirm(_n):
+        with app.app_context():
+            actor = db.session.get(MaskLogUser, receiver_id)
+            line = db.session.get(AllocationLine, line_id)
+            _ = actor.unit.path, line.unit.path, line.allocation.allocation_date, line.status  # load before the race
+            barrier.wait(timeout=60)
+            try:
+                confirm_receipt(db.session, actor, line, confirmed_quantity="40")
+                db.session.commit()
+                outcomes.append("ok")
+            except DomainError:
+                db.session.rollback()
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=confirm, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("ok") == 1 and outcomes.count("refused") == 7
+    with app.app_context():
+        assert balance_of(db.session, child_id, item_id) == 40
+        check_invariants()
+
+
 class LedgerMachine(RuleBasedStateMachine):
     """Random receipts, counts, allocations, confirmations, distributions and
     adjustments — valid and invalid — on one small tree."""

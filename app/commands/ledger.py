@@ -53,6 +53,7 @@ def insert_document(session: Session, model, form_token: Optional[str], lines: I
     if hasattr(model, "lines"):
         set_committed_value(document, "lines", [])  # known empty: appending loads nothing
         document.lines.extend(lines)
+        session.flush()  # lines get their ids, as callers expect of a returned document
     return document, True
 
 
@@ -232,6 +233,7 @@ def expected_balance(session: Session, count: DailyCount) -> int:
 def sign_count(session: Session, actor, count: DailyCount) -> DailyCount:
     """The chair signs: the count is locked and the counted arrivals enter stock."""
     check_unit(actor, count.unit)
+    session.refresh(count, with_for_update=True)  # a second signature at the same moment waits, then sees "signed"
     if count.status == "signed":
         raise DomainError(_("This count is already signed and locked."))
     members = json.loads(count.members or "[]")
@@ -309,6 +311,9 @@ def allocate(session: Session, actor, *, unit: Unit, item: Optional[Item] = None
 def confirm_receipt(session: Session, actor, line: AllocationLine, *, confirmed_quantity, reason=None,
                     confirm_date=None) -> AllocationLine:
     """The receiving unit confirms what arrived; only its own users may."""
+    # Two phones tapping "confirm" at once: the row lock makes the second wait
+    # for the first and then read "confirmed" (without it, both entered stock).
+    session.refresh(line, with_for_update=True)
     if line.unit_id != getattr(getattr(actor, "unit", None), "id", None):
         raise DomainError(_("This shipment is addressed to another unit; only the receiving unit confirms it."))
     if line.status != "in_transit":
@@ -389,6 +394,7 @@ def distribute(session: Session, actor, *, unit: Unit, item: Optional[Item] = No
 def reverse_distribution(session: Session, actor, distribution: Distribution, *, reason) -> Distribution:
     """A distribution recorded by mistake: its pieces come back with a reversing line."""
     check_unit(actor, distribution.unit)
+    session.refresh(distribution, with_for_update=True)  # a concurrent second reversal waits, then sees it
     if distribution.reversed:
         raise DomainError(_("This distribution has already been reversed."))
     reason = _text(reason, _("the reason"), limit=500)

@@ -26,10 +26,11 @@ _COMPILED_LIMIT = 2000  # shapes differ by row count; a few hundred in practice
 
 def upsert_insert(session: Session, model):
     """An INSERT that accepts ON CONFLICT clauses, on PostgreSQL and SQLite."""
-    return _dialect_insert(session.get_bind().dialect.name, model)
+    return dialect_insert(session.get_bind().dialect.name, model)
 
 
-def _dialect_insert(dialect_name: str, target):
+def dialect_insert(dialect_name: str, target):
+    """`upsert_insert` for a statement built by name of the dialect (run_compiled)."""
     return (pg_insert if dialect_name == "postgresql" else sqlite_insert)(target)
 
 
@@ -73,7 +74,7 @@ def insert_row(session: Session, model, values: dict, *, do_nothing_on: Optional
     columns = tuple(sorted(values))
 
     def build(dialect_name):
-        statement = _dialect_insert(dialect_name, table).values(values_binds(table, columns)[0])
+        statement = dialect_insert(dialect_name, table).values(values_binds(table, columns)[0])
         if do_nothing_on:
             statement = statement.on_conflict_do_nothing(index_elements=list(do_nothing_on))
         return statement.returning(*table.c)

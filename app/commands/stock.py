@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import Integer, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.commands import DomainError, rollup
-from app.commands.sql import upsert_insert
+from app.commands.sql import dialect_insert, run_compiled, values_binds, values_params
 from app.models.ledger import LedgerLine, StockBalance
 from app.models.unit import Unit
 from app.thai import format_number
@@ -22,6 +22,31 @@ from app.thai import format_number
 
 class InsufficientStock(DomainError):
     pass
+
+
+_BALANCE = StockBalance.__table__
+_BALANCE_COLUMNS = ("unit_id", "item_id", "quantity")
+_LEDGER = LedgerLine.__table__
+_LEDGER_COLUMNS = ("unit_id", "item_id", "quantity", "kind", "document_type", "document_id", "actor_id",
+                   "entry_date")
+
+
+def _take_statement(_dialect):
+    """Spend: only if the balance stays ≥ 0 (the row lock makes a concurrent
+    spender re-check against the committed balance)."""
+    unit_id, item_id, quantity = (bindparam("unit_id", type_=Integer), bindparam("item_id", type_=Integer),
+                                  bindparam("quantity", type_=Integer))
+    return (update(_BALANCE)
+            .where(_BALANCE.c.unit_id == unit_id, _BALANCE.c.item_id == item_id, _BALANCE.c.quantity + quantity >= 0)
+            .values(quantity=_BALANCE.c.quantity + quantity)
+            .returning(_BALANCE.c.quantity))
+
+
+def _put_statement(dialect_name):
+    statement = dialect_insert(dialect_name, _BALANCE).values(values_binds(_BALANCE, _BALANCE_COLUMNS)[0])
+    return (statement.on_conflict_do_update(index_elements=["unit_id", "item_id"],
+                                            set_={"quantity": _BALANCE.c.quantity + statement.excluded.quantity})
+            .returning(_BALANCE.c.quantity))
 
 
 def balance_of(session: Session, unit_id: int, item_id: int) -> int:
@@ -36,30 +61,21 @@ def post(session: Session, *, unit: Unit, item_id: int, quantity: int, kind: str
     balance. Raises InsufficientStock, writing nothing, when the balance would
     go negative. One statement for the balance either way (RETURNING). The
     day's net change goes to the rollups of the unit and every unit above."""
-    unit_id = unit.id
+    params = {"unit_id": unit.id, "item_id": item_id, "quantity": quantity}
     if quantity < 0:
-        new_balance = session.execute(
-            update(StockBalance)
-            .where(StockBalance.unit_id == unit_id, StockBalance.item_id == item_id,
-                   StockBalance.quantity + quantity >= 0)
-            .values(quantity=StockBalance.quantity + quantity)
-            .returning(StockBalance.quantity)
-            .execution_options(synchronize_session=False)
-        ).scalar()
+        new_balance = run_compiled(session, "stock.take", _take_statement, params).scalar()
         if new_balance is None:
             raise InsufficientStock(_(
                 "Not enough stock: %(needed)s pieces needed, %(balance)s in stock.",
-                needed=format_number(-quantity), balance=format_number(balance_of(session, unit_id, item_id))))
+                needed=format_number(-quantity), balance=format_number(balance_of(session, unit.id, item_id))))
     else:
-        statement = upsert_insert(session, StockBalance).values(unit_id=unit_id, item_id=item_id, quantity=quantity)
-        new_balance = session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["unit_id", "item_id"],
-                set_={"quantity": StockBalance.quantity + statement.excluded.quantity})
-            .returning(StockBalance.quantity)
-        ).scalar()
-    session.add(LedgerLine(unit_id=unit_id, item_id=item_id, quantity=quantity, kind=kind,
-                           document_type=document_type, document_id=document_id,
-                           actor_id=getattr(actor, "id", None), entry_date=entry_date))
+        new_balance = run_compiled(session, "stock.put", _put_statement,
+                                   values_params([params], _BALANCE_COLUMNS)).scalar()
+    line = {"unit_id": unit.id, "item_id": item_id, "quantity": quantity, "kind": kind,
+            "document_type": document_type, "document_id": document_id, "actor_id": getattr(actor, "id", None),
+            "entry_date": entry_date}
+    run_compiled(session, "stock.ledger_line",
+                 lambda _dialect: insert(_LEDGER).values(values_binds(_LEDGER, _LEDGER_COLUMNS)[0]),
+                 values_params([line], _LEDGER_COLUMNS))
     rollup.add(session, unit, item_id, entry_date, net_change=quantity)
     return new_balance
