@@ -20,7 +20,7 @@ from sqlalchemy import (Column, Integer, MetaData, Table, delete, event, func, i
                         union_all)
 from sqlalchemy.orm import Session
 
-from app.commands.sql import upsert_insert
+from app.commands.sql import dialect_insert, run_compiled, upsert_insert, values_binds, values_params
 from app.models.ledger import (Adjustment, Allocation, AllocationLine, DailyCount, DailyCountLine, Distribution,
                                DistributionLine, LedgerLine)
 from app.models.rollup import ROLLUP_FIGURES, DailyReport, DailyRollup, ReportRollup, RiskGroupRollup
@@ -101,20 +101,14 @@ def apply_pending(session: Session) -> None:
         rows = [{"unit_id": unit_id, "item_id": item_id, "day": day,
                  **{name: deltas.get(name, 0) for name in ROLLUP_FIGURES}}
                 for (unit_id, item_id, day), deltas in sorted(_expand(pending.daily, pending.paths).items())]
-        statement = upsert_insert(session, DailyRollup).values(rows)
-        session.execute(statement.on_conflict_do_update(
-            index_elements=["unit_id", "item_id", "day"],
-            set_={name: getattr(DailyRollup, name) + getattr(statement.excluded, name) for name in ROLLUP_FIGURES}))
+        _add_rows(session, DailyRollup, ("unit_id", "item_id", "day"), ROLLUP_FIGURES, rows)
     if pending.risk_groups:
         rows = [{"unit_id": unit_id, "item_id": item_id, "day": day, "risk_group_id": group_id,
                  "distributed": values[0], "people_reached": values[1]}
                 for (unit_id, item_id, day, group_id), values
                 in sorted(_expand(pending.risk_groups, pending.paths).items())]
-        statement = upsert_insert(session, RiskGroupRollup).values(rows)
-        session.execute(statement.on_conflict_do_update(
-            index_elements=["unit_id", "item_id", "day", "risk_group_id"],
-            set_={"distributed": RiskGroupRollup.distributed + statement.excluded.distributed,
-                  "people_reached": RiskGroupRollup.people_reached + statement.excluded.people_reached}))
+        _add_rows(session, RiskGroupRollup, ("unit_id", "item_id", "day", "risk_group_id"),
+                  ("distributed", "people_reached"), rows)
     if pending.reports:
         _apply_reports(session, pending.reports)
 
@@ -159,11 +153,29 @@ def _apply_reports(session: Session, reports: dict) -> None:
         path, level, _kind, _actor = reports[(unit_id, day)]
         for ancestor in ancestor_ids(path):
             counts[(ancestor, day, level)] += 1
-    statement = upsert_insert(session, ReportRollup).values(
-        [{"unit_id": u, "day": d, "level": lvl, "reported": n} for (u, d, lvl), n in sorted(counts.items())])
-    session.execute(statement.on_conflict_do_update(
-        index_elements=["unit_id", "day", "level"],
-        set_={"reported": ReportRollup.reported + statement.excluded.reported}))
+    _add_rows(session, ReportRollup, ("unit_id", "day", "level"), ("reported",),
+              [{"unit_id": u, "day": d, "level": lvl, "reported": n} for (u, d, lvl), n in sorted(counts.items())])
+
+
+def _add_rows(session: Session, model, key: tuple, figures: tuple, rows: list) -> None:
+    """Multi-row upserts adding `figures` of `rows` (sorted by key) to the rows
+    with the same `key`, in key order. Compiled once per process and number of
+    rows (app/commands/sql.py); batches of at most _BATCH rows keep the number
+    of compiled shapes small."""
+    table, columns = model.__table__, key + tuple(figures)
+    for start in range(0, len(rows), _BATCH):
+        batch = rows[start:start + _BATCH]
+
+        def build(dialect_name, size=len(batch)):
+            statement = dialect_insert(dialect_name, table).values(values_binds(table, columns, size))
+            return statement.on_conflict_do_update(
+                index_elements=list(key),
+                set_={name: table.c[name] + getattr(statement.excluded, name) for name in figures})
+
+        run_compiled(session, ("add_rows", table.name, columns, len(batch)), build, values_params(batch, columns))
+
+
+_BATCH = 50
 
 
 @event.listens_for(Session, "after_commit")

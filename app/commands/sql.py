@@ -1,9 +1,9 @@
 """SQL for the write paths every submission takes.
 
 Measured per statement on PostgreSQL (bench/statement_cost.py): an ORM
-add+flush or ORM-enabled INSERT costs ~0.6 ms of Python, a Core statement
-~0.3 ms (most of it building the cache key), a statement compiled once and
-executed again ~0.1 ms. And SQLAlchemy 2.0 never caches INSERT … ON CONFLICT:
+add+flush or ORM-enabled INSERT costs ~0.6 ms of Python, a Core SELECT through
+the session ~0.4 ms (much of it building the cache key), a statement compiled
+once and executed again 0.1–0.15 ms. And SQLAlchemy 2.0 never caches INSERT … ON CONFLICT:
 the PostgreSQL and SQLite `Insert` classes say `inherit_cache = False`, so every
 upsert was compiled from scratch. The hot INSERTs and upserts therefore go
 through `run_compiled`: built and compiled once per process, database dialect
