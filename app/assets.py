@@ -21,7 +21,7 @@ import re
 import threading
 from functools import lru_cache
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app, request, url_for
 
 YEAR = 365 * 24 * 3600
 FONT_FACES = ("Sarabun-Regular", "Sarabun-Bold")
@@ -158,7 +158,24 @@ def _cache_and_compress(response):
     return response
 
 
+_asset_urls: dict = {}
+
+
+def asset_url(endpoint: str, filename: str) -> str:
+    """url_for of a static file, built once per process and script root: every
+    page links a dozen of them, and the version in each URL only changes with a
+    new release (a restart)."""
+    key = (request.script_root, endpoint, filename)
+    url = _asset_urls.get(key)
+    if url is None:
+        if len(_asset_urls) > 1000:
+            _asset_urls.clear()
+        url = _asset_urls[key] = url_for(endpoint, filename=filename)
+    return url
+
+
 def register(app) -> None:
+    app.jinja_env.globals["asset_url"] = asset_url
     app.register_blueprint(fonts_bp)
     app.url_defaults(_version_static_urls)
     app.after_request(_cache_and_compress)
