@@ -20,6 +20,35 @@ from tests.ledger_helpers import COMMITTEE, check_invariants, fresh_tree
 from tests.test_ledger import stock_up
 
 
+def race(app, count, prepare, attempt) -> list:
+    """Run `attempt(n, *prepare())` in `count` threads, each with its own
+    session, released together once every thread has loaded what it needs;
+    each commits or rolls back. Returns "ok" / "refused" per thread."""
+    barrier = threading.Barrier(count)
+    outcomes = []
+
+    def run(n):
+        with app.app_context():
+            loaded = prepare()
+            barrier.wait(timeout=60)
+            try:
+                attempt(n, *loaded)
+                db.session.commit()
+                outcomes.append("ok")
+            except DomainError:
+                db.session.rollback()
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
 def test_thirty_concurrent_allocations_of_ten_from_a_hundred(app, backend):
     if backend != "postgresql":
         pytest.skip("SQLite serialises writers; the race is only real on PostgreSQL")
@@ -28,74 +57,45 @@ def test_thirty_concurrent_allocations_of_ten_from_a_hundred(app, backend):
         stock_up(lao, people, 100)
         lao_id, child_id, officer_id = lao.id, children[0].id, people["officer"].id
         item_id = db.session.query(Item.id).filter_by(code="SURGICAL_MASK").scalar()
-    barrier = threading.Barrier(30)
-    outcomes = []
 
-    def spend(n):
-        with app.app_context():
-            actor = db.session.get(MaskLogUser, officer_id)
-            sender, receiver = db.session.get(Unit, lao_id), db.session.get(Unit, child_id)
-            _ = actor.unit.path, actor.roles  # load before the race
-            barrier.wait(timeout=60)
-            try:
-                allocate(db.session, actor, unit=sender, allocation_date=today(), document_no=f"R-{n}",
-                         shares=[(receiver, "10")])
-                db.session.commit()
-                outcomes.append("ok")
-            except DomainError:
-                db.session.rollback()
-                outcomes.append("refused")
-            finally:
-                db.session.remove()
+    def prepare():
+        actor = db.session.get(MaskLogUser, officer_id)
+        _ = actor.unit.path, actor.roles
+        return actor, db.session.get(Unit, lao_id), db.session.get(Unit, child_id)
 
-    threads = [threading.Thread(target=spend, args=(n,)) for n in range(30)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes).count("ok") == 10 and outcomes.count("refused") == 20
+    def spend(n, actor, sender, receiver):
+        allocate(db.session, actor, unit=sender, allocation_date=today(), document_no=f"R-{n}",
+                 shares=[(receiver, "10")])
+
+    outcomes = race(app, 30, prepare, spend)
+    assert outcomes.count("ok") == 10 and outcomes.count("refused") == 20
     with app.app_context():
         assert balance_of(db.session, lao_id, item_id) == 0
         check_invariants()
 
 
 def test_a_shipment_confirmed_twice_at_once_enters_stock_once(app, backend):
-    """Two phones of the receiving unit tap "confirm" at the same moment."""
+    """Eight phones of the receiving unit tap "confirm" at the same moment."""
     if backend != "postgresql":
         pytest.skip("SQLite serialises writers; the race is only real on PostgreSQL")
     with app.app_context():
         lao, children, people = fresh_tree(1)
         stock_up(lao, people, 100)
-        child, receiver = children[0], people["child0"]
         allocation = allocate(db.session, people["officer"], unit=lao, allocation_date=today(), document_no="C-1",
-                              shares=[(child, "40")])
+                              shares=[(children[0], "40")])
         db.session.commit()
-        line_id, child_id, receiver_id = allocation.lines[0].id, child.id, receiver.id
+        line_id, child_id, receiver_id = allocation.lines[0].id, children[0].id, people["child0"].id
         item_id = allocation.item_id
-    barrier = threading.Barrier(8)
-    outcomes = []
 
-    def confirm(_n):
-        with app.app_context():
-            actor = db.session.get(MaskLogUser, receiver_id)
-            line = db.session.get(AllocationLine, line_id)
-            _ = actor.unit.path, line.unit.path, line.allocation.allocation_date, line.status  # load before the race
-            barrier.wait(timeout=60)
-            try:
-                confirm_receipt(db.session, actor, line, confirmed_quantity="40")
-                db.session.commit()
-                outcomes.append("ok")
-            except DomainError:
-                db.session.rollback()
-                outcomes.append("refused")
-            finally:
-                db.session.remove()
+    def prepare():
+        actor, line = db.session.get(MaskLogUser, receiver_id), db.session.get(AllocationLine, line_id)
+        _ = actor.unit.path, line.unit.path, line.allocation.allocation_date, line.status
+        return actor, line
 
-    threads = [threading.Thread(target=confirm, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    def confirm(_n, actor, line):
+        confirm_receipt(db.session, actor, line, confirmed_quantity="40")
+
+    outcomes = race(app, 8, prepare, confirm)
     assert outcomes.count("ok") == 1 and outcomes.count("refused") == 7
     with app.app_context():
         assert balance_of(db.session, child_id, item_id) == 40
