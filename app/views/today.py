@@ -3,6 +3,7 @@ day's count, and the forms of the daily work. Handlers parse the form and hand
 off to app/commands/ledger.py; a refused form comes back with what was typed."""
 from __future__ import annotations
 
+import json
 import uuid
 
 from flask import abort, flash, redirect, request, url_for
@@ -24,6 +25,9 @@ from app.models.ledger import AllocationLine, RiskGroup
 from app.models.unit import Unit
 from app.thai import parse_date, today
 from app.views.scoped import current_actor, redirect_to_own_unit
+
+SAVED_AT_THE_SAME_MOMENT = _l("Someone saved the same thing at the same moment; nothing was written. "
+                              "Please check the page and try again.")
 
 KIND_LABELS = {
     "receipt": _l("Received (counted)"),
@@ -105,8 +109,12 @@ class TodayView(BaseView):
             flash(str(error), "danger")
             return self.unit_page(unit_id, posted=request.form, failed_form=form_name, status=422)
         except IntegrityError:
-            # The same form token raced in twice: the first one created the document.
+            # A double-submitted form is answered by the document INSERT itself
+            # (ledger.insert_document); what still lands here is another write to the
+            # same row at the same moment, e.g. two first drafts of one day's count.
             db.session.rollback()
+            flash(str(SAVED_AT_THE_SAME_MOMENT), "warning")
+            return self.unit_page(unit_id, posted=request.form, failed_form=form_name, status=409)
         message, category = success(result) if callable(success) else (success, "success")
         flash(message, category)
         return redirect(url_for(".unit_page", unit_id=unit_id, item=item_id))
@@ -224,7 +232,10 @@ class TodayView(BaseView):
                 db.session.rollback()
                 flash(str(error), "danger")
                 posted, status = form, 422
-        import json
+            except IntegrityError:  # two first drafts of the same day at the same moment
+                db.session.rollback()
+                flash(str(SAVED_AT_THE_SAME_MOMENT), "warning")
+                posted, status = form, 409
 
         count = count_of_day(db.session, unit.id, item.id, day)
         arrivals = ledger.arrivals_to_count(db.session, unit.id, item.id, day)
