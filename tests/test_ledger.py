@@ -225,3 +225,21 @@ def test_every_operation_is_in_the_audit_trail(ctx):
     entry = db.session.query(AuditEntry).filter_by(action="confirm", object_id=allocation.lines[0].id).one()
     assert entry.actor_id == people["child0"].id and entry.actor_unit_id == children[0].id
     assert '"status": "in_transit"' in entry.before
+
+
+def test_a_draft_count_can_be_saved_again_with_corrections(ctx):
+    """The committee saves a draft, corrects a figure, saves again, then signs."""
+    lao, _children, people = fresh_tree()
+    receipt = record_receipt(db.session, people["officer"], unit=lao, receipt_date=today(), source="บริจาค",
+                             reference_no="ร 1/2569", quantity_sent=100)
+    first = save_count(db.session, people["committee"], unit=lao, count_date=today(), members=COMMITTEE,
+                       lines=[CountLineInput(receipt.id, counted=100)], chair_name=COMMITTEE[0]["name"])
+    db.session.commit()
+    again = save_count(db.session, people["committee"], unit=lao, count_date=today(), members=COMMITTEE,
+                       lines=[CountLineInput(receipt.id, counted=98, damaged=2, reason="กล่องเปียก")],
+                       chair_name=COMMITTEE[0]["name"])
+    db.session.commit()
+    assert again.id == first.id and [(line.counted, line.damaged) for line in again.lines] == [(98, 2)]
+    sign_count(db.session, people["committee"], again)
+    db.session.commit()
+    assert balance_of(db.session, lao.id, _item().id) == 98

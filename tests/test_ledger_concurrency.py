@@ -12,7 +12,7 @@ from app.commands.ledger import (CountLineInput, adjust, allocate, confirm_recei
                                  save_count, sign_count)
 from app.commands.stock import balance_of
 from app.extensions import db
-from app.models.ledger import AllocationLine, Item, RiskGroup
+from app.models.ledger import AllocationLine, DailyCount, Item, RiskGroup
 from app.models.user import MaskLogUser
 from app.models.unit import Unit
 from app.thai import today
@@ -100,6 +100,33 @@ def test_a_shipment_confirmed_twice_at_once_enters_stock_once(app, backend):
     with app.app_context():
         assert balance_of(db.session, child_id, item_id) == 40
         check_invariants()
+
+
+def test_two_first_drafts_of_a_day_at_once_make_one_count(app, backend):
+    """Two committee members save the day's first draft at the same moment."""
+    if backend != "postgresql":
+        pytest.skip("SQLite serialises writers; the race is only real on PostgreSQL")
+    with app.app_context():
+        lao, _children, people = fresh_tree(1)
+        receipt = record_receipt(db.session, people["officer"], unit=lao, receipt_date=today(), source="ศบค.มท.",
+                                 reference_no="มท 0230/race", quantity_sent=50)
+        db.session.commit()
+        lao_id, receipt_id, committee_id = lao.id, receipt.id, people["committee"].id
+
+    def prepare():
+        actor = db.session.get(MaskLogUser, committee_id)
+        _ = actor.unit.path, actor.roles
+        return actor, db.session.get(Unit, lao_id)
+
+    def save_draft(n, actor, unit):
+        save_count(db.session, actor, unit=unit, count_date=today(), members=COMMITTEE,
+                   lines=[CountLineInput(receipt_id, counted=50 - n, missing=n, reason="นับซ้ำ" if n else "")])
+
+    outcomes = race(app, 6, prepare, save_draft)
+    assert outcomes.count("ok") == 6
+    with app.app_context():
+        counts = db.session.query(DailyCount).filter_by(unit_id=lao_id, count_date=today()).all()
+        assert len(counts) == 1 and len(counts[0].lines) == 1
 
 
 class LedgerMachine(RuleBasedStateMachine):

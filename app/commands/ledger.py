@@ -175,10 +175,15 @@ def save_count(session: Session, actor, *, unit: Unit, item: Optional[Item] = No
     check_unit(actor, unit)
     item = resolve_item(session, item)
     day = check_date(unit, count_date)
-    count = session.execute(select(DailyCount).where(
-        DailyCount.unit_id == unit.id, DailyCount.item_id == item.id, DailyCount.count_date == day)
-    ).scalar_one_or_none()
-    if count is not None and count.status == "signed":
+    # The day's count, created as an empty draft when there is none, and locked:
+    # two members saving the first draft at the same moment get one count (the
+    # second waits for the first, then updates it) instead of a unique-key error.
+    key = {"unit_id": unit.id, "item_id": item.id, "count_date": day}
+    insert_row(session, DailyCount, {**key, "created_by_id": getattr(actor, "id", None),
+                                     "form_token": form_token or None},
+               do_nothing_on=("unit_id", "item_id", "count_date"))
+    count = session.execute(select(DailyCount).filter_by(**key).with_for_update()).scalar_one()
+    if count.status == "signed":
         raise DomainError(_("The count of %(date)s is signed and locked; record an adjustment with a reason "
                             "to correct it.", date=thai_date(day)))
     waiting = {r.id: r for r in arrivals_to_count(session, unit.id, item.id, day)}
@@ -206,16 +211,17 @@ def save_count(session: Session, actor, *, unit: Unit, item: Optional[Item] = No
     physical = None
     if physical_count not in (None, ""):
         physical = parse_quantity(physical_count, _("the physical count"), allow_zero=True)
-    if count is None:
-        count = DailyCount(unit_id=unit.id, item_id=item.id, count_date=day, created_by_id=getattr(actor, "id", None),
-                           form_token=form_token or None)
-        session.add(count)
     count.members = json.dumps(member_list, ensure_ascii=False)
     count.chair_name = chair
     count.physical_count = physical
     count.note = _text(note, _("the note"), required=False, limit=2000)
-    count.lines = [DailyCountLine(receipt_id=r.id, quantity_sent=r.quantity_sent, counted=c, damaged=d,
-                                  missing=m, reason=reason) for r, c, d, m, reason in parsed]
+    # A saved-again draft replaces its lines. The old ones go first: the unit of
+    # work would insert the new lines before deleting the old, and a receipt may
+    # sit on one count line only (unique receipt_id).
+    count.lines.clear()
+    session.flush()
+    count.lines.extend(DailyCountLine(receipt_id=r.id, quantity_sent=r.quantity_sent, counted=c, damaged=d,
+                                      missing=m, reason=reason) for r, c, d, m, reason in parsed)
     session.flush()
     rollup.mark_reported(session, unit, day, "count", actor)
     record(session, actor, "save_draft", "daily_count", count.id, unit.id,
