@@ -52,6 +52,9 @@ def test_the_daily_flow_from_receipt_to_distribution(app, tree):
             "action": "sign"}
     for i, member in enumerate(COMMITTEE):
         data[f"member-name-{i}"], data[f"member-position-{i}"] = member["name"], member["position"]
+    first_draft = {**data, "counted-%d" % receipt_id: "1000", "damaged-%d" % receipt_id: "0", "action": "draft"}
+    assert committee.post(f"/today/{lao}/count", data=first_draft).status_code == 302
+    # The committee corrects the draft (two boxes were torn) and signs: the lines are replaced.
     assert committee.post(f"/today/{lao}/count", data=data).status_code == 302
     assert balance_shown(officer.get(f"/today/{lao}").get_data(as_text=True)) == 998
 
