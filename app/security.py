@@ -193,6 +193,17 @@ class MaskLogSecurityManager(SecurityManager):
         if self.userstatschartview:
             self.userstatschartview.datamodel = scoped
 
+    def register_views(self):
+        """FAB's views, plus the form's sign-in rate limit on the API sign-in
+        (`POST /api/v1/security/login` takes passwords too; FAB limits only
+        the form, so the API was a way around the limit)."""
+        super().register_views()
+        endpoint = f"{self.security_api.__name__}.login"
+        if self.is_auth_limited and endpoint in current_app.view_functions:
+            # The limiter checks a decorated view in its wrapper: route to the wrapper.
+            current_app.view_functions[endpoint] = self.limiter.limit(self.auth_rate_limit, methods=["POST"])(
+                current_app.view_functions[endpoint])
+
     # ------------------------------------------------------------ sign-in audit
     def auth_user_db(self, username, password):
         """Usernames are stored lower-case and trimmed; people type them any way.

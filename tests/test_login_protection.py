@@ -142,3 +142,12 @@ def test_users_change_their_own_password(as_user):
     client = as_user("cm-viewer")
     assert client.get("/resetmypassword/form").status_code == 200
     assert client.get("/users/userinfo/").status_code == 200
+
+
+def test_the_api_sign_in_is_rate_limited_like_the_form(app):
+    """POST /api/v1/security/login takes passwords too: the same limit applies."""
+    client = limited_app(app, "memory://").test_client()
+    body = {"username": "cm-admin", "password": "wrong", "provider": "db"}
+    responses = [client.post("/api/v1/security/login", json=body) for _ in range(4)]
+    assert [r.status_code for r in responses] == [401, 401, 401, 429]
+    assert "ลองหลายครั้งเกินไป" in responses[3].get_json()["message"]
