@@ -203,6 +203,19 @@ class MaskLogSecurityManager(SecurityManager):
             # The limiter checks a decorated view in its wrapper: route to the wrapper.
             current_app.view_functions[endpoint] = self.limiter.limit(self.auth_rate_limit, methods=["POST"])(
                 current_app.view_functions[endpoint])
+        if self.is_auth_limited:
+            self.limiter.request_filter(self._not_rate_limited)
+
+    def _not_rate_limited(self) -> bool:
+        """Requests the limiter may skip: every one outside the sign-ins and
+        views that declare limits (the limiter's own check cost ~3% of a
+        submission; it would look up and find no limit)."""
+        limited = getattr(self, "_rate_limited_blueprints", None)
+        if limited is None:
+            limited = self._rate_limited_blueprints = frozenset(
+                [self.auth_view.blueprint.name, self.security_api.__name__]
+                + [view.blueprint.name for view in self.appbuilder.baseviews if getattr(view, "limits", None)])
+        return request.blueprint not in limited
 
     # ------------------------------------------------------------ sign-in audit
     def auth_user_db(self, username, password):
