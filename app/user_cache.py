@@ -29,7 +29,7 @@ from app.models.user import MaskLogUser
 
 _MAX_ENTRIES = 5000
 _lock = threading.Lock()
-_entries: dict = {}  # user id -> (expires at, detached snapshot)
+_entries: dict = {}  # (database, user id) -> (expires at, detached snapshot, generation)
 _generation = 0  # bumped by a role or unit change: every snapshot is then stale
 
 
@@ -41,7 +41,8 @@ def load_signed_in_user(session: Session, user_id: int, seconds: float,
     if seconds <= 0:
         return load(session, user_id)
     now = time.monotonic()
-    entry = _entries.get(user_id)
+    key = (session.get_bind().url, user_id)  # one process may serve two databases (the tests do)
+    entry = _entries.get(key)
     if entry is not None and entry[0] > now and entry[2] == _generation:
         return session.merge(entry[1], load=False)
     generation = _generation
@@ -51,7 +52,7 @@ def load_signed_in_user(session: Session, user_id: int, seconds: float,
         with _lock:
             if len(_entries) >= _MAX_ENTRIES:
                 _entries.clear()
-            _entries[user_id] = (now + seconds, snapshot, generation)
+            _entries[key] = (now + seconds, snapshot, generation)
     return user
 
 
@@ -63,8 +64,8 @@ def forget(user_ids=None) -> None:
             _generation += 1
             _entries.clear()
         else:
-            for user_id in user_ids:
-                _entries.pop(user_id, None)
+            for key in [key for key in _entries if key[1] in user_ids]:
+                _entries.pop(key, None)
 
 
 def _detached_copy(user: MaskLogUser) -> MaskLogUser:

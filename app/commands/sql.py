@@ -1,14 +1,19 @@
-"""SQL for the write paths every submission takes.
+"""SQL for what every submission and every today page runs.
 
 Measured per statement on PostgreSQL (bench/statement_cost.py): an ORM
 add+flush or ORM-enabled INSERT costs ~0.6 ms of Python, a Core SELECT through
 the session ~0.4 ms (much of it building the cache key), a statement compiled
-once and executed again 0.1–0.15 ms. And SQLAlchemy 2.0 never caches INSERT … ON CONFLICT:
-the PostgreSQL and SQLite `Insert` classes say `inherit_cache = False`, so every
-upsert was compiled from scratch. The hot INSERTs and upserts therefore go
-through `run_compiled`: built and compiled once per process, database dialect
-and statement shape, then executed with parameters. Column types and Python
-side defaults (`created_on`) are applied as for any compiled statement.
+once and executed again 0.1–0.15 ms. And SQLAlchemy 2.0 never caches INSERT …
+ON CONFLICT: the PostgreSQL and SQLite `Insert` classes say `inherit_cache =
+False`, so every upsert was compiled from scratch. The hot statements
+therefore go through `run_compiled`: built and compiled once per process,
+database dialect and statement shape, then executed with parameters. Column
+types and Python-side defaults (`created_on`) are applied as for any compiled
+statement (Connection.execute of a Compiled, SQLAlchemy 2.0; pinned).
+
+`run_compiled` runs on the session's connection and transaction but does not
+autoflush: ORM objects still pending are written at the next flush. Callers
+that need them in the database first flush first.
 """
 from __future__ import annotations
 
