@@ -136,6 +136,33 @@ def start_gunicorn(target, port, workers, env):
     raise RuntimeError(f"{target} did not start")
 
 
+# Run in a child process with the bench's environment: put 10,000,000 pieces in
+# stock at every active unit below the user's own (a receipt, counted and
+# signed), so that each distributing client spends from a unit of its own.
+STOCK_UP = """
+import sys
+from app import create_app
+from app.commands.ledger import CountLineInput, record_receipt, save_count, sign_count
+from app.extensions import db
+from app.models.unit import Unit
+from app.models.user import MaskLogUser
+from app.thai import today
+with create_app().app_context():
+    session = db.session
+    actor = session.query(MaskLogUser).filter_by(username=sys.argv[1]).one()
+    members = [{"name": f"กรรมการ {n}", "position": "ปลัดอำเภอ"} for n in range(3)]
+    units = session.query(Unit).filter(Unit.parent_id == actor.unit_id, Unit.active.is_(True)).order_by(Unit.code)
+    for unit in units:
+        receipt = record_receipt(session, actor, unit=unit, receipt_date=today(), source="bench",
+                                 reference_no=f"S-{unit.id}", quantity_sent=10_000_000)
+        count = save_count(session, actor, unit=unit, count_date=today(), members=members,
+                           lines=[CountLineInput(receipt.id, counted=10_000_000)], chair_name=members[0]["name"])
+        sign_count(session, actor, count)
+        print(unit.id)
+    session.commit()
+"""
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=15)
@@ -157,6 +184,8 @@ def main():
                        capture_output=True)
         subprocess.run(["psql", url, "-qc", "CREATE TABLE bench_bare (id serial primary key, note text)"],
                        check=True, capture_output=True)
+        stocked = subprocess.run([sys.executable, "-c", STOCK_UP, args.user], cwd=ROOT, env=env, check=True,
+                                 capture_output=True, text=True).stdout.split()
         processes.append(start_gunicorn("run:app", PORT_APP, args.workers, env))
         processes.append(start_gunicorn("bench.bare_app:app", PORT_BARE, args.workers, env))
 
@@ -176,6 +205,19 @@ def main():
             # so it keeps its first cookie instead of one that piles up unread flashes.
             return status == 302
 
+        def distributor(n):
+            session = officer(n)
+            session.unit = stocked[n % len(stocked)]
+            _, page = session.request("GET", f"/today/{session.unit}")
+            session.group = re.search(r'name="pieces-(\d+)"', page).group(1)
+            return session
+
+        def distribute(session, _n):
+            status, _ = session.request("POST", f"/today/{session.unit}/distribute", {
+                "csrf_token": session.token, f"pieces-{session.group}": "2", f"people-{session.group}": "1",
+                "form_token": os.urandom(12).hex()}, keep_cookies=False)
+            return status == 302
+
         def today_page(session, _n):
             status, _ = session.request("GET", f"/today/{session.unit}")
             return status == 200
@@ -183,14 +225,16 @@ def main():
         bare = run_load(args.seconds, args.clients, lambda n: Session(PORT_BARE),
                         lambda s, n: s.request("POST", "/bare")[0] == 200)
         submissions = run_load(args.seconds, args.clients, officer, submit)
+        distributions = run_load(args.seconds, args.clients, distributor, distribute)
         pages = run_load(args.seconds, args.clients, officer, today_page)
         print(f"gunicorn -w {args.workers}, {args.clients} concurrent clients, {args.seconds:.0f} s each, "
               f"PostgreSQL, {os.cpu_count()} cores, signed in as {args.user}")
         for name, result in (("bare INSERT endpoint", bare), ("receipt submission", submissions),
-                             ("today page view", pages)):
-            print(f"{name:22s} {result['per_second']:7.1f}/s  p50 {result['p50']:6.1f} ms  "
+                             (f"distribution ({len(stocked)} units)", distributions), ("today page view", pages)):
+            print(f"{name:26s} {result['per_second']:7.1f}/s  p50 {result['p50']:6.1f} ms  "
                   f"p95 {result['p95']:6.1f} ms  ({result['count']} ok, {result['errors']} failed)")
-        print(f"submissions reach {100 * submissions['per_second'] / bare['per_second']:.0f}% of the bare endpoint")
+        print(f"receipts reach {100 * submissions['per_second'] / bare['per_second']:.0f}% of the bare endpoint, "
+              f"distributions {100 * distributions['per_second'] / bare['per_second']:.0f}%")
     finally:
         for process in processes:
             process.terminate()

@@ -14,7 +14,7 @@ from typing import Iterable, Optional
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -22,10 +22,10 @@ from app import scoping
 from app.commands import DomainError, rollup
 from app.commands.audit import record
 from app.commands.reference import active_items
-from app.commands.sql import insert_row
+from app.commands.sql import insert_row, insert_rows
 from app.commands.stock import balance_of, post
 from app.models.ledger import (Adjustment, Allocation, AllocationLine, DailyCount, DailyCountLine,
-                               Distribution, DistributionLine, Item, Receipt)
+                               Distribution, Item, Receipt)
 from app.models.unit import Unit
 from app.thai import format_number, parse_date, parse_quantity, thai_date, today
 
@@ -37,7 +37,7 @@ MIN_COMMITTEE = 3
 # ---------------------------------------------------------------- shared checks
 
 def insert_document(session: Session, model, form_token: Optional[str], lines: Iterable = (), **values):
-    """Insert a validated document (and its lines): (document, True); or, for
+    """Insert a validated document and its lines (dicts of values): (document, True); or, for
     a double-submitted form, (the document its token already created, False).
     The token check is the INSERT itself, ON CONFLICT (form_token) DO NOTHING,
     not a SELECT before every submission; a copy racing the first waits on the
@@ -51,9 +51,10 @@ def insert_document(session: Session, model, form_token: Optional[str], lines: I
     if document is None:
         return session.execute(select(model).where(model.form_token == form_token)).scalar_one(), False
     if hasattr(model, "lines"):
-        set_committed_value(document, "lines", [])  # known empty: appending loads nothing
-        document.lines.extend(lines)
-        session.flush()  # lines get their ids, as callers expect of a returned document
+        relation = inspect(model).relationships["lines"]
+        document_key = next(iter(relation.remote_side)).key  # the line's column pointing at its document
+        set_committed_value(document, "lines", insert_rows(
+            session, relation.mapper.class_, [{**line, document_key: document.id} for line in lines]))
     return document, True
 
 
@@ -296,7 +297,7 @@ def allocate(session: Session, actor, *, unit: Unit, item: Optional[Item] = None
         raise DomainError(_("Please enter a quantity for at least one receiving unit."))
     allocation, created = insert_document(
         session, Allocation, form_token,
-        lines=[AllocationLine(unit_id=receiver.id, quantity_sent=quantity) for receiver, quantity in parsed],
+        lines=[{"unit_id": receiver.id, "quantity_sent": quantity} for receiver, quantity in parsed],
         unit_id=unit.id, item_id=item.id, allocation_date=day, document_no=document_no,
         created_by_id=getattr(actor, "id", None))
     if not created:
@@ -381,7 +382,7 @@ def distribute(session: Session, actor, *, unit: Unit, item: Optional[Item] = No
         raise DomainError(_("Please enter the pieces and people reached for at least one risk group."))
     distribution, created = insert_document(
         session, Distribution, form_token,
-        lines=[DistributionLine(risk_group_id=g.id, quantity=p, people_reached=n) for g, p, n in parsed],
+        lines=[{"risk_group_id": g.id, "quantity": p, "people_reached": n} for g, p, n in parsed],
         unit_id=unit.id, item_id=item.id, distribution_date=day, created_by_id=getattr(actor, "id", None))
     if not created:
         return distribution

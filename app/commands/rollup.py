@@ -20,7 +20,7 @@ from sqlalchemy import (Column, Integer, MetaData, Table, delete, event, func, i
                         union_all)
 from sqlalchemy.orm import Session
 
-from app.commands.sql import dialect_insert, run_compiled, upsert_insert, values_binds, values_params
+from app.commands.sql import BATCH_ROWS, dialect_insert, run_compiled, upsert_insert, values_binds, values_params
 from app.models.ledger import (Adjustment, Allocation, AllocationLine, DailyCount, DailyCountLine, Distribution,
                                DistributionLine, LedgerLine)
 from app.models.rollup import ROLLUP_FIGURES, DailyReport, DailyRollup, ReportRollup, RiskGroupRollup
@@ -160,11 +160,10 @@ def _apply_reports(session: Session, reports: dict) -> None:
 def _add_rows(session: Session, model, key: tuple, figures: tuple, rows: list) -> None:
     """Multi-row upserts adding `figures` of `rows` (sorted by key) to the rows
     with the same `key`, in key order. Compiled once per process and number of
-    rows (app/commands/sql.py); batches of at most _BATCH rows keep the number
-    of compiled shapes small."""
+    rows (app/commands/sql.py), in batches of at most BATCH_ROWS rows."""
     table, columns = model.__table__, key + tuple(figures)
-    for start in range(0, len(rows), _BATCH):
-        batch = rows[start:start + _BATCH]
+    for start in range(0, len(rows), BATCH_ROWS):
+        batch = rows[start:start + BATCH_ROWS]
 
         def build(dialect_name, size=len(batch)):
             statement = dialect_insert(dialect_name, table).values(values_binds(table, columns, size))
@@ -174,8 +173,6 @@ def _add_rows(session: Session, model, key: tuple, figures: tuple, rows: list) -
 
         run_compiled(session, ("add_rows", table.name, columns, len(batch)), build, values_params(batch, columns))
 
-
-_BATCH = 50
 
 
 @event.listens_for(Session, "after_commit")

@@ -70,6 +70,38 @@ def _attributes_of(model) -> tuple:
     return tuple((mapper.get_property_by_column(column).key, column.name) for column in model.__table__.c)
 
 
+BATCH_ROWS = 50  # rows per multi-row statement: bounds the number of compiled shapes
+
+
+def insert_rows(session: Session, model, rows: list) -> list:
+    """INSERT `rows` of `model` (dicts with the same keys), at most BATCH_ROWS
+    per statement, and return them as ORM instances in the session, loaded
+    from RETURNING, in primary-key order."""
+    table = model.__table__
+    columns = tuple(sorted(rows[0])) if rows else ()
+    instances = []
+    for start in range(0, len(rows), BATCH_ROWS):
+        batch = rows[start:start + BATCH_ROWS]
+
+        def build(dialect_name, size=len(batch)):
+            return dialect_insert(dialect_name, table).values(values_binds(table, columns, size)).returning(*table.c)
+
+        result = run_compiled(session, ("insert_rows", table.name, columns, len(batch)), build,
+                              values_params(batch, columns))
+        instances.extend(_loaded(session, model, row) for row in result)
+    key = inspect(model).primary_key[0].name
+    return sorted(instances, key=lambda instance: getattr(instance, key))
+
+
+def _loaded(session: Session, model, row):
+    """An ORM instance of a row just returned, persistent in the session as if loaded."""
+    mapping = row._mapping
+    instance = model(**{key: mapping[name] for key, name in _attributes_of(model)})
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance
+
+
 def insert_row(session: Session, model, values: dict, *, do_nothing_on: Optional[tuple] = None):
     """INSERT one row of `model` and return it as an ORM instance in the
     session, loaded from RETURNING (no further query). With `do_nothing_on`
@@ -86,10 +118,4 @@ def insert_row(session: Session, model, values: dict, *, do_nothing_on: Optional
 
     row = run_compiled(session, ("insert_row", table.name, columns, do_nothing_on), build,
                        values_params([values], columns)).first()
-    if row is None:
-        return None
-    mapping = row._mapping
-    instance = model(**{key: mapping[name] for key, name in _attributes_of(model)})
-    make_transient_to_detached(instance)  # persistent as if loaded, not pending
-    session.add(instance)
-    return instance
+    return None if row is None else _loaded(session, model, row)
