@@ -7,7 +7,9 @@ import pytest
 from app.commands import DomainError
 from app.commands.ledger import (CountLineInput, adjust, allocate, confirm_receipt, distribute, record_receipt,
                                  reverse_distribution, save_count, sign_count)
+from app.commands.sql import BATCH_ROWS
 from app.commands.stock import balance_of
+from app.commands.units import create_unit
 from app.extensions import db
 from app.models.ledger import AuditEntry, Item, RiskGroup
 from app.thai import today
@@ -243,3 +245,19 @@ def test_a_draft_count_can_be_saved_again_with_corrections(ctx):
     sign_count(db.session, people["committee"], again)
     db.session.commit()
     assert balance_of(db.session, lao.id, _item().id) == 98
+
+
+def test_one_sheet_to_more_units_than_one_statement_takes(ctx):
+    """A province allocating to every district: lines go in batches of BATCH_ROWS."""
+    lao, _children, people = fresh_tree(0)
+    receivers = [create_unit(db.session, user("cm-admin"), parent=lao, level="end_unit",
+                             name_th=f"หน่วยรับ {n}", code=f"{lao.code}-R{n:02d}") for n in range(BATCH_ROWS + 7)]
+    stock_up(lao, people, 5000)
+    allocation = allocate(db.session, people["officer"], unit=lao, allocation_date=today(), document_no="ชม 1/2569",
+                          shares=[(receiver, str(n + 1)) for n, receiver in enumerate(receivers)])
+    db.session.commit()
+    sent = {line.unit_id: line.quantity_sent for line in allocation.lines}
+    assert sent == {receiver.id: n + 1 for n, receiver in enumerate(receivers)}
+    assert [line.id for line in allocation.lines] == sorted(line.id for line in allocation.lines)
+    assert balance_of(db.session, lao.id, _item().id) == 5000 - sum(range(1, BATCH_ROWS + 8))
+    check_invariants()
