@@ -209,11 +209,13 @@ class MaskLogSecurityManager(SecurityManager):
     def _not_rate_limited(self) -> bool:
         """Requests the limiter may skip: every one outside the sign-ins and
         views that declare limits (the limiter's own check cost ~3% of a
-        submission; it would look up and find no limit)."""
+        submission; it would look up and find no limit). MaskLog sets no
+        application-wide limits; one added later would need this filter to go."""
         limited = getattr(self, "_rate_limited_blueprints", None)
         if limited is None:
+            auth_view = getattr(self, "auth_view", None)
             limited = self._rate_limited_blueprints = frozenset(
-                [self.auth_view.blueprint.name, self.security_api.__name__]
+                [self.security_api.__name__] + ([auth_view.blueprint.name] if auth_view else [])
                 + [view.blueprint.name for view in self.appbuilder.baseviews if getattr(view, "limits", None)])
         return request.blueprint not in limited
 

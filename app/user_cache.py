@@ -29,8 +29,9 @@ from app.models.user import MaskLogUser
 
 _MAX_ENTRIES = 5000
 _lock = threading.Lock()
-_entries: dict = {}  # (database, user id) -> (expires at, detached snapshot, generation)
+_entries: dict = {}  # (database, user id) -> (expires at, detached snapshot, generations)
 _generation = 0  # bumped by a role or unit change: every snapshot is then stale
+_user_generations: dict = {}  # user id -> bumped by a change of that user
 
 
 def load_signed_in_user(session: Session, user_id: int, seconds: float,
@@ -43,16 +44,19 @@ def load_signed_in_user(session: Session, user_id: int, seconds: float,
     now = time.monotonic()
     key = (session.get_bind().url, user_id)  # one process may serve two databases (the tests do)
     entry = _entries.get(key)
-    if entry is not None and entry[0] > now and entry[2] == _generation:
+    # A snapshot is only good if no change was noted since its load began: a
+    # request that loaded the user just before another thread committed a
+    # change must not store what it read after that change's forget().
+    generations = (_generation, _user_generations.get(user_id, 0))
+    if entry is not None and entry[0] > now and entry[2] == generations:
         return session.merge(entry[1], load=False)
-    generation = _generation
     user = load(session, user_id)
     if user is not None:
         snapshot = _detached_copy(user)
         with _lock:
             if len(_entries) >= _MAX_ENTRIES:
                 _entries.clear()
-            _entries[key] = (now + seconds, snapshot, generation)
+            _entries[key] = (now + seconds, snapshot, generations)
     return user
 
 
@@ -64,6 +68,8 @@ def forget(user_ids=None) -> None:
             _generation += 1
             _entries.clear()
         else:
+            for user_id in user_ids:
+                _user_generations[user_id] = _user_generations.get(user_id, 0) + 1
             for key in [key for key in _entries if key[1] in user_ids]:
                 _entries.pop(key, None)
 
@@ -75,6 +81,12 @@ def _detached_copy(user: MaskLogUser) -> MaskLogUser:
     copy = holder.merge(user, load=False)
     holder.expunge_all()
     return copy
+
+
+def note_bulk_unit_change(session: Session) -> None:
+    """Units were changed by bulk statements, which the flush hook below does
+    not see: drop every snapshot when this session commits."""
+    session.info.setdefault("_masklog_user_changes", set()).add(None)
 
 
 @event.listens_for(Session, "after_flush")

@@ -11,7 +11,7 @@ from app.commands.sql import BATCH_ROWS
 from app.commands.stock import balance_of
 from app.commands.units import create_unit
 from app.extensions import db
-from app.models.ledger import AuditEntry, Item, RiskGroup
+from app.models.ledger import AuditEntry, Item, Receipt, RiskGroup
 from app.thai import today
 from tests.ledger_helpers import COMMITTEE, check_invariants, fresh_tree, unit, user
 
@@ -261,3 +261,18 @@ def test_one_sheet_to_more_units_than_one_statement_takes(ctx):
     assert [line.id for line in allocation.lines] == sorted(line.id for line in allocation.lines)
     assert balance_of(db.session, lao.id, _item().id) == 5000 - sum(range(1, BATCH_ROWS + 8))
     check_invariants()
+
+
+def test_a_rolled_back_document_leaves_nothing_in_the_session(ctx):
+    """Documents are inserted with RETURNING and attached as loaded objects; a
+    rollback must drop them as it drops pending ones (SQLite even reuses the id)."""
+    lao, _children, people = fresh_tree(0)
+    receipt = record_receipt(db.session, people["officer"], unit=lao, receipt_date=today(), source="บริจาค",
+                             reference_no="ร 1", quantity_sent=5)
+    gone_id = receipt.id
+    db.session.rollback()
+    assert receipt not in db.session and db.session.get(Receipt, gone_id) is None
+    again = record_receipt(db.session, people["officer"], unit=lao, receipt_date=today(), source="บริจาค",
+                           reference_no="ร 2", quantity_sent=6)
+    db.session.commit()
+    assert again.quantity_sent == 6

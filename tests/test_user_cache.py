@@ -9,8 +9,10 @@ from sqlalchemy import text
 
 from app import user_cache
 from app.extensions import db
+from app.models.ledger import Receipt
 from app.models.user import MaskLogUser
 from tests.conftest import login
+from tests.test_today import client_for, tree  # noqa: F401  (tree is a fixture)
 
 TODAY_PAGE = "/today/"
 
@@ -92,3 +94,22 @@ def test_a_role_change_in_this_process_takes_effect_at_once(app, as_user, cache_
             user.roles = [sm.find_role(name) for name in role_names]
             db.session.commit()
     assert _signed_in(officer)
+
+
+def test_a_write_reads_the_unit_afresh_not_from_the_cached_user(app, cache_seconds, tree):
+    """The signed-in user's own unit comes with the cached user; a write must
+    not trust it (its path decides which ancestors' rollups change). Here the
+    unit is deactivated behind this process's back: the cached copy still says
+    active, the receipt is refused all the same."""
+    cache_seconds(3600)
+    officer = client_for(app, tree["officer"])
+    lao = tree["lao"]
+    assert officer.get(f"/today/{lao}").status_code == 200  # the snapshot, unit included, is taken
+    with app.app_context():
+        with db.engine.begin() as connection:
+            connection.execute(text("UPDATE unit SET active = :no WHERE id = :id"), {"no": False, "id": lao})
+    response = officer.post(f"/today/{lao}/receipt", data={
+        "source": "บริจาค", "reference_no": "ร 9/2569", "quantity_sent": "10", "form_token": f"t-stale-{lao}"})
+    assert response.status_code == 422 and "ถูกปิดการใช้งานแล้ว" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Receipt).filter_by(unit_id=lao).count() == 0

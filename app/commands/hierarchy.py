@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.commands.units import move_subtree
 from app.models.unit import Unit, UnitLevel
+from app.user_cache import note_bulk_unit_change
 
 CENTRAL_CODE = "TH"
 CENTRAL_NAME_TH = "ศูนย์ปฏิบัติการป้องกันและแก้ไขปัญหาโรคติดเชื้อไวรัสโคโรนา 2019 กระทรวงมหาดไทย (ศบค.มท.)"
@@ -114,6 +115,8 @@ def sync_hierarchy(session: Session) -> SyncReport:
     if gone:
         session.execute(update(Unit).where(Unit.id.in_(gone)).values(active=False))
         report.deactivated = len(gone)
+    if report.updated or report.deactivated:
+        note_bulk_unit_change(session)  # signed-in users' cached units (app/user_cache.py)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -97,6 +97,10 @@ def apply_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
+    # SQLAlchemy fires before_commit before the final flush, and these writes do
+    # not autoflush: flush first, so the rollup rows (the national one among
+    # them) stay locked only for the COMMIT round trip.
+    session.flush()
     if pending.daily:
         rows = [{"unit_id": unit_id, "item_id": item_id, "day": day,
                  **{name: deltas.get(name, 0) for name in ROLLUP_FIGURES}}

@@ -20,7 +20,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Callable, Hashable, Iterable, Optional
 
-from sqlalchemy import bindparam, inspect
+from sqlalchemy import bindparam, event, inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -45,11 +45,14 @@ def run_compiled(session: Session, key: Hashable, build: Callable, params):
     `key` must name everything the statement's text depends on."""
     connection = session.connection()
     dialect = connection.dialect
-    compiled = _compiled.get((dialect.name, key))
+    # What a compiled statement depends on besides `key`: database, driver, its
+    # parameter style, the server version.
+    full_key = (dialect.name, dialect.driver, dialect.paramstyle, dialect.server_version_info, key)
+    compiled = _compiled.get(full_key)
     if compiled is None:
         if len(_compiled) >= _COMPILED_LIMIT:
             _compiled.clear()
-        compiled = _compiled[(dialect.name, key)] = build(dialect.name).compile(dialect=dialect)
+        compiled = _compiled[full_key] = build(dialect.name).compile(dialect=dialect)
     return connection.execute(compiled, params)
 
 
@@ -94,12 +97,30 @@ def insert_rows(session: Session, model, rows: list) -> list:
 
 
 def _loaded(session: Session, model, row):
-    """An ORM instance of a row just returned, persistent in the session as if loaded."""
+    """An ORM instance of a row just returned, persistent in the session as if
+    loaded. Unlike a pending object, a rollback would only expire it, leaving
+    an instance of a row that never was: the rollback hook below removes it."""
     mapping = row._mapping
     instance = model(**{key: mapping[name] for key, name in _attributes_of(model)})
     make_transient_to_detached(instance)
     session.add(instance)
+    session.info.setdefault(_INSERTED, []).append(instance)
     return instance
+
+
+_INSERTED = "masklog_inserted_rows"
+
+
+@event.listens_for(Session, "after_commit")
+def _inserted_rows_are_committed(session: Session) -> None:
+    session.info.pop(_INSERTED, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back_rows(session: Session, _previous_transaction) -> None:
+    for instance in session.info.pop(_INSERTED, ()):
+        if instance in session:
+            session.expunge(instance)
 
 
 def insert_row(session: Session, model, values: dict, *, do_nothing_on: Optional[tuple] = None):

@@ -39,8 +39,16 @@ KIND_LABELS = {
 }
 
 
-def unit_in_scope_or_404(unit_id: int) -> Unit:
-    unit = db.session.get(Unit, unit_id)
+def unit_in_scope_or_404(unit_id: int, *, for_write: bool = False) -> Unit:
+    """The unit of the page. Before a write it is read from the database, and
+    held with FOR SHARE until the commit: the signed-in user's own unit may come
+    from the per-process user cache (app/user_cache.py), and its path decides
+    which ancestors' rollups the write lands in; a unit moved meanwhile must
+    not send the figures to its old district."""
+    if for_write:
+        unit = db.session.get(Unit, unit_id, populate_existing=True, with_for_update={"read": True})
+    else:
+        unit = db.session.get(Unit, unit_id)
     if unit is None or not scoping.unit_in_scope(current_actor(), unit):
         abort(404)
     return unit
@@ -98,7 +106,7 @@ class TodayView(BaseView):
         """Run one ledger command in one transaction; refused → same page, input kept.
         `success` is the message, or a function of the command's result giving
         (message, category)."""
-        unit = unit_in_scope_or_404(unit_id)
+        unit = unit_in_scope_or_404(unit_id, for_write=True)
         item_id = chosen_item_id()
         result = None
         try:
@@ -198,7 +206,7 @@ class TodayView(BaseView):
     @expose("/<int:unit_id>/count", methods=["GET", "POST"])
     @has_access
     def count(self, unit_id):
-        unit = unit_in_scope_or_404(unit_id)
+        unit = unit_in_scope_or_404(unit_id, for_write=request.method == "POST")
         item = ledger.resolve_item(db.session, chosen_item_id())
         actor = current_actor()
         try:
