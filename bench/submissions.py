@@ -144,6 +144,7 @@ import sys
 from app import create_app
 from app.commands.ledger import CountLineInput, record_receipt, save_count, sign_count
 from app.extensions import db
+from app.models.ledger import DailyCount
 from app.models.unit import Unit
 from app.models.user import MaskLogUser
 from app.thai import today
@@ -153,6 +154,8 @@ with create_app().app_context():
     members = [{"name": f"กรรมการ {n}", "position": "ปลัดอำเภอ"} for n in range(3)]
     units = session.query(Unit).filter(Unit.parent_id == actor.unit_id, Unit.active.is_(True)).order_by(Unit.code)
     for unit in units:
+        if session.query(DailyCount.id).filter_by(unit_id=unit.id, count_date=today()).first():
+            continue  # the demo's own day of work already signed this unit's count
         receipt = record_receipt(session, actor, unit=unit, receipt_date=today(), source="bench",
                                  reference_no=f"S-{unit.id}", quantity_sent=10_000_000)
         count = save_count(session, actor, unit=unit, count_date=today(), members=members,

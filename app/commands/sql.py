@@ -20,10 +20,12 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Callable, Hashable, Iterable, Optional
 
-from sqlalchemy import bindparam, event, inspect
+from sqlalchemy import bindparam, event, inspect, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 _compiled: dict = {}
 _COMPILED_LIMIT = 2000  # shapes differ by row count; a few hundred in practice
@@ -121,6 +123,32 @@ def _forget_rolled_back_rows(session: Session, _previous_transaction) -> None:
     for instance in session.info.pop(_INSERTED, ()):
         if instance in session:
             session.expunge(instance)
+
+
+def load_row(session: Session, model, primary_key):
+    """The row as the database has it now, as the session's instance of it:
+    `session.get(model, pk, populate_existing=True)` in one compiled SELECT
+    (~0.1 ms of Python instead of ~0.5 ms). An instance already in the
+    session is refreshed in place; it must have no unsaved changes."""
+    table = model.__table__
+    key_column = inspect(model).primary_key[0]
+
+    def build(_dialect):
+        return select(table).where(key_column == bindparam("pk", type_=key_column.type))
+
+    row = run_compiled(session, ("load_row", table.name), build, {"pk": primary_key}).first()
+    if row is None:
+        return None
+    values = {key: row._mapping[name] for key, name in _attributes_of(model)}
+    instance = session.identity_map.get(identity_key(model, primary_key))
+    if instance is None:
+        instance = model(**values)
+        make_transient_to_detached(instance)
+        session.add(instance)
+    else:
+        for key, value in values.items():
+            set_committed_value(instance, key, value)
+    return instance
 
 
 def insert_row(session: Session, model, values: dict, *, do_nothing_on: Optional[tuple] = None):

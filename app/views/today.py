@@ -18,6 +18,7 @@ from app import scoping
 from app.commands import DomainError
 from app.commands import ledger
 from app.commands.reference import active_items, active_risk_groups
+from app.commands.sql import load_row
 from app.commands.reporting import report_no_activity
 from app.commands.today import count_of_day, last_committee, stock_figures, today_page
 from app.extensions import db
@@ -40,13 +41,15 @@ KIND_LABELS = {
 
 
 def unit_in_scope_or_404(unit_id: int, *, for_write: bool = False) -> Unit:
-    """The unit of the page. Before a write it is read from the database, and
-    held with FOR SHARE until the commit: the signed-in user's own unit may come
-    from the per-process user cache (app/user_cache.py), and its path decides
-    which ancestors' rollups the write lands in; a unit moved meanwhile must
-    not send the figures to its old district."""
+    """The unit of the page. Before a write it is read from the database: the
+    signed-in user's own unit may come from the per-process user cache
+    (app/user_cache.py), and its path decides which ancestors' rollups the
+    write lands in. (Not FOR SHARE: every officer of a unit would share-lock
+    one row, and PostgreSQL's multixacts for that cost a tenth of the
+    throughput; a move racing a submission is an administrator's rare act,
+    and `rebuild-rollups` repairs it.)"""
     if for_write:
-        unit = db.session.get(Unit, unit_id, populate_existing=True, with_for_update={"read": True})
+        unit = load_row(db.session, Unit, unit_id)
     else:
         unit = db.session.get(Unit, unit_id)
     if unit is None or not scoping.unit_in_scope(current_actor(), unit):
