@@ -15,14 +15,14 @@ from typing import Iterable, Optional
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import scoping
 from app.commands import DomainError, rollup
 from app.commands.audit import record
 from app.commands.reference import active_items
-from app.commands.sql import insert_row, insert_rows
+from app.commands.sql import insert_row, insert_rows, load_row
 from app.commands.stock import balance_of, post
 from app.models.ledger import (Adjustment, Allocation, AllocationLine, DailyCount, DailyCountLine,
                                Distribution, Item, Receipt)
@@ -58,7 +58,21 @@ def insert_document(session: Session, model, form_token: Optional[str], lines: I
     return document, True
 
 
+def as_stored(unit: Unit) -> Unit:
+    """The unit refreshed in place from the database. A write must not trust
+    the copy in the session: the signed-in user's own unit may come from the
+    per-process user cache (app/user_cache.py), and the unit's path decides
+    which ancestors' rollups the write changes."""
+    session = object_session(unit)
+    if session is not None and unit.id is not None:
+        load_row(session, Unit, unit.id)
+    return unit
+
+
 def check_unit(actor, unit: Optional[Unit]) -> Unit:
+    """The unit a write is for, as stored: in the actor's area and active."""
+    if unit is not None:
+        as_stored(unit)
     if unit is None or not scoping.unit_in_scope(actor, unit):
         raise DomainError(_("This unit is outside the area you manage."))
     if not unit.active:
@@ -321,6 +335,7 @@ def confirm_receipt(session: Session, actor, line: AllocationLine, *, confirmed_
     # Two phones tapping "confirm" at once: the row lock makes the second wait
     # for the first and then read "confirmed" (without it, both entered stock).
     session.refresh(line, with_for_update=True)
+    as_stored(line.unit)
     if line.unit_id != getattr(getattr(actor, "unit", None), "id", None):
         raise DomainError(_("This shipment is addressed to another unit; only the receiving unit confirms it."))
     if line.status != "in_transit":

@@ -18,7 +18,6 @@ from app import scoping
 from app.commands import DomainError
 from app.commands import ledger
 from app.commands.reference import active_items, active_risk_groups
-from app.commands.sql import load_row
 from app.commands.reporting import report_no_activity
 from app.commands.today import count_of_day, last_committee, stock_figures, today_page
 from app.extensions import db
@@ -40,18 +39,8 @@ KIND_LABELS = {
 }
 
 
-def unit_in_scope_or_404(unit_id: int, *, for_write: bool = False) -> Unit:
-    """The unit of the page. Before a write it is read from the database: the
-    signed-in user's own unit may come from the per-process user cache
-    (app/user_cache.py), and its path decides which ancestors' rollups the
-    write lands in. (Not FOR SHARE: every officer of a unit would share-lock
-    one row, and PostgreSQL's multixacts for that cost a tenth of the
-    throughput; a move racing a submission is an administrator's rare act,
-    and `rebuild-rollups` repairs it.)"""
-    if for_write:
-        unit = load_row(db.session, Unit, unit_id)
-    else:
-        unit = db.session.get(Unit, unit_id)
+def unit_in_scope_or_404(unit_id: int) -> Unit:
+    unit = db.session.get(Unit, unit_id)
     if unit is None or not scoping.unit_in_scope(current_actor(), unit):
         abort(404)
     return unit
@@ -109,7 +98,7 @@ class TodayView(BaseView):
         """Run one ledger command in one transaction; refused → same page, input kept.
         `success` is the message, or a function of the command's result giving
         (message, category)."""
-        unit = unit_in_scope_or_404(unit_id, for_write=True)
+        unit = unit_in_scope_or_404(unit_id)
         item_id = chosen_item_id()
         result = None
         try:
@@ -209,7 +198,7 @@ class TodayView(BaseView):
     @expose("/<int:unit_id>/count", methods=["GET", "POST"])
     @has_access
     def count(self, unit_id):
-        unit = unit_in_scope_or_404(unit_id, for_write=request.method == "POST")
+        unit = unit_in_scope_or_404(unit_id)
         item = ledger.resolve_item(db.session, chosen_item_id())
         actor = current_actor()
         try:
