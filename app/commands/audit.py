@@ -4,14 +4,10 @@ import datetime
 import json
 from typing import Optional
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from app.commands.sql import run_compiled, values_binds, values_params
+from app.commands.sql import insert_values
 from app.models.ledger import AuditEntry
-
-_TABLE = AuditEntry.__table__
-_COLUMNS = ("actor_id", "actor_unit_id", "unit_id", "action", "object_type", "object_id", "before", "after")
 
 
 def _json(values) -> Optional[str]:
@@ -26,8 +22,7 @@ def record(session: Session, actor, action: str, object_type: str, object_id: Op
     """One INSERT in the caller's transaction, compiled once (app/commands/sql.py).
     Nothing reads an entry back while recording, so no ORM object is built."""
     unit = getattr(actor, "unit", None)
-    values = {"actor_id": getattr(actor, "id", None), "actor_unit_id": getattr(unit, "id", None), "unit_id": unit_id,
-              "action": action, "object_type": object_type, "object_id": object_id, "before": _json(before),
-              "after": _json(after)}
-    run_compiled(session, "audit_entry", lambda _dialect: insert(_TABLE).values(values_binds(_TABLE, _COLUMNS)[0]),
-                 values_params([values], _COLUMNS))
+    insert_values(session, AuditEntry, {
+        "actor_id": getattr(actor, "id", None), "actor_unit_id": getattr(unit, "id", None), "unit_id": unit_id,
+        "action": action, "object_type": object_type, "object_id": object_id, "before": _json(before),
+        "after": _json(after)})

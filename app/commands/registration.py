@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Optional
@@ -20,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from app import scoping
 from app.commands import DomainError
-from app.commands.audit import record
 from app.commands.users import EMAIL_PATTERN, USERNAME_PATTERN, normalise_username
 from app.models.unit import Unit
 from app.models.user import MaskLogUser

@@ -20,7 +20,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Callable, Hashable, Iterable, Optional
 
-from sqlalchemy import bindparam, event, inspect, select
+from sqlalchemy import bindparam, event, insert, inspect, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -73,6 +73,15 @@ def _attributes_of(model) -> tuple:
     """(attribute name, column name) of every column of the model's table."""
     mapper = inspect(model)
     return tuple((mapper.get_property_by_column(column).key, column.name) for column in model.__table__.c)
+
+
+def insert_values(session: Session, model, values: dict) -> None:
+    """INSERT one row of `model`, compiled once; nothing is read back (audit
+    entries, ledger lines: written, never re-read in the same request)."""
+    table, columns = model.__table__, tuple(sorted(values))
+    run_compiled(session, ("insert_values", table.name, columns),
+                 lambda _dialect: insert(table).values(values_binds(table, columns)[0]),
+                 values_params([values], columns))
 
 
 BATCH_ROWS = 50  # rows per multi-row statement: bounds the number of compiled shapes

@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, bindparam, insert, select, update
+from sqlalchemy import Integer, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from app.commands import DomainError, rollup
-from app.commands.sql import dialect_insert, run_compiled, values_binds, values_params
+from app.commands.sql import dialect_insert, insert_values, run_compiled, values_binds, values_params
 from app.models.ledger import LedgerLine, StockBalance
 from app.models.unit import Unit
 from app.thai import format_number
@@ -26,9 +26,6 @@ class InsufficientStock(DomainError):
 
 _BALANCE = StockBalance.__table__
 _BALANCE_COLUMNS = ("unit_id", "item_id", "quantity")
-_LEDGER = LedgerLine.__table__
-_LEDGER_COLUMNS = ("unit_id", "item_id", "quantity", "kind", "document_type", "document_id", "actor_id",
-                   "entry_date")
 
 
 def _take_statement(_dialect):
@@ -71,11 +68,8 @@ def post(session: Session, *, unit: Unit, item_id: int, quantity: int, kind: str
     else:
         new_balance = run_compiled(session, "stock.put", _put_statement,
                                    values_params([params], _BALANCE_COLUMNS)).scalar()
-    line = {"unit_id": unit.id, "item_id": item_id, "quantity": quantity, "kind": kind,
-            "document_type": document_type, "document_id": document_id, "actor_id": getattr(actor, "id", None),
-            "entry_date": entry_date}
-    run_compiled(session, "stock.ledger_line",
-                 lambda _dialect: insert(_LEDGER).values(values_binds(_LEDGER, _LEDGER_COLUMNS)[0]),
-                 values_params([line], _LEDGER_COLUMNS))
+    insert_values(session, LedgerLine, {
+        "unit_id": unit.id, "item_id": item_id, "quantity": quantity, "kind": kind, "document_type": document_type,
+        "document_id": document_id, "actor_id": getattr(actor, "id", None), "entry_date": entry_date})
     rollup.add(session, unit, item_id, entry_date, net_change=quantity)
     return new_balance
