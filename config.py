@@ -35,7 +35,7 @@ class Config:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # Pool health checks: a national deployment runs several app servers against
     # one PostgreSQL; stale connections after a failover must not surface as 500s.
-    # Connections idle in the pool are pinged before use (app/db_health.py), not
+    # Connections idle in the pool are pinged before use (app/db/health.py), not
     # every checkout as pool_pre_ping would.
     SQLALCHEMY_ENGINE_OPTIONS = {}
 

@@ -14,7 +14,7 @@ from app import create_app  # noqa: E402
 app = create_app()
 
 if __name__ == "__main__":
-    from app.demo import prepare_demo_database
+    from app.devtools.demo import prepare_demo_database
 
     prepare_demo_database(app)
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")))

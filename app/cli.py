@@ -1,15 +1,17 @@
-"""`flask masklog ...` commands. They call the same domain commands as the
-views and the API, acting as the system (the central unit, all roles)."""
+"""`flask masklog ...` commands. They run the same operations as the views
+and the REST API (app/commands/), acting as the system (the central unit,
+every role), each in one transaction (app/db/transaction.py)."""
 import sys
+import time
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.commands import DomainError
 from app.commands.hierarchy import SyncReport, sync_hierarchy
-from app.commands.setup import prepare_database
-from app.commands.setup import system_actor as _system_actor
+from app.commands.setup import prepare_database, system_actor
+from app.db.transaction import transaction
+from app.errors import DomainError
 from app.extensions import db
 from app.roles import CENTRAL_ADMIN
 
@@ -19,11 +21,6 @@ def masklog_cli():
     pass
 
 
-def system_actor():
-    """The actor for work done from the command line: the whole tree, every role."""
-    return _system_actor(db.session)
-
-
 def _echo_hierarchy(report: SyncReport) -> None:
     click.echo(
         f"geothai {report.data_version}: {report.added} added, {report.updated} updated, "
@@ -31,12 +28,17 @@ def _echo_hierarchy(report: SyncReport) -> None:
     )
 
 
+def _refused(error: DomainError) -> None:
+    click.echo(str(error), err=True)
+    sys.exit(1)
+
+
 @masklog_cli.command("sync-roles")
 @with_appcontext
 def sync_roles_command():
     """Create the roles defined in app/roles.py (idempotent)."""
-    created = current_app.appbuilder.sm.sync_roles()
-    db.session.commit()
+    with transaction():
+        created = current_app.appbuilder.sm.sync_roles()
     click.echo(f"roles created: {', '.join(created) or 'none'}")
 
 
@@ -44,8 +46,9 @@ def sync_roles_command():
 @with_appcontext
 def import_units_command():
     """Sync provinces, districts and subdistricts from geothai (idempotent)."""
-    _echo_hierarchy(sync_hierarchy(db.session))
-    db.session.commit()
+    with transaction():
+        report = sync_hierarchy(db.session)
+    _echo_hierarchy(report)
 
 
 @masklog_cli.command("setup")
@@ -56,13 +59,15 @@ def setup_command(demo):
     if demo and not current_app.config.get("MASKLOG_DEMO"):
         click.echo("Demo data needs MASKLOG_CONFIG=demo; refusing on this configuration.", err=True)
         sys.exit(2)
-    report = prepare_database(db.session, demo=demo)
+    from app.devtools.demo import seed_demo
+
+    with transaction():
+        report = prepare_database(db.session)
+        counts = seed_demo(db.session, system_actor(db.session)) if demo else None
     _echo_hierarchy(report.hierarchy)
-    if report.demo:
-        counts = report.demo
+    if counts:
         click.echo(f"demo data: {counts['units']} units and {counts['users']} users created"
                    + (", a day of work recorded" if counts["activity"] else ""))
-    db.session.commit()
 
 
 @masklog_cli.command("create-admin")
@@ -76,15 +81,13 @@ def create_admin_command(username, first_name, last_name, email, password):
     """Create a central administrator (attached to the central unit)."""
     from app.commands.users import create_user
 
-    actor = system_actor()
     try:
-        create_user(db.session, actor, username=username, first_name=first_name, last_name=last_name,
-                    email=email, unit=actor.unit, role_names=[CENTRAL_ADMIN], password=password)
+        with transaction():
+            actor = system_actor(db.session)
+            create_user(db.session, actor, username=username, first_name=first_name, last_name=last_name,
+                        email=email, unit=actor.unit, role_names=[CENTRAL_ADMIN], password=password)
     except DomainError as error:
-        db.session.rollback()
-        click.echo(str(error), err=True)
-        sys.exit(1)
-    db.session.commit()
+        _refused(error)
     click.echo(f"central administrator {username} created")
 
 
@@ -92,13 +95,11 @@ def create_admin_command(username, first_name, last_name, email, password):
 @with_appcontext
 def rebuild_rollups_command():
     """Recompute the dashboards' rollups from the documents and the ledger (one transaction)."""
-    import time
-
-    from app.commands.rollup import rebuild
+    from app.rollups.rebuild import rebuild
 
     started = time.perf_counter()
-    written = rebuild(db.session)
-    db.session.commit()
+    with transaction():
+        written = rebuild(db.session)
     click.echo(", ".join(f"{table}: {rows:,} rows" for table, rows in written.items())
                + f" in {time.perf_counter() - started:.1f} s")
 
@@ -113,14 +114,12 @@ def synthetic_data_command(end_units, days, activity, seed):
     """Generate a national dataset for demos and benchmarks (all real units,
     synthetic end units, N days of activity) on a database with the hierarchy
     imported and no synthetic data yet."""
-    from app.commands.synthetic import generate
+    from app.devtools.synthetic import generate
 
     try:
-        counts = generate(db.session, end_units=end_units, days=days, activity=activity, seed=seed,
-                          progress=click.echo)
+        with transaction():
+            counts = generate(db.session, end_units=end_units, days=days, activity=activity, seed=seed,
+                              progress=click.echo)
     except DomainError as error:
-        db.session.rollback()
-        click.echo(str(error), err=True)
-        sys.exit(1)
-    db.session.commit()
+        _refused(error)
     click.echo(", ".join(f"{name}: {value:,}" for name, value in counts.items()))

@@ -1,43 +1,41 @@
-"""Error pages in the user's language: no stack trace ever reaches a user."""
-from flask import jsonify, render_template, request
-from flask_babel import gettext as _
+"""The errors the domain raises. Imported by every layer, importing nothing of
+MaskLog: a rule broken anywhere (a command, a query's input parsing, a Thai
+date) is a DomainError whose Thai message is shown to the user as is."""
+from __future__ import annotations
+
 from flask_babel import lazy_gettext as _l
 
-from app.extensions import db
 
-_MESSAGES = {
-    400: _l("The request could not be understood. Please check what you entered and try again."),
-    403: _l("You do not have permission to open this page."),
-    404: _l("The page or record was not found, or it is outside the area you manage."),
-    405: _l("This action is not allowed here."),
-    413: _l("The file is too large."),
-    429: _l("Too many attempts. Please wait a moment and try again."),
-    500: _l("Something went wrong on the server. Nothing was saved. Please try again; if it happens again, tell your administrator."),
-}
+class DomainError(Exception):
+    """A rule was broken. The message is Thai and is shown to the user as is."""
 
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
 
-def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    def __str__(self) -> str:
+        return str(self.message)
 
 
-def register_error_handlers(app) -> None:
-    def handle(status):
-        def handler(error):
-            if status in (400, 500):
-                db.session.rollback()
-            message = str(_MESSAGES[status])
-            if _wants_json():
-                return jsonify(message=message), status
-            return render_template("error.html", status=status, message=message,
-                                   base_template=app.appbuilder.base_template,
-                                   appbuilder=app.appbuilder), status
-        return handler
+class InsufficientStock(DomainError):
+    """Spending more than a unit holds."""
 
-    for status in _MESSAGES:
-        app.register_error_handler(status, handle(status))
-    # Input the database or Python cannot represent (an out-of-range number,
-    # text where a number belongs) is the user's mistake, not a server error.
-    from sqlalchemy.exc import DataError
 
-    app.register_error_handler(DataError, handle(400))
-    app.register_error_handler(OverflowError, handle(400))
+class SavedAtTheSameMoment(DomainError):
+    """Another transaction wrote the same row at the same moment (a unique key
+    the operation could not foresee, e.g. two first drafts of one day's count).
+    Nothing was written; the user checks the page and tries again."""
+
+    def __init__(self):
+        super().__init__(_l("Someone saved the same thing at the same moment; nothing was written. "
+                            "Please check the page and try again."))
+
+
+class RowsRejected(DomainError):
+    """A spreadsheet import in which some rows failed and the administrator
+    asked for all or nothing: the transaction is rolled back, and the rows
+    (with their Thai reasons) go back to the page."""
+
+    def __init__(self, rows: list):
+        super().__init__("rows rejected")
+        self.rows = rows

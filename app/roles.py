@@ -6,7 +6,17 @@ says which *rows*. There is never a permission per unit.
 These are FAB "builtin roles" (FAB_ROLES): their permissions are checked in
 memory with regular expressions, so a permission check costs no SQL query.
 Patterns are anchored with "$" because FAB uses re.match (prefix match)."""
+import re
+
 from flask_babel import lazy_gettext as _l
+
+from app.permissions import (AUDIT_VIEW, CHART, CONFIRM, COUNT, DASHBOARD, DASHBOARD_VIEW, DOCUMENT_VIEWS, EXPORT,
+                             MANUAL_VIEW, MENU_ABOUT, MENU_ACTIVATION_SHEETS, MENU_AUDIT, MENU_DAILY_CHART,
+                             MENU_DASHBOARD, MENU_DOCUMENTS, MENU_HELP, MENU_LIST_UNITS, MENU_LIST_USERS, MENU_MANUAL,
+                             MENU_RECORDS, MENU_REGISTER_USERS, MENU_SECURITY, MENU_TODAY, MENU_UNITS, PRINT,
+                             PRINT_VIEW, READ, RECORD, REGISTER, REGISTRATION_VIEW, RESET_MY_PASSWORD_VIEW,
+                             RESET_PASSWORD_VIEW, ROLLUP_CHART_VIEW, TODAY, TODAY_VIEW, UNIT_API, UNIT_VIEW,
+                             USER_INFO_EDIT_VIEW, USER_VIEW)
 
 CENTRAL_ADMIN = "Central Administrator"
 PROVINCE_ADMIN = "Province Administrator"
@@ -24,32 +34,42 @@ ROLE_LABELS = {
     PUBLIC: _l("Public (not signed in)"),
 }
 
+
+def _names(*names) -> str:
+    """A regular expression matching exactly these names (FAB uses re.match)."""
+    return "(" + "|".join(re.escape(name) for name in names) + ")$"
+
+
+def _can(*permissions) -> str:
+    return "can_" + _names(*permissions)
+
+
+_MENU = "menu_access$"
+
 # Every signed-in user may see and edit their own profile and change their password.
 _SELF_SERVICE = [
-    ("UserInfoEditView$", "can_this_form_(get|post)$"),
-    ("ResetMyPasswordView$", "can_this_form_(get|post)$"),
+    (_names(USER_INFO_EDIT_VIEW, RESET_MY_PASSWORD_VIEW), "can_this_form_(get|post)$"),
     # Actions are checked under their bare name (FAB), views under can_<name>.
-    ("MaskLogUserView$", "(can_userinfo|userinfoedit|resetmypassword)$"),
-    ("(Help|About|User manual)$", "menu_access$"),
-    ("ManualView$", "can_read$"),
+    (_names(USER_VIEW), "(can_userinfo|userinfoedit|resetmypassword)$"),
+    (_names(MENU_HELP, MENU_ABOUT, MENU_MANUAL), _MENU),
+    (_names(MANUAL_VIEW), _can(READ)),
 ]
 _TODAY = [
-    ("TodayView$", "can_today$"),
-    ("Today$", "menu_access$"),
+    (_names(TODAY_VIEW), _can(TODAY)),
+    (_names(MENU_TODAY), _MENU),
     # Every signed-in role reads the documents of its subtree and prints them.
-    ("(Receipt|DailyCount|Allocation|Shipment|Distribution|Adjustment|Ledger)View$", "can_(list|show)$"),
-    ("(Records|Receipts|Daily counts|Allocations|Shipments|Distributions|Adjustments|Stock ledger)$",
-     "menu_access$"),
-    ("PrintView$", "can_print$"),
+    (_names(*DOCUMENT_VIEWS), _can("list", "show")),
+    (_names(MENU_RECORDS, *MENU_DOCUMENTS), _MENU),
+    (_names(PRINT_VIEW), _can(PRINT)),
     # Every signed-in role sees the dashboard of its subtree and exports its reports.
-    ("DashboardView$", "can_(dashboard|export)$"),
-    ("RollupChartView$", "can_chart$"),
-    ("(Dashboard|Daily chart)$", "menu_access$"),
+    (_names(DASHBOARD_VIEW), _can(DASHBOARD, EXPORT)),
+    (_names(ROLLUP_CHART_VIEW), _can(CHART)),
+    (_names(MENU_DASHBOARD, MENU_DAILY_CHART), _MENU),
 ]
 _UNITS_READ = [
-    ("UnitModelView$", "can_(list|show)$"),
-    ("UnitApi$", "can_(get|info)$"),
-    ("(Units|List Units)$", "menu_access$"),
+    (_names(UNIT_VIEW), _can("list", "show")),
+    (_names(UNIT_API), _can("get", "info")),
+    (_names(MENU_UNITS, MENU_LIST_UNITS), _MENU),
 ]
 
 ROLE_DEFINITIONS = {
@@ -58,16 +78,16 @@ ROLE_DEFINITIONS = {
     + _UNITS_READ
     + _TODAY
     + [
-        ("UnitModelView$", "can_(add|edit)$"),
-        ("MaskLogUserView$", "(can_(list|show|add|edit)|resetpasswords)$"),
-        ("ResetPasswordView$", "can_this_form_(get|post)$"),
-        ("(Security|List Users|Register users|Activation sheets)$", "menu_access$"),
-        ("RegistrationView$", "can_register$"),
-        ("AuditView$", "can_(list|show)$"),
-        ("Audit trail$", "menu_access$"),
+        (_names(UNIT_VIEW), _can("add", "edit")),
+        (_names(USER_VIEW), "(can_(list|show|add|edit)|resetpasswords)$"),
+        (_names(RESET_PASSWORD_VIEW), "can_this_form_(get|post)$"),
+        (_names(MENU_SECURITY, MENU_LIST_USERS, MENU_REGISTER_USERS, MENU_ACTIVATION_SHEETS), _MENU),
+        (_names(REGISTRATION_VIEW), _can(REGISTER)),
+        (_names(AUDIT_VIEW), _can("list", "show")),
+        (_names(MENU_AUDIT), _MENU),
     ],
-    OFFICER: _SELF_SERVICE + _UNITS_READ + _TODAY + [("TodayView$", "can_(record|confirm)$")],
-    COUNTING_COMMITTEE: _SELF_SERVICE + _UNITS_READ + _TODAY + [("TodayView$", "can_count$")],
+    OFFICER: _SELF_SERVICE + _UNITS_READ + _TODAY + [(_names(TODAY_VIEW), _can(RECORD, CONFIRM))],
+    COUNTING_COMMITTEE: _SELF_SERVICE + _UNITS_READ + _TODAY + [(_names(TODAY_VIEW), _can(COUNT))],
     VIEWER: _SELF_SERVICE + _UNITS_READ + _TODAY,
     PUBLIC: [],
 }

@@ -14,8 +14,21 @@ from __future__ import annotations
 from typing import Optional
 
 from sqlalchemy import and_, false, select
+from sqlalchemy.orm import Session
 
 from app.models.unit import Unit
+
+
+# ---------------------------------------------------------------- the path format
+
+def child_path(parent_path: Optional[str], unit_id: int) -> str:
+    """The path of unit `unit_id` under a parent with `parent_path` (None: a root)."""
+    return f"{parent_path or '/'}{unit_id}/"
+
+
+def ancestor_ids(path: str) -> list[int]:
+    """The unit and every unit above it, root first: "/1/40/400/" -> [1, 40, 400]."""
+    return [int(part) for part in path.strip("/").split("/") if part]
 
 
 def actor_root_path(actor) -> Optional[str]:
@@ -61,6 +74,25 @@ def scope_clause(model, actor):
 
 def unit_in_scope(actor, unit: Optional[Unit]) -> bool:
     return unit is not None and path_in_subtree(unit.path, actor_root_path(actor))
+
+
+def is_own_unit(actor, unit_or_id) -> bool:
+    """The actor belongs to this very unit (not just above it): only the
+    receiving unit's own users confirm a shipment addressed to it."""
+    unit_id = getattr(unit_or_id, "id", unit_or_id)
+    own = getattr(actor, "unit", None)
+    return unit_id is not None and own is not None and own.id == unit_id
+
+
+def get_in_scope(session: Session, model, primary_key, actor):
+    """The row of `model` with this key if the actor may see it, else None
+    (a key that is not a whole number matches nothing)."""
+    try:
+        primary_key = int(primary_key)
+    except (TypeError, ValueError):
+        return None
+    row = session.get(model, primary_key)
+    return row if row is not None and row_in_scope(actor, row) else None
 
 
 def row_in_scope(actor, row) -> bool:

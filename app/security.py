@@ -10,10 +10,12 @@ from flask_appbuilder.security.views import (PermissionViewModelView, ResetPassw
                                              UserDBModelView, UserGroupModelView, UserStatsChartView)
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from app.commands import DomainError
-from app.commands.audit import record
+from app.db.audit import record
+from app.db.transaction import transaction
+from app.errors import DomainError, SavedAtTheSameMoment
 from app.commands.users import (can_manage_user, change_summary, check_user, has_recorded_anything,
                                 normalise_username, snapshot, stored_role_names)
 from app.extensions import db
@@ -21,7 +23,8 @@ from app.models.user import MaskLogUser
 from app.roles import ROLE_DEFINITIONS, grantable_role_names, role_label
 from app.thai import thai_datetime
 from app.user_cache import load_signed_in_user
-from app.views.scoped import ScopedSQLAInterface, ScopedViewMixin, current_actor, yes_no
+from app.fab.datamodel import ScopedSQLAInterface, current_actor
+from app.views.helpers import ScopedViewMixin, yes_no
 
 _USER_FIELDS = ["first_name", "last_name", "username", "email", "position", "phone", "unit", "roles", "active"]
 
@@ -78,12 +81,20 @@ class MaskLogUserView(ScopedViewMixin, UserDBModelView):
     def pre_add(self, item):
         self.run_domain_check(check_user, db.session, current_actor(), item)
         super().pre_add(item)  # hashes the password
-
-    def post_add(self, item):
+        # The audit entry needs the user's id: flush now, and FAB's own commit
+        # right after writes the user and its audit entry in one transaction.
+        self.run_domain_check(self._flush_new, item)
         record(db.session, current_actor(), "create", "user", item.id, item.unit_id,
                after={"username": item.username, "roles": sorted(r.name for r in item.roles),
                       "unit_id": item.unit_id})
-        db.session.commit()
+
+    @staticmethod
+    def _flush_new(item):
+        try:
+            db.session.add(item)
+            db.session.flush()
+        except IntegrityError as error:  # the same username or email saved at the same moment
+            raise SavedAtTheSameMoment() from error
 
     def process_form(self, form, is_created):
         """FAB calls this before it copies the form onto the user: the last
@@ -135,11 +146,11 @@ class ScopedResetPasswordView(ResetPasswordView):
         return super().this_form_post()
 
     def form_post(self, form):
-        """Called by FAB once the form is valid: reset, then audit."""
+        """Called by FAB once the form is valid: the audit entry first, so
+        FAB's commit of the new password writes both in one transaction."""
         user = self._target_or_404()
-        super().form_post(form)
         record(db.session, current_actor(), "reset_password", "user", user.id, user.unit_id)
-        db.session.commit()
+        super().form_post(form)
 
 
 class _RoleName:
@@ -226,20 +237,20 @@ class MaskLogSecurityManager(SecurityManager):
         username = normalise_username(username)
         user = super().auth_user_db(username, password)
         if user is None and username and self.find_user(username=username) is None:
-            self._audit_sign_in("login_failed", None, username)
+            with transaction():
+                self._audit_sign_in(False, None, username)
         return user
 
-    def on_user_login(self, user):
-        self._audit_sign_in("login", user, user.username)
+    def update_user_auth_stat(self, user, success=True):
+        """FAB counts the attempt on the user and commits: the audit entry is
+        written first, so both land in that one transaction."""
+        self._audit_sign_in(success, user, user.username)
+        super().update_user_auth_stat(user, success)
 
-    def on_user_login_failed(self, user):
-        self._audit_sign_in("login_failed", user, user.username)
-
-    def _audit_sign_in(self, action, user, username):
-        record(db.session, user if action == "login" else None, action, "user", getattr(user, "id", None),
-               getattr(user, "unit_id", None), after={"username": (username or "")[:128],
-                                                      "ip": request.remote_addr})
-        db.session.commit()
+    def _audit_sign_in(self, success: bool, user, username):
+        record(db.session, user if success else None, "login" if success else "login_failed", "user",
+               getattr(user, "id", None), getattr(user, "unit_id", None),
+               after={"username": (username or "")[:128], "ip": request.remote_addr})
 
     def get_user_roles(self, user):
         """A user's roles are its own roles only. FAB's groups would hand out

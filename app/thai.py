@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
-from app.commands import DomainError
+from app.errors import DomainError
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")

@@ -21,7 +21,6 @@ import time
 from typing import Callable, Optional
 
 from flask_appbuilder.security.sqla.models import Role
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.models.unit import Unit
@@ -89,8 +88,10 @@ def note_bulk_unit_change(session: Session) -> None:
     session.info.setdefault("_masklog_user_changes", set()).add(None)
 
 
-@event.listens_for(Session, "after_flush")
-def _note_changes(session, _flush_context):
+# ---------------------------------------------------------------- session hooks (app/db/hooks.py)
+
+def note_changes(session, _flush_context):
+    """after_flush: which users (None: every user) a committed change affects."""
     changed = session.info.setdefault("_masklog_user_changes", set())
     for instance in (*session.new, *session.dirty, *session.deleted):
         if isinstance(instance, MaskLogUser):
@@ -99,13 +100,13 @@ def _note_changes(session, _flush_context):
             changed.add(None)
 
 
-@event.listens_for(Session, "after_commit")
-def _forget_committed_changes(session):
+def forget_committed_changes(session):
+    """after_commit: drop the snapshots the transaction made stale."""
     changed = session.info.pop("_masklog_user_changes", None)
     if changed:
         forget(None if None in changed else changed)
 
 
-@event.listens_for(Session, "after_rollback")
-def _discard_notes(session):
+def discard_notes(session):
+    """after_rollback: nothing changed after all."""
     session.info.pop("_masklog_user_changes", None)

@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from app.db_health import install_idle_ping  # noqa: E402  (the same pool checks as the app)
+from app.db.health import install_idle_ping  # noqa: E402  (the same pool checks as the app)
 
 app = Flask(__name__)
 engine = create_engine(os.environ["DATABASE_URL"])

@@ -12,7 +12,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import flask_migrate  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.commands.setup import prepare_database  # noqa: E402
+from app.devtools.demo import prepare_demo  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models.unit import Unit  # noqa: E402
 from app.models.user import MaskLogUser  # noqa: E402
@@ -26,7 +26,7 @@ def main() -> None:
     app = create_app(type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
     with app.app_context():
         flask_migrate.upgrade()
-        prepare_database(db.session, demo=True)
+        prepare_demo(db.session)
         db.session.commit()
         province = db.session.query(Unit).filter_by(code="50").one()
         codes = [c for (c,) in db.session.query(Unit.code).filter(Unit.path.like(province.path + "%"),

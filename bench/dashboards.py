@@ -22,18 +22,20 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import flask_migrate  # noqa: E402
 from sqlalchemy import and_, case, func, select  # noqa: E402
 
-from app import create_app, figures  # noqa: E402
-from app import exports  # noqa: E402
-from app.commands.reference import active_items  # noqa: E402
-from app.commands.setup import prepare_database  # noqa: E402
-from app.commands.synthetic import generate  # noqa: E402
+from app import create_app  # noqa: E402
+from app.queries import figures, periods  # noqa: E402
+from app.queries import exports  # noqa: E402
+from app.thai import today  # noqa: E402
+from app.queries.reference import active_items  # noqa: E402
+from app.devtools.demo import prepare_demo  # noqa: E402
+from app.devtools.synthetic import generate  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models.ledger import (Allocation, AllocationLine, DailyCount, DailyCountLine, Distribution,  # noqa: E402
                                DistributionLine, LedgerLine)
 from app.models.unit import Unit  # noqa: E402
 from app import scoping  # noqa: E402
 from config import TestConfig  # noqa: E402
-from tests.pg import ThrowawayPostgres, find_pg_bindir  # noqa: E402
+from app.devtools.throwaway_postgres import ThrowawayPostgres, find_pg_bindir  # noqa: E402
 
 
 def rss_kib() -> int:
@@ -136,7 +138,7 @@ def main() -> None:
         with app.app_context():
             if server is not None:
                 flask_migrate.upgrade()
-                prepare_database(db.session, demo=True)
+                prepare_demo(db.session)
                 db.session.commit()
                 started = time.perf_counter()
                 counts = generate(db.session, end_units=args.end_units, days=args.days, activity=args.activity,
@@ -151,9 +153,9 @@ def main() -> None:
             central = db.session.query(Unit).filter_by(level="central").one()
             province = db.session.query(Unit).filter_by(code="30").one()  # Nakhon Ratchasima, the largest
             item_id = active_items(db.session)[0][0]
-            year = figures.Period(figures.today() - datetime.timedelta(days=args.days - 1),
-                                  figures.today())
-            month = figures.parse_period(None, None)
+            year = periods.Period(today() - datetime.timedelta(days=args.days - 1),
+                                  today())
+            month = periods.parse_period(None, None)
             ids = {"central": central.id, "province": province.id}
         client = app.test_client()
         client.post("/login/", data={"username": "admin", "password": "masklog-demo"})

@@ -1,7 +1,7 @@
 """What one SQL statement costs the app server in Python CPU, by the way it is
-issued: ORM entity query, Core statement, compiled once (app/commands/sql.py),
-text, driver. The numbers behind app/commands/sql.py. Starts a throwaway
-PostgreSQL (tests/pg.py).
+issued: ORM entity query, Core statement, compiled once (app/db/compiled.py),
+text, driver. The numbers behind app/db/compiled.py. Starts a throwaway
+PostgreSQL (app/devtools/throwaway_postgres.py).
 
 Usage: .venv/bin/python bench/statement_cost.py [--repeat 2000]"""
 import argparse
@@ -13,7 +13,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from tests.pg import ThrowawayPostgres, find_pg_bindir  # noqa: E402
+from app.devtools.throwaway_postgres import ThrowawayPostgres, find_pg_bindir  # noqa: E402
 
 
 def measure(name, run, repeat):
@@ -41,7 +41,7 @@ def main():
         from sqlalchemy import insert, select, text
 
         from app import create_app
-        from app.commands.sql import insert_row, run_compiled, upsert_insert, values_binds, values_params
+        from app.db.compiled import insert_row, run_compiled, upsert_insert, values_binds, values_params
         from app.extensions import db
         from app.models.ledger import AuditEntry, Receipt, StockBalance
 

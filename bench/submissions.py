@@ -1,7 +1,7 @@
 """Submissions per second through the real path: HTTP -> gunicorn -> FAB view
 -> domain command -> PostgreSQL, with CSRF on, next to a bare Flask endpoint
 doing one INSERT on the same server configuration, and the today page's
-views per second. Starts its own throwaway PostgreSQL (tests/pg.py).
+views per second. Starts its own throwaway PostgreSQL (app/devtools/throwaway_postgres.py).
 
 Usage: .venv/bin/python bench/submissions.py [--seconds 15] [--clients 16] [--workers 4] [--user cm-officer]
 
@@ -22,7 +22,7 @@ import urllib.parse
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from tests.pg import ThrowawayPostgres, find_pg_bindir  # noqa: E402
+from app.devtools.throwaway_postgres import ThrowawayPostgres, find_pg_bindir  # noqa: E402
 
 PORT_APP, PORT_BARE = 5091, 5092
 BIN = os.path.dirname(sys.executable)
@@ -142,7 +142,8 @@ def start_gunicorn(target, port, workers, env):
 STOCK_UP = """
 import sys
 from app import create_app
-from app.commands.ledger import CountLineInput, record_receipt, save_count, sign_count
+from app.commands.count import CountLineInput, save_count, sign_count
+from app.commands.receipt import record_receipt
 from app.extensions import db
 from app.models.ledger import DailyCount
 from app.models.unit import Unit

@@ -10,11 +10,11 @@ import flask_migrate
 import pytest
 
 from app import create_app
-from app.commands.setup import prepare_database
-from app.demo import DEMO_PASSWORD
+from app.devtools.demo import prepare_demo
+from app.devtools.demo import DEMO_PASSWORD
 from app.extensions import db
 from config import TestConfig
-from tests.pg import ThrowawayPostgres, find_pg_bindir
+from app.devtools.throwaway_postgres import ThrowawayPostgres, find_pg_bindir
 
 PG_AVAILABLE = bool(os.environ.get("TEST_DATABASE_URL") or find_pg_bindir())
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_AVAILABLE else [])
@@ -76,7 +76,7 @@ def app(backend, request, tmp_path_factory):
     app = create_app(make_config(url))
     with app.app_context():
         flask_migrate.upgrade()
-        prepare_database(db.session, demo=True)
+        prepare_demo(db.session)
         db.session.commit()
     return app
 

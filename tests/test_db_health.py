@@ -1,9 +1,9 @@
 """A connection the database dropped while it sat in the pool is replaced
-before a request uses it (app/db_health.py), on a real PostgreSQL."""
+before a request uses it (app/db/health.py), on a real PostgreSQL."""
 import pytest
 from sqlalchemy import create_engine, text
 
-from app.db_health import install_idle_ping
+from app.db.health import install_idle_ping
 
 
 @pytest.mark.parametrize("idle_seconds", [0.0])

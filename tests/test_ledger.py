@@ -4,11 +4,14 @@ import datetime
 
 import pytest
 
-from app.commands import DomainError
-from app.commands.ledger import (CountLineInput, adjust, allocate, confirm_receipt, distribute, record_receipt,
-                                 reverse_distribution, save_count, sign_count)
-from app.commands.sql import BATCH_ROWS
-from app.commands.stock import balance_of
+from app.errors import DomainError
+from app.commands.adjustment import adjust
+from app.commands.allocation import allocate, confirm_receipt
+from app.commands.count import CountLineInput, save_count, sign_count
+from app.commands.distribution import distribute, reverse_distribution
+from app.commands.receipt import record_receipt
+from app.db.compiled import BATCH_ROWS
+from app.stock import balance_of
 from app.commands.units import create_unit
 from app.extensions import db
 from app.models.ledger import AuditEntry, Item, Receipt, RiskGroup

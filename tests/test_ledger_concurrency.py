@@ -7,10 +7,13 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from app.commands import DomainError
-from app.commands.ledger import (CountLineInput, adjust, allocate, confirm_receipt, distribute, record_receipt,
-                                 save_count, sign_count)
-from app.commands.stock import balance_of
+from app.errors import DomainError
+from app.commands.adjustment import adjust
+from app.commands.allocation import allocate, confirm_receipt
+from app.commands.count import CountLineInput, save_count, sign_count
+from app.commands.distribution import distribute
+from app.commands.receipt import record_receipt
+from app.stock import balance_of
 from app.extensions import db
 from app.models.ledger import AllocationLine, DailyCount, Item, RiskGroup
 from app.models.user import MaskLogUser

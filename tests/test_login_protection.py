@@ -117,7 +117,7 @@ def test_admin_changes_to_users_are_audited(app, as_user):
 
 
 def test_province_admin_coverage_for_the_central_administrator(app, as_user):
-    from app.cli import system_actor
+    from app.commands.setup import system_actor
     from app.commands.users import create_user
     from app.models.unit import Unit
     from app.roles import PROVINCE_ADMIN
@@ -126,7 +126,7 @@ def test_province_admin_coverage_for_the_central_administrator(app, as_user):
     with app.app_context():
         phrae = db.session.query(Unit).filter_by(code="54").one()
         for n in (1, 2):
-            create_user(db.session, system_actor(), username=f"phrae-admin-{n}", first_name="แพร่", last_name=str(n),
+            create_user(db.session, system_actor(db.session), username=f"phrae-admin-{n}", first_name="แพร่", last_name=str(n),
                         email=f"phrae{n}@example.go.th", unit=phrae, role_names=[PROVINCE_ADMIN])
         db.session.commit()
         counts = {code: n for _id, code, _name, n in province_admin_counts(db.session)}

@@ -121,13 +121,13 @@ def test_shipment_qr_on_the_dispatch_note_opens_the_confirmation_for_the_receive
 
 
 def test_activation_sheet_qr_opens_the_activation_page(app):
-    from app.cli import system_actor
+    from app.commands.setup import system_actor
     from app.commands.users import create_user
     from app.roles import OFFICER
 
     with app.app_context():
         unit = db.session.query(Unit).filter_by(code="500105").one()
-        create_user(db.session, system_actor(), username="qr-new-user", first_name="ใหม่", last_name="คิวอาร์",
+        create_user(db.session, system_actor(db.session), username="qr-new-user", first_name="ใหม่", last_name="คิวอาร์",
                     email="qr-new-user@example.go.th", unit=unit, role_names=[OFFICER])
         db.session.commit()
         sheet_unit = unit.id
@@ -138,11 +138,11 @@ def test_activation_sheet_qr_opens_the_activation_page(app):
 
 
 def test_qr_of_a_deactivated_unit(app):
-    from app.cli import system_actor
+    from app.commands.setup import system_actor
     from app.commands.units import create_unit
 
     with app.app_context():
-        unit = create_unit(db.session, system_actor(), parent=db.session.query(Unit).filter_by(code="5001").one(),
+        unit = create_unit(db.session, system_actor(db.session), parent=db.session.query(Unit).filter_by(code="5001").one(),
                            level="end_unit", name_th="จุดคัดกรองที่ปิดแล้ว", code="CM-CLOSED")
         unit.active = False
         db.session.commit()

@@ -6,10 +6,13 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, precondition, rule
 
-from app import figures
-from app.commands import rollup
-from app.commands.ledger import allocate, confirm_receipt, distribute, reverse_distribution, adjust
-from app.commands.reporting import report_no_activity
+from app.queries import figures
+from app.queries.periods import Period
+from app.rollups.rebuild import rebuild, snapshot
+from app.commands.adjustment import adjust
+from app.commands.allocation import allocate, confirm_receipt
+from app.commands.distribution import distribute, reverse_distribution
+from app.commands.no_activity import report_no_activity
 from app.extensions import db
 from app.models.ledger import Distribution, RiskGroup
 from app.models.rollup import DailyRollup
@@ -27,14 +30,14 @@ def rollup_row(unit, day=None):
 
 
 def _item_id():
-    from app.commands.reference import active_items
+    from app.queries.reference import active_items
     return active_items(db.session)[0][0]
 
 
 def assert_rebuild_equals_incremental():
-    incremental = rollup.snapshot(db.session)
-    rollup.rebuild(db.session)
-    rebuilt = rollup.snapshot(db.session)
+    incremental = snapshot(db.session)
+    rebuild(db.session)
+    rebuilt = snapshot(db.session)
     db.session.rollback()  # back to the incremental rows
     for table in incremental:
         assert rebuilt[table] == incremental[table], table
@@ -43,7 +46,7 @@ def assert_rebuild_equals_incremental():
 def test_every_figure_of_a_day_lands_on_the_unit_and_every_unit_above(ctx):
     lao, children, people = fresh_tree(2)
     district = lao.parent
-    before = figures.headline(db.session, district, _item_id(), figures.Period(today(), today()))
+    before = figures.headline(db.session, district, _item_id(), Period(today(), today()))
     stock_up(lao, people, quantity=1000)
     groups = db.session.query(RiskGroup).order_by(RiskGroup.sort_order).all()
     allocation = allocate(db.session, people["officer"], unit=lao, allocation_date=today(), document_no="ม.1",
@@ -62,15 +65,15 @@ def test_every_figure_of_a_day_lands_on_the_unit_and_every_unit_above(ctx):
                                "net_change": 1000 - 500 + 290 - 120 - 5}
     assert rollup_row(children[0])["net_change"] == 290 - 120
     assert rollup_row(children[1])["in_transit_change"] == 200
-    after = figures.headline(db.session, district, _item_id(), figures.Period(today(), today()))
+    after = figures.headline(db.session, district, _item_id(), Period(today(), today()))
     assert after["distributed"] - before["distributed"] == 120
     assert after["balance"] - before["balance"] == 665
-    assert after["in_transit"] - before["in_transit"] == 200
+    assert after["in_transit_to_area"] - before["in_transit_to_area"] == 200
     groups_lao = {g["id"]: g for g in figures.by_risk_group(db.session, lao, _item_id(),
-                                                             figures.Period(today(), today()))}
+                                                             Period(today(), today()))}
     assert (groups_lao[groups[0].id]["distributed"], groups_lao[groups[0].id]["people_reached"]) == (100, 50)
-    kids = {kid["id"]: kid for kid in figures.children(db.session, lao, _item_id(), figures.Period(today(), today()))}
-    assert kids[children[0].id]["balance"] == 170 and kids[children[1].id]["in_transit"] == 200
+    kids = {kid["id"]: kid for kid in figures.children(db.session, lao, _item_id(), Period(today(), today()))}
+    assert kids[children[0].id]["balance"] == 170 and kids[children[1].id]["in_transit_to_area"] == 200
 
     # Reversing the distribution takes it back out of every figure.
     distribution = db.session.query(Distribution).filter_by(unit_id=children[0].id).one()
@@ -87,9 +90,9 @@ def test_a_back_dated_document_changes_its_own_day_and_the_balances_after_it(ctx
     stock_up(lao, people, quantity=400, day=last_week)
     item = _item_id()
     assert rollup_row(lao, last_week)["counted"] == 400
-    trend = figures.trend(db.session, lao, item, figures.Period(last_week, today()))
+    trend = figures.trend(db.session, lao, item, Period(last_week, today()))
     assert [day["balance"] for day in trend] == [400] * 8
-    assert figures.headline(db.session, lao, item, figures.Period(today(), today()))["received"] == 0
+    assert figures.headline(db.session, lao, item, Period(today(), today()))["received"] == 0
 
 
 def test_completeness_counts_each_unit_once_a_day_per_level(ctx):
@@ -166,7 +169,7 @@ def test_moving_a_unit_takes_its_history_to_its_new_ancestors(ctx):
                lines=[(groups[0], "40", "20")])
     db.session.commit()
     old_district, new_district = unit_by_code("5002"), unit_by_code("5003")
-    period = figures.Period(today(), today())
+    period = Period(today(), today())
     before_old = figures.headline(db.session, old_district, _item_id(), period)
     before_new = figures.headline(db.session, new_district, _item_id(), period)
 

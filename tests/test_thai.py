@@ -3,7 +3,7 @@ import datetime
 
 import pytest
 
-from app.commands import DomainError
+from app.errors import DomainError
 from app.thai import parse_date, thai_date, thai_date_input
 
 MAY_7 = datetime.date(2020, 5, 7)

@@ -191,7 +191,7 @@ def test_rejected_form_keeps_what_the_user_typed(app, as_user):
 
 def test_domain_rules_hold_without_the_forms(app, ctx):  # no requests here: ctx is safe
     """The same rules refuse a forged role or unit when called directly (CLI, API)."""
-    from app.commands import DomainError
+    from app.errors import DomainError
     from app.commands.users import create_user
 
     actor = db.session.execute(select(MaskLogUser).where(MaskLogUser.username == "cm-admin")).scalar_one()

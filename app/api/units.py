@@ -4,7 +4,7 @@ from flask_appbuilder.api import ModelRestApi
 from marshmallow_sqlalchemy import SQLAlchemySchema, auto_field
 
 from app.models.unit import Unit
-from app.views.scoped import ScopedSQLAInterface
+from app.fab.datamodel import ScopedSQLAInterface
 
 _COLUMNS = ["id", "code", "name_th", "name_en", "level", "parent_id", "path", "active"]
 

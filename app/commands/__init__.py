@@ -1,13 +1,8 @@
-"""Business operations. Each validates first and writes nothing on error; none
-commits: the caller (a view, the API or a CLI command) owns the transaction."""
+"""Operations: every way MaskLog's data changes, one module per operation.
 
-
-class DomainError(Exception):
-    """A rule was broken. The message is Thai and is shown to the user as is."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return str(self.message)
+Each operation is a Command taking a typed input (a dataclass the edge builds
+from raw form strings, JSON or CLI options): `validate()` parses and checks
+everything and writes nothing; `run()` validates, then writes, in the
+caller's transaction. None commits: views, the REST API and the CLI call the
+same `run()` inside `app.db.transaction.transaction()`. The actor is passed in,
+never read from flask.g; units are checked against app/scoping.py."""

@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
-from app.commands import DomainError
-from app.commands.audit import record
+from app.errors import DomainError
+from app.db.audit import record
 from app.commands.users import can_manage_user, hash_password
 from app.models.user import MaskLogUser
 

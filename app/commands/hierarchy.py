@@ -15,6 +15,7 @@ import geothai
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from app import scoping
 from app.commands.units import move_subtree
 from app.models.unit import Unit, UnitLevel
 from app.user_cache import note_bulk_unit_change
@@ -91,7 +92,7 @@ def sync_hierarchy(session: Session) -> SyncReport:
             inserted = session.execute(insert(Unit).returning(Unit.id, Unit.code, Unit.parent_id), new_rows)
             paths = []
             for unit_id, code, parent_id in inserted:
-                path = f"{path_by_id[parent_id] if parent_id else '/'}{unit_id}/"
+                path = scoping.child_path(path_by_id[parent_id] if parent_id else None, unit_id)
                 id_by_code[code] = unit_id
                 path_by_id[unit_id] = path
                 paths.append(dict(id=unit_id, path=path))
@@ -104,7 +105,7 @@ def sync_hierarchy(session: Session) -> SyncReport:
             for change in changes:
                 old = by_id[change["id"]]
                 if old.parent_id != change["parent_id"]:
-                    new_path = f"{path_by_id[change['parent_id']]}{old.id}/"
+                    new_path = scoping.child_path(path_by_id[change["parent_id"]], old.id)
                     move_subtree(session, path_by_id[old.id], new_path)
                     path_by_id[old.id] = new_path
             session.execute(update(Unit), changes)

@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from app import scoping
-from app.commands import DomainError
+from app.errors import DomainError
 from app.commands.users import EMAIL_PATTERN, USERNAME_PATTERN, normalise_username
 from app.models.unit import Unit
 from app.models.user import MaskLogUser

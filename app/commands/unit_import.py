@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.commands import DomainError
-from app.commands.audit import record
+from app.errors import DomainError, RowsRejected
+from app.db.audit import record
 from app.commands.registration import table_rows, template_book
 from app.commands.units import create_unit
 from app.models.unit import Unit, UnitLevel
@@ -33,8 +33,9 @@ LEVEL_WORDS = {
 
 
 def import_units(session: Session, actor, table: list, *, valid_rows_only: bool) -> list:
-    """Create the units; returns Row results. Writes nothing when a row fails
-    unless `valid_rows_only` (the caller commits or rolls back)."""
+    """Create the units; returns Row results. When a row fails and not
+    `valid_rows_only`, raises RowsRejected: the caller's transaction rolls
+    back what the rows above it created."""
     rows = table_rows(table, UNIT_COLUMNS, REQUIRED, _("The file has a header row but no units."))
     for row in rows:
         values = row.values
@@ -55,10 +56,9 @@ def import_units(session: Session, actor, table: list, *, valid_rows_only: bool)
         except DomainError as error:
             row.errors.append(str(error))
     if any(row.errors for row in rows) and not valid_rows_only:
-        session.rollback()
         for row in rows:
             row.unit = None
-        return rows
+        raise RowsRejected(rows)
     created = [row for row in rows if row.unit is not None]
     for row in created:
         record(session, actor, "create", "unit", row.unit.id, row.unit.id,

@@ -6,13 +6,14 @@ import re
 from typing import Optional
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from sqlalchemy import func, inspect, update
 from sqlalchemy.orm import Session
 
 from app import scoping
-from app.commands import DomainError, rollup
+from app.errors import DomainError
+from app.labels import level_label
 from app.models.unit import OFFICIAL_LEVELS, Unit, UnitLevel
+from app.rollups.moves import move_subtree_totals
 
 # Which levels may sit directly under which. A PAO (อบจ.) sits under its
 # province, municipalities and TAOs under a district; end receiving units sit
@@ -32,41 +33,12 @@ CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_.]{0,31}$")
 # or a later geothai release could collide with them.
 DOPA_CODE_PATTERN = re.compile(r"^(\d{2}|\d{4}|\d{6})$")
 
-LEVEL_LABELS = {
-    UnitLevel.CENTRAL.value: lazy_gettext("Central"),
-    UnitLevel.PROVINCE.value: lazy_gettext("Province"),
-    UnitLevel.DISTRICT.value: lazy_gettext("District"),
-    UnitLevel.SUBDISTRICT.value: lazy_gettext("Subdistrict"),
-    UnitLevel.LAO.value: lazy_gettext("Local government (LAO)"),
-    UnitLevel.END_UNIT.value: lazy_gettext("End receiving unit"),
-}
-
-
-# A level's units as a group: headings of dashboards, completeness and report sheets.
-LEVEL_GROUP_LABELS = {
-    UnitLevel.CENTRAL.value: lazy_gettext("Central"),
-    UnitLevel.PROVINCE.value: lazy_gettext("Provinces"),
-    UnitLevel.DISTRICT.value: lazy_gettext("Districts"),
-    UnitLevel.SUBDISTRICT.value: lazy_gettext("Subdistricts"),
-    UnitLevel.LAO.value: lazy_gettext("Local governments"),
-    UnitLevel.END_UNIT.value: lazy_gettext("End receiving units"),
-}
-
-
-def level_label(level: str) -> str:
-    return str(LEVEL_LABELS.get(level, level))
-
-
-def level_group_label(level: str) -> str:
-    return str(LEVEL_GROUP_LABELS.get(level, level))
-
-
 def normalise_code(code: Optional[str]) -> str:
     return (code or "").strip().upper()
 
 
 def child_path(parent: Optional[Unit], unit_id: int) -> str:
-    return f"{parent.path if parent else '/'}{unit_id}/"
+    return scoping.child_path(parent.path if parent else None, unit_id)
 
 
 def assign_path(session: Session, unit: Unit) -> None:
@@ -213,7 +185,7 @@ def _prepare_unit_update(session: Session, actor, unit: Unit) -> Unit:
         if original_path == scoping.actor_root_path(actor):
             raise DomainError(_("You cannot move your own unit."))
         move_subtree(session, original_path, child_path(unit.parent, unit.id))
-        rollup.move_subtree_totals(session, unit.id, original_path, child_path(unit.parent, unit.id))
+        move_subtree_totals(session, unit.id, original_path, child_path(unit.parent, unit.id))
         unit.path = child_path(unit.parent, unit.id)
     return unit
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from app import scoping
-from app.commands import DomainError
+from app.errors import DomainError
 from app.models.unit import Unit
 from app.models.user import MaskLogUser
 from app.roles import CENTRAL_ADMIN, grantable_role_names, role_label

@@ -1,11 +1,13 @@
 """Dashboards of a subtree (what managers open after login), the
 completeness page ("not yet reported") and the official report exports.
 Handlers parse the request, check the unit against the actor's scope and hand
-off to app/figures.py (rollups only) and app/exports.py."""
+off to app/queries/figures.py (rollups only) and app/queries/exports.py."""
 from __future__ import annotations
 
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+import os
+
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.charts.views import DirectByChartView
 from flask_appbuilder.models.sqla.filters import FilterEqualFunction
@@ -13,15 +15,18 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app import charts, exports, figures, scoping
-from app.commands import DomainError
-from app.commands.reference import active_items
-from app.commands.units import LEVEL_GROUP_LABELS
+from app import charts, scoping
+from app.errors import DomainError
 from app.extensions import db
+from app.labels import LEVEL_GROUP_LABELS
 from app.models.rollup import DailyRollup
 from app.models.unit import Unit
+from app.permissions import CHART, DASHBOARD, DASHBOARD_VIEW, EXPORT, ROLLUP_CHART_VIEW
+from app.queries import exports, figures, periods
+from app.queries.reference import active_items
 from app.thai import format_number, thai_date, today
-from app.views.scoped import ScopedSQLAInterface, current_actor, redirect_to_own_unit
+from app.fab.datamodel import ScopedSQLAInterface, current_actor
+from app.views.helpers import redirect_to_own_unit
 
 CHART_ROWS = 15
 
@@ -33,13 +38,14 @@ class OutsideScope(Exception):
 class DashboardView(BaseView):
     route_base = "/dashboard"
     default_view = "mine"
-    method_permission_name = {"mine": "dashboard", "unit_dashboard": "dashboard", "completeness": "dashboard",
-                              "export_xlsx": "export", "export_csv": "export"}
+    class_permission_name = DASHBOARD_VIEW
+    method_permission_name = {"mine": DASHBOARD, "unit_dashboard": DASHBOARD, "completeness": DASHBOARD,
+                              "export_xlsx": EXPORT, "export_csv": EXPORT}
 
     # ------------------------------------------------------------ request parsing
     def _unit(self, unit_id: int) -> Unit:
-        unit = db.session.get(Unit, unit_id)
-        if unit is None or not scoping.unit_in_scope(current_actor(), unit):
+        unit = scoping.get_in_scope(db.session, Unit, unit_id, current_actor())
+        if unit is None:
             raise OutsideScope()
         return unit
 
@@ -52,19 +58,19 @@ class DashboardView(BaseView):
             abort(404)
         error = None
         try:
-            item_id = figures.parse_item(db.session, request.args.get("item"))
+            item_id = periods.parse_item(db.session, request.args.get("item"))
         except DomainError as problem:
             error, item_id = str(problem), items[0][0]
         try:
-            period = figures.parse_period(request.args.get("start"), request.args.get("end"))
+            period = periods.parse_period(request.args.get("start"), request.args.get("end"))
         except DomainError as problem:
-            error, period = error or str(problem), figures.parse_period(None, None)
+            error, period = error or str(problem), periods.parse_period(None, None)
         return unit, items, item_id, period, error
 
     def _breadcrumb(self, unit: Unit) -> list[Unit]:
         """The units from the actor's own unit down to this one."""
         root = getattr(current_actor(), "unit", None)
-        ids = [int(part) for part in unit.path.strip("/").split("/")]
+        ids = scoping.ancestor_ids(unit.path)
         if root is not None and root.id in ids:
             ids = ids[ids.index(root.id):]
         by_id = {u.id: u for u in db.session.query(Unit).filter(Unit.id.in_(ids))}
@@ -112,7 +118,7 @@ class DashboardView(BaseView):
             reported_percent=figures.reported_percent(below or levels),
             trend_chart=trend_chart, group_chart=group_chart, child_chart=child_chart,
             breadcrumb=self._breadcrumb(unit), query=query, level_labels=LEVEL_GROUP_LABELS,
-            can_export=self.appbuilder.sm.has_access("can_export", self.class_permission_name)), \
+            can_export=self.appbuilder.sm.has_access(f"can_{EXPORT}", self.class_permission_name)), \
             (422 if error else 200)
 
     @expose("/<int:unit_id>/completeness")
@@ -124,7 +130,7 @@ class DashboardView(BaseView):
             return self._outside()
         status = 200
         try:
-            day = figures.parse_day(request.args.get("day"))
+            day = periods.parse_day(request.args.get("day"))
         except DomainError as problem:
             flash(str(problem), "danger")
             status, day = 422, today()
@@ -148,7 +154,7 @@ class DashboardView(BaseView):
         stamp = f"{unit.code}_{period.start.isoformat()}_{period.end.isoformat()}"
         if kind == "xlsx":
             path = exports.write_xlsx(db.session, unit, item_id, period)
-            return exports.file_response(path, f"masklog_{stamp}.xlsx",
+            return _file_response(path, f"masklog_{stamp}.xlsx",
                                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         return Response(exports.csv_rows(db.session, unit, item_id, period), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="masklog_{stamp}.csv"'})
@@ -167,6 +173,14 @@ class DashboardView(BaseView):
         return render_template("error.html", status=404,
                                message=_("This unit does not exist or is outside the area you manage."),
                                base_template=self.appbuilder.base_template, appbuilder=self.appbuilder), 404
+
+
+def _file_response(path: str, filename: str, mimetype: str):
+    """Send a temporary file and delete it: the open handle keeps the data
+    readable after the unlink (POSIX)."""
+    handle = open(path, "rb")
+    os.unlink(path)
+    return send_file(handle, mimetype=mimetype, as_attachment=True, download_name=filename)
 
 
 def format_percent(value) -> str:
@@ -195,9 +209,10 @@ class RollupChartView(DirectByChartView):
     units below would count the same masks twice). Drawn by app/charts.py."""
 
     datamodel = ScopedSQLAInterface(DailyRollup)
+    class_permission_name = ROLLUP_CHART_VIEW
     base_filters = [["unit_id", FilterEqualFunction, _own_unit_id],
                     ["item_id", FilterEqualFunction, _default_item_id]]
-    base_permissions = ["can_chart"]
+    base_permissions = [f"can_{CHART}"]
     chart_title = _l("Daily figures of my area")
     chart_type = "LineChart"
     series_labels = {"distributed": _l("Distributed"), "counted": _l("Received (counted)"),

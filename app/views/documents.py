@@ -4,19 +4,18 @@ data (items, risk groups) the central administrator edits, and printable
 documents (dispatch note, signed count report) with B.E. dates."""
 import json
 
-from flask import abort
 from flask_appbuilder import BaseView, ModelView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 
-from app import scoping
-from app.commands.reference import clear_reference_cache
-from app.extensions import db
+from app.permissions import PRINT, PRINT_VIEW
+from app.queries.reference import clear_reference_cache
 from app.models.ledger import (Adjustment, Allocation, AllocationLine, AuditEntry, DailyCount, Distribution,
                                Item, LedgerLine, Receipt, RiskGroup)
 from app.thai import format_number, thai_date, thai_datetime
-from app.views.scoped import ScopedSQLAInterface, ScopedViewMixin, current_actor, yes_no
+from app.fab.datamodel import ScopedSQLAInterface
+from app.views.helpers import ScopedViewMixin, in_scope_or_404, yes_no
 
 READ_ONLY = ["can_list", "can_show"]
 LABELS = {
@@ -169,21 +168,17 @@ class PrintView(BaseView):
     """Printable documents: dispatch note and signed count report (Thai digits)."""
 
     route_base = "/print"
-    method_permission_name = {"allocation": "print", "count": "print"}
-
-    def _in_scope(self, row):
-        if row is None or not scoping.row_in_scope(current_actor(), row):
-            abort(404)
-        return row
+    class_permission_name = PRINT_VIEW
+    method_permission_name = {"allocation": PRINT, "count": PRINT}
 
     @expose("/allocation/<int:pk>")
     @has_access
     def allocation(self, pk):
-        allocation = self._in_scope(db.session.get(Allocation, pk))
+        allocation = in_scope_or_404(Allocation, pk)
         return self.render_template("print_allocation.html", allocation=allocation)
 
     @expose("/count/<int:pk>")
     @has_access
     def count(self, pk):
-        count = self._in_scope(db.session.get(DailyCount, pk))
+        count = in_scope_or_404(DailyCount, pk)
         return self.render_template("print_count.html", count=count, members=json.loads(count.members or "[]"))

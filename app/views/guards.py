@@ -124,7 +124,3 @@ def check_request():
             if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_ID:
                 return _bad_api_request(_("A number in the query is too large."))
     return None
-
-
-def register(app) -> None:
-    app.before_request(check_request)

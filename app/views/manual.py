@@ -8,7 +8,8 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 
 from app.roles import CENTRAL_ADMIN, COUNTING_COMMITTEE, OFFICER, PROVINCE_ADMIN, VIEWER
-from app.views.scoped import current_actor
+from app.fab.datamodel import current_actor
+from app.permissions import MANUAL_VIEW, READ
 
 # slug, Thai title, roles the chapter is for
 CHAPTERS = [
@@ -29,7 +30,8 @@ class ManualView(BaseView):
     route_base = "/manual"
     default_view = "index"
     # One permission for the whole manual: every signed-in role holds it (app/roles.py).
-    method_permission_name = {"index": "read", "chapter": "read", "printable": "read"}
+    class_permission_name = MANUAL_VIEW
+    method_permission_name = {"index": READ, "chapter": READ, "printable": READ}
 
     @expose("/")
     @has_access

@@ -4,7 +4,7 @@ confirmation. A QR grants nothing by itself: every link lands behind the
 normal sign-in and scoping rule, and shipment links are signed and expire."""
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask import Response, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -17,7 +17,9 @@ from app.models.ledger import AllocationLine
 from app.models.unit import Unit
 from app.posters import unit_posters
 from app.qr import qr_img, qr_png, qr_svg_bytes
-from app.views.scoped import current_actor
+from app.fab.datamodel import current_actor
+from app.permissions import TODAY, TODAY_VIEW
+from app.views.helpers import in_scope_or_404
 
 MAX_POSTERS = 2000
 SHIPMENT_LINK_DAYS = 90
@@ -67,9 +69,8 @@ class PublicQRView(BaseView):
 
 class QRView(BaseView):
     route_base = "/qr"
-    method_permission_name = {"unit_entry": "today", "shipment_entry": "today", "poster": "today",
-                              "posters": "today"}
-    class_permission_name = "TodayView"  # the same people who open the today page
+    method_permission_name = {"unit_entry": TODAY, "shipment_entry": TODAY, "poster": TODAY, "posters": TODAY}
+    class_permission_name = TODAY_VIEW  # the same people who open the today page
 
     def _refuse(self, message, status=403):
         return self.render_template("qr_refused.html", message=message), status
@@ -103,8 +104,7 @@ class QRView(BaseView):
         line = db.session.get(AllocationLine, data.get("l")) if isinstance(data, dict) else None
         if line is None:
             return self._refuse(_("This QR code is not valid; it may have been damaged or altered."), 400)
-        actor = current_actor()
-        if getattr(getattr(actor, "unit", None), "id", None) != line.unit_id:
+        if not scoping.is_own_unit(current_actor(), line.unit_id):
             return self._refuse(_("This shipment is addressed to %(name)s; only that unit's users confirm it.",
                                   name=line.unit.name_th))
         if line.status != "in_transit":
@@ -126,9 +126,7 @@ class QRView(BaseView):
     @expose("/unit/<int:unit_id>/poster.pdf")
     @has_access
     def poster(self, unit_id):
-        unit = db.session.get(Unit, unit_id)
-        if unit is None or not scoping.unit_in_scope(current_actor(), unit):
-            abort(404)
+        unit = in_scope_or_404(Unit, unit_id)
         if not unit.active:
             return self._refuse(_("The unit %(name)s (%(code)s) on this QR code is no longer active.",
                                   name=unit.name_th, code=unit.code), 410)
@@ -138,9 +136,7 @@ class QRView(BaseView):
     @has_access
     def posters(self, unit_id):
         """One poster per page for the unit and every active unit below it."""
-        root = db.session.get(Unit, unit_id)
-        if root is None or not scoping.unit_in_scope(current_actor(), root):
-            abort(404)
+        root = in_scope_or_404(Unit, unit_id)
         query = select(Unit).where(scoping.subtree_clause(Unit.path, root.path), Unit.active.is_(True))
         count = db.session.execute(select(db.func.count()).select_from(query.subquery())).scalar()
         if count > MAX_POSTERS:

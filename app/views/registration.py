@@ -5,23 +5,26 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import current_app, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import scoping
-from app.commands import DomainError
+from app.db.transaction import transaction
+from app.errors import DomainError, RowsRejected
 from app.commands.activation import activate, make_token, reissue, user_for_token
 from app.commands.registration import COLUMNS, import_rows, read_table, template_workbook, validate_rows
-from app.commands.unit_import import UNIT_COLUMNS, import_units, unit_template_workbook
+from app.commands.unit_import import import_units, unit_template_workbook
 from app.extensions import db
 from app.models.unit import Unit
 from app.models.user import MaskLogUser
 from app.qr import qr_img
 from app.roles import role_label
-from app.views.scoped import current_actor
+from app.views.helpers import in_scope_or_404
+from app.fab.datamodel import current_actor
+from app.permissions import REGISTER, REGISTRATION_VIEW
 
 
 def activation_url(user: MaskLogUser) -> str:
@@ -32,9 +35,9 @@ def activation_url(user: MaskLogUser) -> str:
 class RegistrationView(BaseView):
     route_base = "/registration"
     default_view = "index"
-    method_permission_name = {"index": "register", "template": "register", "upload": "register",
-                              "sheets": "register", "sheet": "register", "reissue_link": "register",
-                              "unit_template": "register", "unit_upload": "register"}
+    class_permission_name = REGISTRATION_VIEW
+    method_permission_name = {name: REGISTER for name in ("index", "template", "upload", "sheets", "sheet",
+                                                          "reissue_link", "unit_template", "unit_upload")}
 
     @expose("/")
     @has_access
@@ -50,7 +53,6 @@ class RegistrationView(BaseView):
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
     def _refused(self, message):
-        db.session.rollback()
         flash(message, "danger")
         return self.render_template("registration.html", columns=COLUMNS, result=None), 422
 
@@ -82,10 +84,8 @@ class RegistrationView(BaseView):
         bad = [row for row in rows if row.errors]
         imported = 0
         if not bad or request.form.get("mode") == "valid":
-            imported = import_rows(db.session, actor, rows)
-            db.session.commit()
-        else:
-            db.session.rollback()
+            with transaction():
+                imported = import_rows(db.session, actor, rows)
         result = {"total": len(rows), "bad": bad, "imported": imported, "units": sorted(
             {(row.unit.id, row.unit.name_th, row.unit.code) for row in rows if not row.errors and row.unit},
             key=lambda u: u[2]) if imported else []}
@@ -103,11 +103,14 @@ class RegistrationView(BaseView):
         return self._run_upload(self._import_units)
 
     def _import_units(self, table):
-        rows = import_units(db.session, current_actor(), table, valid_rows_only=request.form.get("mode") == "valid")
+        try:
+            with transaction():
+                rows = import_units(db.session, current_actor(), table,
+                                    valid_rows_only=request.form.get("mode") == "valid")
+        except RowsRejected as rejected:
+            rows = rejected.rows
         created = [row for row in rows if row.unit is not None]
         bad = [row for row in rows if row.errors]
-        if created:
-            db.session.commit()
         result = {"total": len(rows), "bad": bad, "imported": len(created), "units": [], "kind": "units"}
         return self.render_template("registration.html", columns=COLUMNS, result=result), \
             (200 if created or not bad else 422)
@@ -127,9 +130,7 @@ class RegistrationView(BaseView):
     @expose("/sheet/<int:unit_id>")
     @has_access
     def sheet(self, unit_id):
-        unit = db.session.get(Unit, unit_id)
-        if unit is None or not scoping.unit_in_scope(current_actor(), unit):
-            abort(404)
+        unit = in_scope_or_404(Unit, unit_id)
         users = db.session.execute(select(MaskLogUser).where(
             MaskLogUser.unit_id == unit.id, MaskLogUser.password.is_(None), MaskLogUser.active.is_(True))
             .order_by(MaskLogUser.username)).unique().scalars().all()
@@ -142,16 +143,13 @@ class RegistrationView(BaseView):
     @expose("/reissue/<int:user_id>", methods=["POST"])
     @has_access
     def reissue_link(self, user_id):
-        user = db.session.get(MaskLogUser, user_id)
-        if user is None or not scoping.unit_in_scope(current_actor(), user.unit):
-            abort(404)
+        user = in_scope_or_404(MaskLogUser, user_id)
         try:
-            reissue(db.session, current_actor(), user)
-            db.session.commit()
+            with transaction():
+                reissue(db.session, current_actor(), user)
             flash(_("A new activation link was issued for %(username)s; earlier links no longer work.",
                     username=user.username), "success")
         except DomainError as error:
-            db.session.rollback()
             flash(str(error), "danger")
         return redirect(url_for(".sheet", unit_id=user.unit_id))
 
@@ -170,10 +168,9 @@ class ActivationView(BaseView):
             return self.render_template("activate.html", error=str(error), user=None), 400
         if request.method == "POST":
             try:
-                activate(db.session, token, request.form.get("password"), request.form.get("confirm"))
-                db.session.commit()
+                with transaction():
+                    activate(db.session, token, request.form.get("password"), request.form.get("confirm"))
             except DomainError as error:
-                db.session.rollback()
                 return self.render_template("activate.html", error=str(error), user=user), 422
             flash(_("Your password is set. Please sign in."), "success")
             return redirect(self.appbuilder.get_url_for_login)

@@ -1,9 +1,9 @@
 """The "today" page of a unit (งานวันนี้): balance, shipments to confirm, the
-day's count, and the forms of the daily work. Handlers parse the form and hand
-off to app/commands/ledger.py; a refused form comes back with what was typed."""
+day's count, and the forms of the daily work. Each handler builds the
+operation's input from the form and runs it (app/commands/) in one
+transaction; a refused form comes back with what was typed."""
 from __future__ import annotations
 
-import json
 import uuid
 
 from flask import abort, flash, redirect, request, url_for
@@ -11,23 +11,25 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app import scoping
-from app.commands import DomainError
-from app.commands import ledger
-from app.commands.reference import active_items, active_risk_groups
-from app.commands.reporting import report_no_activity
-from app.commands.today import count_of_day, last_committee, stock_figures, today_page
+from app.commands.adjustment import Adjust, AdjustmentInput
+from app.commands.allocation import Allocate, AllocationInput, ConfirmationInput, ConfirmShipment
+from app.commands.count import CountInput, CountLineInput, SaveCount
+from app.commands.distribution import Distribute, DistributionInput
+from app.commands.no_activity import NoActivityInput, ReportNoActivity
+from app.commands.receipt import ReceiptInput, RecordReceipt
+from app.db.transaction import transaction
+from app.errors import DomainError, SavedAtTheSameMoment
 from app.extensions import db
-from app.models.ledger import AllocationLine, RiskGroup
+from app.fab.datamodel import current_actor
 from app.models.unit import Unit
+from app.permissions import CONFIRM, COUNT, RECORD, TODAY, TODAY_VIEW
+from app.queries.count_sheet import count_sheet
+from app.queries.reference import active_items, active_risk_groups, resolve_item
+from app.queries.today import today_page
 from app.thai import parse_date, today
-from app.views.scoped import current_actor, redirect_to_own_unit
-
-SAVED_AT_THE_SAME_MOMENT = _l("Someone saved the same thing at the same moment; nothing was written. "
-                              "Please check the page and try again.")
+from app.views.helpers import in_scope_or_404, redirect_to_own_unit
 
 KIND_LABELS = {
     "receipt": _l("Received (counted)"),
@@ -37,13 +39,7 @@ KIND_LABELS = {
     "adjustment": _l("Adjustment"),
     "reversal": _l("Reversal"),
 }
-
-
-def unit_in_scope_or_404(unit_id: int) -> Unit:
-    unit = db.session.get(Unit, unit_id)
-    if unit is None or not scoping.unit_in_scope(current_actor(), unit):
-        abort(404)
-    return unit
+MEMBER_ROWS = 8  # member rows the count sheet can post
 
 
 def chosen_item_id() -> int:
@@ -54,13 +50,28 @@ def chosen_item_id() -> int:
     return wanted if wanted in {i[0] for i in items} else items[0][0]
 
 
+def numbered_fields(form, prefix: str, not_a_number=None) -> list:
+    """The N of every `<prefix>N` field posted; a forged N that is no number
+    is left out, or given as `not_a_number` (then refused by the operation)."""
+    numbers = []
+    for key in form:
+        suffix = key[len(prefix):]
+        if key.startswith(prefix):
+            if suffix.isascii() and suffix.isdecimal() and len(suffix) <= 10:
+                numbers.append(int(suffix))
+            elif not_a_number is not None:
+                numbers.append(not_a_number)
+    return numbers
+
+
 class TodayView(BaseView):
     route_base = "/today"
     default_view = "mine"
+    class_permission_name = TODAY_VIEW
     method_permission_name = {
-        "mine": "today", "unit_page": "today",
-        "receipt": "record", "allocate": "record", "distribute": "record", "adjust": "record",
-        "confirm": "confirm", "count": "count", "nothing": "record",
+        "mine": TODAY, "unit_page": TODAY,
+        "receipt": RECORD, "allocate": RECORD, "distribute": RECORD, "adjust": RECORD, "nothing": RECORD,
+        "confirm": CONFIRM, "count": COUNT,
     }
 
     # ------------------------------------------------------------ pages
@@ -72,15 +83,14 @@ class TodayView(BaseView):
     @expose("/<int:unit_id>")
     @has_access
     def unit_page(self, unit_id, posted=None, failed_form=None, status=200):
-        unit = unit_in_scope_or_404(unit_id)
+        unit = in_scope_or_404(Unit, unit_id)
         item_id = chosen_item_id()
         day = today()
-        actor = current_actor()
         context = dict(
             unit=unit, day=day, items=active_items(db.session), item_id=item_id,
             **today_page(db.session, unit.id, item_id, day),
-            can_confirm=getattr(actor.unit, "id", None) == unit.id and self._may("confirm"),
-            can_record=self._may("record"), can_count=self._may("count"),
+            can_confirm=scoping.is_own_unit(current_actor(), unit) and self._may(CONFIRM),
+            can_record=self._may(RECORD), can_count=self._may(COUNT),
             risk_groups=active_risk_groups(db.session),
             kind_labels={k: str(v) for k, v in KIND_LABELS.items()},
             posted=posted or {}, failed_form=failed_form, form_token=uuid.uuid4().hex,
@@ -94,27 +104,21 @@ class TodayView(BaseView):
         return self.appbuilder.sm.has_access(f"can_{permission}", self.class_permission_name)
 
     # ------------------------------------------------------------ submissions
-    def _submit(self, unit_id, form_name, operation, success):
-        """Run one ledger command in one transaction; refused → same page, input kept.
-        `success` is the message, or a function of the command's result giving
-        (message, category)."""
-        unit = unit_in_scope_or_404(unit_id)
+    def _submit(self, unit_id, form_name, make_command, success):
+        """Run one operation in one transaction; refused → same page, input
+        kept. `make_command(unit_id, item_id)` builds it; `success` is the
+        message, or a function of its result giving (message, category)."""
+        unit = in_scope_or_404(Unit, unit_id)
         item_id = chosen_item_id()
-        result = None
         try:
-            result = operation(unit, item_id)
-            db.session.commit()
+            with transaction():
+                result = make_command(unit.id, item_id).run()
+        except SavedAtTheSameMoment as error:
+            flash(str(error), "warning")
+            return self.unit_page(unit_id, posted=request.form, failed_form=form_name, status=409)
         except DomainError as error:
-            db.session.rollback()
             flash(str(error), "danger")
             return self.unit_page(unit_id, posted=request.form, failed_form=form_name, status=422)
-        except IntegrityError:
-            # A double-submitted form is answered by the document INSERT itself
-            # (ledger.insert_document); what still lands here is another write to the
-            # same row at the same moment, e.g. two first drafts of one day's count.
-            db.session.rollback()
-            flash(str(SAVED_AT_THE_SAME_MOMENT), "warning")
-            return self.unit_page(unit_id, posted=request.form, failed_form=form_name, status=409)
         message, category = success(result) if callable(success) else (success, "success")
         flash(message, category)
         return redirect(url_for(".unit_page", unit_id=unit_id, item=item_id))
@@ -123,10 +127,10 @@ class TodayView(BaseView):
     @has_access
     def receipt(self, unit_id):
         form = request.form
-        return self._submit(unit_id, "receipt", lambda unit, item: ledger.record_receipt(
-            db.session, current_actor(), unit=unit, item=item, receipt_date=form.get("date"),
-            source=form.get("source"), reference_no=form.get("reference_no"),
-            quantity_sent=form.get("quantity_sent"), form_token=form.get("form_token")),
+        return self._submit(unit_id, "receipt", lambda unit, item: RecordReceipt(db.session, current_actor(), ReceiptInput(
+            unit_id=unit, item_id=item, receipt_date=form.get("date"), source=form.get("source"),
+            reference_no=form.get("reference_no"), quantity_sent=form.get("quantity_sent"),
+            form_token=form.get("form_token"))),
             _("Receipt recorded; it enters stock when the counting committee signs the day's count."))
 
     @expose("/<int:unit_id>/nothing", methods=["POST"])
@@ -134,7 +138,7 @@ class TodayView(BaseView):
     def nothing(self, unit_id):
         """"Nothing to record today" in one tap, so silence means "not reported"."""
         return self._submit(
-            unit_id, "nothing", lambda unit, _item: report_no_activity(db.session, current_actor(), unit),
+            unit_id, "nothing", lambda unit, _item: ReportNoActivity(db.session, current_actor(), NoActivityInput(unit)),
             lambda new: (_("Reported: nothing to record today."), "success") if new
             else (_("This unit has already reported today."), "info"))
 
@@ -142,65 +146,46 @@ class TodayView(BaseView):
     @has_access
     def allocate(self, unit_id):
         form = request.form
-
-        def run(unit, item):
-            wanted = {}
-            for key, value in form.items():
-                if key.startswith("share-") and value.strip():
-                    wanted[int(key[6:]) if key[6:].isascii() and key[6:].isdecimal() else -1] = value
-            # One query for the units named on the sheet; ledger.allocate checks they sit below.
-            receivers = {u.id: u for u in db.session.execute(
-                select(Unit).where(Unit.id.in_([i for i in wanted if 0 < i <= 2_147_483_647]))).scalars()}
-            shares = [(receivers.get(unit_id_), value) for unit_id_, value in wanted.items()]
-            return ledger.allocate(db.session, current_actor(), unit=unit, item=item,
-                                   allocation_date=form.get("date"), document_no=form.get("document_no"),
-                                   shares=shares, form_token=form.get("form_token"))
-        return self._submit(unit_id, "allocate", run, _("Allocation saved; the stock is in transit."))
+        shares = [(receiver_id, form.get(f"share-{receiver_id}", "x"))
+                  for receiver_id in numbered_fields(form, "share-", not_a_number=-1)]
+        return self._submit(unit_id, "allocate", lambda unit, item: Allocate(db.session, current_actor(), AllocationInput(
+            unit_id=unit, item_id=item, allocation_date=form.get("date"), document_no=form.get("document_no"),
+            shares=shares, form_token=form.get("form_token"))), _("Allocation saved; the stock is in transit."))
 
     @expose("/<int:unit_id>/distribute", methods=["POST"])
     @has_access
     def distribute(self, unit_id):
         form = request.form
-
-        def run(unit, item):
-            groups = {g.id: g for g in db.session.execute(select(RiskGroup)).scalars()}
-            lines = [(groups.get(gid), form.get(f"pieces-{gid}"), form.get(f"people-{gid}")) for gid in groups]
-            return ledger.distribute(db.session, current_actor(), unit=unit, item=item,
-                                     distribution_date=form.get("date"), lines=lines,
-                                     form_token=form.get("form_token"))
-        return self._submit(unit_id, "distribute", run, _("Distribution recorded."))
+        group_ids = sorted(set(numbered_fields(form, "pieces-")) | set(numbered_fields(form, "people-")))
+        lines = [(group_id, form.get(f"pieces-{group_id}"), form.get(f"people-{group_id}")) for group_id in group_ids]
+        return self._submit(unit_id, "distribute", lambda unit, item: Distribute(db.session, current_actor(), DistributionInput(
+            unit_id=unit, item_id=item, distribution_date=form.get("date"), lines=lines,
+            form_token=form.get("form_token"))), _("Distribution recorded."))
 
     @expose("/<int:unit_id>/adjust", methods=["POST"])
     @has_access
     def adjust(self, unit_id):
         form = request.form
-        return self._submit(unit_id, "adjust", lambda unit, item: ledger.adjust(
-            db.session, current_actor(), unit=unit, item=item, adjustment_date=form.get("date"),
-            kind=form.get("kind"), quantity=form.get("quantity"), reason=form.get("reason"),
-            form_token=form.get("form_token")), _("Adjustment recorded."))
+        return self._submit(unit_id, "adjust", lambda unit, item: Adjust(db.session, current_actor(), AdjustmentInput(
+            unit_id=unit, item_id=item, adjustment_date=form.get("date"), kind=form.get("kind"),
+            quantity=form.get("quantity"), reason=form.get("reason"), form_token=form.get("form_token"))),
+            _("Adjustment recorded."))
 
     @expose("/<int:unit_id>/confirm/<int:line_id>", methods=["POST"])
     @has_access
     def confirm(self, unit_id, line_id):
         form = request.form
-
-        def run(unit, item):
-            line = db.session.get(AllocationLine, line_id)
-            if line is None or line.unit_id != unit.id:
-                raise DomainError(_("This shipment is addressed to another unit; only the receiving unit "
-                                    "confirms it."))
-            return ledger.confirm_receipt(db.session, current_actor(), line,
-                                          confirmed_quantity=form.get("received"),
-                                          reason=form.get("reason"), confirm_date=form.get("date") or None)
-        return self._submit(unit_id, f"confirm-{line_id}", run, _("Receipt confirmed; the stock is yours."))
+        return self._submit(unit_id, f"confirm-{line_id}", lambda unit, _item: ConfirmShipment(
+            db.session, current_actor(), ConfirmationInput(
+                line_id=line_id, unit_id=unit, received=form.get("received"), reason=form.get("reason"),
+                confirm_date=form.get("date") or None)), _("Receipt confirmed; the stock is yours."))
 
     # ------------------------------------------------------------ daily count
     @expose("/<int:unit_id>/count", methods=["GET", "POST"])
     @has_access
     def count(self, unit_id):
-        unit = unit_in_scope_or_404(unit_id)
-        item = ledger.resolve_item(db.session, chosen_item_id())
-        actor = current_actor()
+        unit = in_scope_or_404(Unit, unit_id)
+        item = resolve_item(db.session, chosen_item_id())
         try:
             day = parse_date(request.values.get("date") or today())
         except DomainError as error:
@@ -208,49 +193,27 @@ class TodayView(BaseView):
             day = today()
         posted, status = {}, 200
         if request.method == "POST":
-            form = request.form
-            lines = [ledger.CountLineInput(receipt_id=int(key[8:]), counted=value,
-                                           damaged=form.get(f"damaged-{key[8:]}"),
-                                           missing=form.get(f"missing-{key[8:]}"),
-                                           reason=form.get(f"reason-{key[8:]}"))
-                     for key, value in form.items()
-                     if key.startswith("counted-") and key[8:].isascii() and key[8:].isdecimal()
-                     and len(key) < 20]
-            members = [{"name": form.get(f"member-name-{i}"), "position": form.get(f"member-position-{i}")}
-                       for i in range(8)]
+            signing = request.form.get("action") == "sign"
             try:
-                draft = ledger.save_count(db.session, actor, unit=unit, item=item, count_date=day, lines=lines,
-                                          members=members, chair_name=form.get("chair"),
-                                          physical_count=form.get("physical_count"), note=form.get("note"))
-                if form.get("action") == "sign":
-                    ledger.sign_count(db.session, actor, draft)
-                db.session.commit()
-                flash(_("The count is signed and locked; the counted pieces are in stock.")
-                      if form.get("action") == "sign" else _("Draft saved."), "success")
+                with transaction():
+                    SaveCount(db.session, current_actor(), count_input(request.form, unit.id, item.id, day)).run()
+                flash(_("The count is signed and locked; the counted pieces are in stock.") if signing
+                      else _("Draft saved."), "success")
                 return redirect(url_for(".count", unit_id=unit.id, item=item.id, date=day.isoformat()))
             except DomainError as error:
-                db.session.rollback()
-                flash(str(error), "danger")
-                posted, status = form, 422
-            except IntegrityError:  # two first drafts of the same day at the same moment
-                db.session.rollback()
-                flash(str(SAVED_AT_THE_SAME_MOMENT), "warning")
-                posted, status = form, 409
+                flash(str(error), "warning" if isinstance(error, SavedAtTheSameMoment) else "danger")
+                posted, status = request.form, 409 if isinstance(error, SavedAtTheSameMoment) else 422
+        return self.render_template("count.html", unit=unit, item=item, day=day, posted=posted,
+                                    **count_sheet(db.session, unit.id, item.id, day)), status
 
-        count = count_of_day(db.session, unit.id, item.id, day)
-        arrivals = ledger.arrivals_to_count(db.session, unit.id, item.id, day)
-        if count is not None and count.status == "signed":
-            arrivals = [line.receipt for line in count.lines]
-        chair = count.chair_name if count else None
-        if count is None:
-            previous_members, chair = last_committee(db.session, unit.id, day)
-            members = json.loads(previous_members)
-        else:
-            members = json.loads(count.members)
-        return self.render_template(
-            "count.html", unit=unit, item=item, day=day, count=count, arrivals=arrivals, chair=chair or "",
-            lines={line.receipt_id: line for line in (count.lines if count else [])},
-            members=members + [{"name": "", "position": ""}] * max(0, 5 - len(members)),
-            expected=ledger.expected_balance(db.session, count) if count else
-            stock_figures(db.session, unit.id, item.id)[0] + sum(r.quantity_sent for r in arrivals),
-            posted=posted), status
+
+def count_input(form, unit_id: int, item_id: int, day) -> CountInput:
+    """The count sheet as posted: a line per arrival, up to MEMBER_ROWS members."""
+    lines = [CountLineInput(receipt_id=n, counted=form.get(f"counted-{n}"), damaged=form.get(f"damaged-{n}"),
+                            missing=form.get(f"missing-{n}"), reason=form.get(f"reason-{n}"))
+             for n in numbered_fields(form, "counted-")]
+    members = [{"name": form.get(f"member-name-{i}"), "position": form.get(f"member-position-{i}")}
+               for i in range(MEMBER_ROWS)]
+    return CountInput(unit_id=unit_id, item_id=item_id, count_date=day, lines=lines, members=members,
+                      chair_name=form.get("chair"), physical_count=form.get("physical_count"), note=form.get("note"),
+                      sign=form.get("action") == "sign")

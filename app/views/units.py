@@ -4,11 +4,13 @@ from flask_appbuilder import ModelView
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterInFunction
 from flask_babel import lazy_gettext as _l
 
-from app.commands.units import LEVEL_LABELS, level_label, prepare_new_unit, prepare_unit_update
+from app.commands.units import prepare_new_unit, prepare_unit_update
+from app.labels import LEVEL_LABELS, level_label
 from app.extensions import db
 from app.models.unit import Unit, UnitLevel
 from app.thai import thai_datetime
-from app.views.scoped import ScopedSQLAInterface, ScopedViewMixin, current_actor, yes_no
+from app.fab.datamodel import ScopedSQLAInterface, current_actor
+from app.views.helpers import ScopedViewMixin, yes_no
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Length, Optional

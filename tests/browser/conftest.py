@@ -42,10 +42,12 @@ def _prepare(app) -> None:
 
     import flask_migrate
 
-    from app.commands.ledger import CountLineInput, record_receipt, save_count, sign_count
-    from app.commands.setup import prepare_database, system_actor
+    from app.commands.count import CountLineInput, save_count, sign_count
+    from app.commands.receipt import record_receipt
+    from app.commands.setup import system_actor
+    from app.devtools.demo import prepare_demo
     from app.commands.users import create_user
-    from app.demo import DEMO_PASSWORD
+    from app.devtools.demo import DEMO_PASSWORD
     from app.extensions import db
     from app.models.unit import Unit
     from app.roles import OFFICER
@@ -53,7 +55,7 @@ def _prepare(app) -> None:
 
     with app.app_context():
         flask_migrate.upgrade()
-        prepare_database(db.session, demo=True)
+        prepare_demo(db.session)
         actor = system_actor(db.session)
         checkpoint = db.session.query(Unit).filter(Unit.code == "CM-CHECKPOINT").one()
         create_user(db.session, actor, username=CHECKPOINT_OFFICER, first_name="มานะ",
@@ -154,7 +156,7 @@ class Session:
         route.abort("blockedbyclient")
 
     def login(self, username, password=None):
-        from app.demo import DEMO_PASSWORD
+        from app.devtools.demo import DEMO_PASSWORD
 
         page = self.page
         if "/login" not in page.url:

@@ -7,7 +7,7 @@ import datetime
 from flask import flash
 from flask_appbuilder.models.sqla import filters as fab
 
-from app.commands import DomainError
+from app.errors import DomainError
 from app.thai import parse_date
 
 

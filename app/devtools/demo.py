@@ -2,6 +2,7 @@
 All demo passwords are `masklog-demo`."""
 from sqlalchemy.orm import Session
 
+from app.commands.setup import prepare_database, system_actor
 from app.commands.units import create_unit
 from app.commands.users import create_user
 from app.models.unit import Unit, UnitLevel
@@ -36,8 +37,11 @@ def seed_demo_activity(session: Session, actor) -> int:
     """A day of work in Chiang Mai and Bangkok so the demo has something to
     show: receipt, signed count, allocation, confirmation, distribution,
     adjustment. Skipped when it was created before."""
-    from app.commands.ledger import (CountLineInput, adjust, allocate, confirm_receipt, distribute,
-                                     record_receipt, save_count, sign_count)
+    from app.commands.adjustment import adjust
+    from app.commands.allocation import allocate, confirm_receipt
+    from app.commands.count import CountLineInput, save_count, sign_count
+    from app.commands.distribution import distribute
+    from app.commands.receipt import record_receipt
     from app.models.ledger import Receipt, RiskGroup
     from app.thai import today
 
@@ -90,20 +94,27 @@ def seed_demo(session: Session, actor) -> dict:
     return {"units": created_units, "users": created_users, "activity": activity}
 
 
+def prepare_demo(session: Session) -> dict:
+    """A working database plus the demo data (tests, benchmarks, the demo
+    server). Idempotent; does not commit."""
+    report = prepare_database(session)
+    return {"hierarchy": report.hierarchy, **seed_demo(session, system_actor(session))}
+
+
 def prepare_demo_database(app) -> None:
     """Migrate, then roles, hierarchy, reference and demo data — each step
     idempotent, so every start of the demo server may run it. Demo mode only."""
     import flask_migrate
 
-    from app.commands.setup import prepare_database
+    from app.db.transaction import transaction
     from app.extensions import db
 
     if not app.config.get("MASKLOG_DEMO"):
         raise RuntimeError("demo data is only created with MASKLOG_CONFIG=demo")
     with app.app_context():
         flask_migrate.upgrade()
-        report = prepare_database(db.session, demo=True)
-        db.session.commit()
-        units = report.hierarchy.added + report.hierarchy.unchanged
-        print(f"MaskLog demo: {units:,} official units (geothai {report.hierarchy.data_version}), "
-              f"{report.demo['users']} demo accounts created this start; password for all: {DEMO_PASSWORD}")
+        with transaction():
+            report = prepare_demo(db.session)
+        units = report["hierarchy"].added + report["hierarchy"].unchanged
+        print(f"MaskLog demo: {units:,} official units (geothai {report['hierarchy'].data_version}), "
+              f"{report['users']} demo accounts created this start; password for all: {DEMO_PASSWORD}")

@@ -1,4 +1,5 @@
-"""SQL for what every submission and every today page runs.
+"""Statements compiled once per process: what every submission and every
+today page runs.
 
 Measured per statement on PostgreSQL (bench/statement_cost.py): an ORM
 add+flush or ORM-enabled INSERT costs ~0.6 ms of Python, a Core SELECT through
@@ -20,7 +21,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Callable, Hashable, Iterable, Optional
 
-from sqlalchemy import bindparam, event, insert, inspect, select
+from sqlalchemy import bindparam, insert, inspect, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -110,7 +111,7 @@ def insert_rows(session: Session, model, rows: list) -> list:
 def _loaded(session: Session, model, row):
     """An ORM instance of a row just returned, persistent in the session as if
     loaded. Unlike a pending object, a rollback would only expire it, leaving
-    an instance of a row that never was: the rollback hook below removes it."""
+    an instance of a row that never was: the rollback hook (app/db/hooks.py) removes it."""
     mapping = row._mapping
     instance = model(**{key: mapping[name] for key, name in _attributes_of(model)})
     make_transient_to_detached(instance)
@@ -122,13 +123,13 @@ def _loaded(session: Session, model, row):
 _INSERTED = "masklog_inserted_rows"
 
 
-@event.listens_for(Session, "after_commit")
-def _inserted_rows_are_committed(session: Session) -> None:
+def inserted_rows_are_committed(session: Session) -> None:
+    """after_commit (app/db/hooks.py): the rows are real now."""
     session.info.pop(_INSERTED, None)
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_rolled_back_rows(session: Session, _previous_transaction) -> None:
+def forget_rolled_back_rows(session: Session, _previous_transaction=None) -> None:
+    """after_soft_rollback (app/db/hooks.py): instances of rows that never were leave the session."""
     for instance in session.info.pop(_INSERTED, ()):
         if instance in session:
             session.expunge(instance)

@@ -8,20 +8,19 @@ officers can never spend the same masks (no read-then-write anywhere)."""
 from __future__ import annotations
 
 import datetime
+from types import SimpleNamespace
 
 from flask_babel import gettext as _
 from sqlalchemy import Integer, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from app.commands import DomainError, rollup
-from app.commands.sql import dialect_insert, insert_values, run_compiled, values_binds, values_params
+from app.db.compiled import dialect_insert, insert_values, run_compiled, values_binds, values_params
+from app.errors import InsufficientStock
 from app.models.ledger import LedgerLine, StockBalance
 from app.models.unit import Unit
+from app.rollups.contributions import LEDGER_LINE
+from app.rollups.pending import contribute
 from app.thai import format_number
-
-
-class InsufficientStock(DomainError):
-    pass
 
 
 _BALANCE = StockBalance.__table__
@@ -68,8 +67,9 @@ def post(session: Session, *, unit: Unit, item_id: int, quantity: int, kind: str
     else:
         new_balance = run_compiled(session, "stock.put", _put_statement,
                                    values_params([params], _BALANCE_COLUMNS)).scalar()
-    insert_values(session, LedgerLine, {
-        "unit_id": unit.id, "item_id": item_id, "quantity": quantity, "kind": kind, "document_type": document_type,
-        "document_id": document_id, "actor_id": getattr(actor, "id", None), "entry_date": entry_date})
-    rollup.add(session, unit, item_id, entry_date, net_change=quantity)
+    line = {"unit_id": unit.id, "item_id": item_id, "quantity": quantity, "kind": kind,
+            "document_type": document_type, "document_id": document_id, "actor_id": getattr(actor, "id", None),
+            "entry_date": entry_date}
+    insert_values(session, LedgerLine, line)
+    contribute(session, LEDGER_LINE, unit, item_id, entry_date, SimpleNamespace(**line))
     return new_balance

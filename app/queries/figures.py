@@ -1,85 +1,33 @@
 """The read side of the rollups: the figures dashboards, completeness pages
-and exports show. Everything here reads app/models/rollup.py, never the raw
-ledger; the caller has already checked that the unit is in the actor's scope
-(app/scoping.py) and parsed the period (`parse_period`)."""
+and exports show, named and ordered by FIGURES (app/rollups/registry.py).
+Everything here reads app/models/rollup.py, never the raw ledger; the caller
+has already checked that the unit is in the actor's scope (app/scoping.py)
+and parsed the period (app/queries/periods.py)."""
 from __future__ import annotations
 
 import datetime
 import time
-from dataclasses import dataclass
 from typing import Optional
 
-from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from app import scoping
-from app.commands import DomainError
 from app.models.ledger import RiskGroup
 from app.models.rollup import ROLLUP_FIGURES, DailyReport, DailyRollup, ReportRollup, RiskGroupRollup
 from app.models.unit import LEVEL_ORDER, Unit
-from app.thai import parse_date, thai_date, today
-
-MAX_PERIOD_DAYS = 731  # two years
-FLOW_FIGURES = tuple(name for name in ROLLUP_FIGURES if name not in ("in_transit_change", "net_change"))
-
-
-@dataclass(frozen=True)
-class Period:
-    start: datetime.date
-    end: datetime.date
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-
-def parse_period(raw_start, raw_end, default_days: int = 30) -> Period:
-    """A date range from a form (B.E. or C.E., Thai digits): blank end means
-    today, blank start means `default_days` before the end. Reversed, future
-    or longer than two years: a Thai message."""
-    end = parse_date(raw_end) if raw_end not in (None, "") else today()
-    start = parse_date(raw_start) if raw_start not in (None, "") else None
-    if end.year < 2000 or (start is not None and start.year < 2000):
-        raise DomainError(_("Please choose dates from the year 2543 (2000) on."))
-    start = start or end - datetime.timedelta(days=default_days - 1)
-    if start > end:
-        raise DomainError(_("The start date %(start)s is after the end date %(end)s.",
-                            start=thai_date(start), end=thai_date(end)))
-    if end > today():
-        raise DomainError(_("The date %(date)s is in the future.", date=thai_date(end)))
-    if (end - start).days + 1 > MAX_PERIOD_DAYS:
-        raise DomainError(_("A period can be at most two years long."))
-    return Period(start, end)
-
-
-def parse_item(session: Session, raw) -> int:
-    """The item id asked for (blank: the default item); unknown or inactive: a Thai message."""
-    from app.commands.reference import active_items
-
-    items = active_items(session)
-    text = str(raw or "").strip()
-    if not text and items:
-        return items[0][0]
-    if not (text.isascii() and text.isdecimal()) or int(text) not in {row[0] for row in items}:
-        raise DomainError(_("The item asked for is unknown or no longer active; please choose one from the list."))
-    return int(text)
-
-
-def parse_day(raw) -> datetime.date:
-    """A day to report on: blank means today; never in the future or before 2543."""
-    if raw in (None, "") or not str(raw).strip():
-        return today()
-    return parse_period(raw, raw).end
+from app.queries.periods import Period
+from app.rollups.registry import FIGURE_NAMES, FLOWS, STOCKS
 
 
 def period_sums(period: Period):
-    """Flows summed over the period, stocks (balance, in transit) at its end."""
+    """Every figure of FIGURES as a column: flows summed over the period,
+    stocks summed up to its end (the query keeps day <= end)."""
     in_period = DailyRollup.day >= period.start
-    columns = [func.coalesce(func.sum(case((in_period, getattr(DailyRollup, name)), else_=0)), 0).label(name)
-               for name in FLOW_FIGURES]
-    columns += [func.coalesce(func.sum(DailyRollup.net_change), 0).label("balance"),
-                func.coalesce(func.sum(DailyRollup.in_transit_change), 0).label("in_transit")]
+    columns = [func.coalesce(func.sum(case((in_period, getattr(DailyRollup, figure.column)), else_=0)), 0)
+               .label(figure.name) for figure in FLOWS]
+    columns += [func.coalesce(func.sum(getattr(DailyRollup, figure.column)), 0).label(figure.name)
+                for figure in STOCKS]
     return columns
 
 
@@ -92,8 +40,8 @@ def headline(session: Session, unit: Unit, item_id: int, period: Period) -> dict
 
 
 def trend(session: Session, unit: Unit, item_id: int, period: Period) -> list[dict]:
-    """One row per day of the period (days without activity included), with
-    the closing balance of each day."""
+    """One row per day of the period (days without activity included): the
+    day's stored figures, and `balance`, the closing balance of each day."""
     opening = session.execute(select(func.coalesce(func.sum(DailyRollup.net_change), 0)).where(
         DailyRollup.unit_id == unit.id, DailyRollup.item_id == item_id, DailyRollup.day < period.start)).scalar()
     # Plain rows, not ORM objects: a year is 365 of them.
@@ -136,7 +84,7 @@ def children(session: Session, unit: Unit, item_id: int, period: Period) -> list
         .where(DailyRollup.unit_id.in_([kid.id for kid in kids]), DailyRollup.item_id == item_id,
                DailyRollup.day <= period.end)
         .group_by(DailyRollup.unit_id))}
-    empty = {name: 0 for name in (*FLOW_FIGURES, "balance", "in_transit")}
+    empty = {name: 0 for name in FIGURE_NAMES}
     return [{"id": kid.id, "code": kid.code, "name": kid.name_th, "level": kid.level, "active": kid.active,
              **(dict(sums[kid.id]._mapping) if kid.id in sums else empty)} for kid in kids]
 
@@ -149,7 +97,8 @@ _UNIT_COUNTS_SECONDS = 300
 
 def unit_counts(session: Session, unit: Unit) -> dict:
     """Active units per level in the subtree (the denominators of "% reported").
-    Units change rarely; kept five minutes per database and unit."""
+    Units change rarely; kept five minutes per database and unit (one of the
+    caches app/db/hooks.py lists)."""
     key = (str(session.get_bind().url), unit.id, unit.path)
     cached = _unit_counts_cache.get(key)
     if cached and cached[0] > time.monotonic():

@@ -6,7 +6,7 @@ from typing import Optional
 
 from sqlalchemy.orm import Session
 
-from app.commands.sql import insert_values
+from app.db.compiled import insert_values
 from app.models.ledger import AuditEntry
 
 
@@ -19,7 +19,7 @@ def _json(values) -> Optional[str]:
 
 def record(session: Session, actor, action: str, object_type: str, object_id: Optional[int],
            unit_id: Optional[int], before=None, after=None) -> None:
-    """One INSERT in the caller's transaction, compiled once (app/commands/sql.py).
+    """One INSERT in the caller's transaction, compiled once (app/db/compiled.py).
     Nothing reads an entry back while recording, so no ORM object is built."""
     unit = getattr(actor, "unit", None)
     insert_values(session, AuditEntry, {

@@ -29,8 +29,10 @@ from collections import defaultdict
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from app.commands import DomainError, rollup
-from app.commands.reference import active_items
+from app import scoping
+from app.errors import DomainError
+from app.rollups.rebuild import rebuild
+from app.queries.reference import active_items
 from app.models.ledger import (Allocation, AllocationLine, DailyCount, DailyCountLine, Distribution, DistributionLine,
                                LedgerLine, Receipt, RiskGroup, StockBalance)
 from app.models.rollup import DailyReport
@@ -85,7 +87,7 @@ def add_end_units(session: Session, total: int) -> int:
             kind = END_UNIT_KINDS[(number - 1) % len(END_UNIT_KINDS)]
             label = f"{kind} {number}" if kind.endswith("ที่") else f"{kind}{name}" + (f" {number}" if number > 9 else "")
             writer.add(Unit, {"id": next_id, "code": f"S{code}-{number:02d}", "name_th": label, "level": "end_unit",
-                              "parent_id": parent_id, "path": f"{path}{next_id}/", "active": True,
+                              "parent_id": parent_id, "path": scoping.child_path(path, next_id), "active": True,
                               "source": "synthetic", "created_on": now, "changed_on": now})
             next_id += 1
     writer.flush()
@@ -265,7 +267,7 @@ def generate(session: Session, *, end_units: int = 70_000, days: int = 365, acti
             session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                  f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
     progress(f"documents written in {time.perf_counter() - started:.0f} s; rebuilding rollups")
-    rebuilt = rollup.rebuild(session)
+    rebuilt = rebuild(session)
     counts = dict(writer.counts)
     counts.update(rebuilt)
     counts["seconds"] = round(time.perf_counter() - started, 1)

@@ -9,32 +9,28 @@ from typing import Optional
 from sqlalchemy import Date, Integer, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from app.commands.sql import run_compiled
+from app.db.compiled import run_compiled
 
 from app.models.ledger import Allocation, AllocationLine, DailyCount, LedgerLine, StockBalance
 from app.models.unit import Unit
 
 
 def _stock_subqueries(unit_id, item_id) -> tuple:
-    """Scalar subqueries: the unit's balance, and what it sent still in transit."""
+    """Scalar subqueries: the unit's balance, and what it sent still in
+    transit (`sent_in_transit`; not the dashboards' `in_transit_to_area`,
+    app/rollups/registry.py)."""
     balance = (select(StockBalance.quantity)
                .where(StockBalance.unit_id == unit_id, StockBalance.item_id == item_id).scalar_subquery())
-    in_transit = (select(func.coalesce(func.sum(AllocationLine.quantity_sent), 0))
+    sent_in_transit = (select(func.coalesce(func.sum(AllocationLine.quantity_sent), 0))
                   .join(Allocation, Allocation.id == AllocationLine.allocation_id)
                   .where(Allocation.unit_id == unit_id, Allocation.item_id == item_id,
                          AllocationLine.status == "in_transit").scalar_subquery())
-    return balance, in_transit
-
-
-def stock_figures(session: Session, unit_id: int, item_id: int) -> tuple:
-    """(balance, pieces sent by this unit still in transit), one query."""
-    row = session.execute(select(*_stock_subqueries(unit_id, item_id))).one()
-    return row[0] or 0, row[1] or 0
+    return balance, sent_in_transit
 
 
 def today_page(session: Session, unit_id: int, item_id: int, day: datetime.date) -> dict:
     """Everything the today page reads, in four statements compiled once per
-    process (app/commands/sql.py): figures and the day's count in one row,
+    process (app/db/compiled.py): figures and the day's count in one row,
     then shipments on the way, units below, and the day's ledger lines, as
     plain rows. The page is opened many times a day by every unit; ORM
     entities and per-request statement building were half its cost."""
@@ -45,7 +41,7 @@ def today_page(session: Session, unit_id: int, item_id: int, day: datetime.date)
         count = _CountOfDay(summary.count_status, summary.count_book_balance, summary.count_physical_count)
     return {
         "balance": summary.balance or 0,
-        "in_transit": summary.in_transit or 0,
+        "sent_in_transit": summary.sent_in_transit or 0,
         "count": count,
         "incoming": run_compiled(session, "today_page.incoming", _incoming_statement, params).all(),
         "children": child_units(session, unit_id),
@@ -69,12 +65,12 @@ def _binds():
 
 def _summary_statement(_dialect):
     unit_id, item_id, day = _binds()
-    balance, in_transit = _stock_subqueries(unit_id, item_id)
+    balance, sent_in_transit = _stock_subqueries(unit_id, item_id)
     def of_the_count(column):  # one count per unit, item and day (unique)
         return (select(column).where(DailyCount.unit_id == unit_id, DailyCount.item_id == item_id,
                                      DailyCount.count_date == day).scalar_subquery())
 
-    return select(balance.label("balance"), in_transit.label("in_transit"),
+    return select(balance.label("balance"), sent_in_transit.label("sent_in_transit"),
                   of_the_count(DailyCount.status).label("count_status"),
                   of_the_count(DailyCount.book_balance).label("count_book_balance"),
                   of_the_count(DailyCount.physical_count).label("count_physical_count"))
@@ -97,12 +93,6 @@ def _recorded_statement(_dialect):
             .order_by(LedgerLine.id.desc()).limit(RECORDED_LIMIT))
 
 
-def count_of_day(session: Session, unit_id: int, item_id: int, day: datetime.date):
-    return session.execute(select(DailyCount).where(
-        DailyCount.unit_id == unit_id, DailyCount.item_id == item_id, DailyCount.count_date == day)
-    ).scalar_one_or_none()
-
-
 def child_units(session: Session, unit_id: int) -> list:
     """Active units directly below: rows of (id, code, name_th, path) — the
     allocation sheet needs no more (and a province has dozens)."""
@@ -112,12 +102,3 @@ def child_units(session: Session, unit_id: int) -> list:
 def _children_statement(_dialect):
     return (select(Unit.id, Unit.code, Unit.name_th, Unit.path)
             .where(Unit.parent_id == bindparam("unit_id", type_=Integer), Unit.active.is_(True)).order_by(Unit.code))
-
-
-def last_committee(session: Session, unit_id: int, before: datetime.date) -> tuple:
-    """(members, chair) of the unit's latest signed count before `before`: the
-    same committee counts day after day, so the sheet starts from it."""
-    row = session.execute(select(DailyCount.members, DailyCount.chair_name).where(
-        DailyCount.unit_id == unit_id, DailyCount.status == "signed", DailyCount.count_date < before)
-        .order_by(DailyCount.count_date.desc()).limit(1)).first()
-    return (row[0], row[1]) if row else ("[]", None)

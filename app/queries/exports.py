@@ -1,7 +1,7 @@
 """The official report of a subtree for a period, as xlsx and CSV, read from
 the rollups only and streamed: rows come from the database in batches
 (`yield_per`, a server-side cursor on PostgreSQL) and go straight to the file
-(app/xlsx.py, a streaming writer) or to the response, so memory stays flat however
+(app/xlsx.py, a streaming writer) or to the response (app/views/dashboard.py), so memory stays flat however
 many units the subtree has.
 
 Layout (xlsx): a summary sheet (the subtree's totals, distribution per risk
@@ -20,29 +20,23 @@ import os
 import tempfile
 from typing import Iterator
 
-from flask import send_file
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import figures, scoping
-from app.commands.units import level_group_label
+from app import scoping
+from app.labels import level_group_label
 from app.models.rollup import DailyRollup
 from app.models.unit import LEVEL_ORDER, Unit
+from app.queries import figures
+from app.queries.periods import Period
+from app.queries.reference import active_items
+from app.rollups.registry import EXPORTED, FLOWS, labels
 from app.thai import thai_date, thai_datetime
 from app.xlsx import Workbook
 
-FIGURE_COLUMNS = ("received", "counted", "count_discrepancy", "allocated_out", "confirmed_in",
-                  "transfer_discrepancy", "distributed", "people_reached", "adjusted", "in_transit", "balance")
+EXPORTED_NAMES = tuple(figure.name for figure in EXPORTED)
 BATCH = 2000
-
-
-def figure_headers() -> list[str]:
-    return [_("Received (per documents)"), _("Counted into stock"), _("Damaged or missing at the count"),
-            _("Allocated within the area (every transfer)"), _("Confirmed on arrival (every transfer)"),
-            _("Shipment discrepancies"),
-            _("Distributed (pieces)"), _("People reached"), _("Adjustments"), _("In transit at the end"),
-            _("Balance at the end")]
 
 
 def safe_text(value):
@@ -58,14 +52,14 @@ def levels_below(session: Session, unit: Unit) -> list[str]:
     return [level.value for level in LEVEL_ORDER if level.value in present]
 
 
-def unit_rows(session: Session, unit: Unit, item_id: int, period: figures.Period, level: str) -> Iterator[tuple]:
+def unit_rows(session: Session, unit: Unit, item_id: int, period: Period, level: str) -> Iterator[tuple]:
     """(code, name, figures...) of every unit of `level` in the subtree, by code."""
     sums = (select(DailyRollup.unit_id, *figures.period_sums(period))
             .join(Unit, Unit.id == DailyRollup.unit_id)
             .where(scoping.subtree_clause(Unit.path, unit.path), Unit.level == level,
                    DailyRollup.item_id == item_id, DailyRollup.day <= period.end)
             .group_by(DailyRollup.unit_id).subquery())
-    query = (select(Unit.code, Unit.name_th, *[func.coalesce(sums.c[name], 0) for name in FIGURE_COLUMNS])
+    query = (select(Unit.code, Unit.name_th, *[func.coalesce(sums.c[name], 0) for name in EXPORTED_NAMES])
              .outerjoin(sums, sums.c.unit_id == Unit.id)
              .where(scoping.subtree_clause(Unit.path, unit.path), Unit.level == level)
              .order_by(Unit.code).execution_options(yield_per=BATCH))
@@ -73,10 +67,8 @@ def unit_rows(session: Session, unit: Unit, item_id: int, period: figures.Period
         yield tuple(row)
 
 
-def write_xlsx(session: Session, unit: Unit, item_id: int, period: figures.Period) -> str:
+def write_xlsx(session: Session, unit: Unit, item_id: int, period: Period) -> str:
     """Write the report to a temporary file and return its path (the caller sends and deletes it)."""
-    from app.commands.reference import active_items
-
     item_name = next((row[2] for row in active_items(session) if row[0] == item_id), "")
     title = [_("MaskLog report"), f"{unit.name_th} ({unit.code})", item_name,
              _("%(start)s to %(end)s", start=thai_date(period.start), end=thai_date(period.end))]
@@ -98,19 +90,19 @@ def _write_report(session, unit, item_id, period, path, title) -> None:
         summary.append([])
         headline = figures.headline(session, unit, item_id, period)
         summary.append([_("Figure"), _("Pieces")], bold=True)
-        for header, name in zip(figure_headers(), FIGURE_COLUMNS):
-            summary.append([header, headline[name]])
+        for figure in EXPORTED:
+            summary.append([str(figure.label), headline[figure.name]])
         summary.append([])
         summary.append([_("Risk group"), _("Distributed (pieces)"), _("People reached")], bold=True)
         for group in figures.by_risk_group(session, unit, item_id, period):
             summary.append([safe_text(group["name"]), group["distributed"], group["people_reached"]])
         summary.append([])
-        day_columns = ("received", "counted", "count_discrepancy", "allocated_out", "confirmed_in",
-                       "transfer_discrepancy", "distributed", "people_reached", "adjusted")
-        summary.append([_("Date"), *figure_headers()[:9], _("Closing balance")], bold=True)
-        totals = [0] * len(day_columns)
+        # One row per day: the day's flows, and the balance it closed with.
+        day_flows = [figure for figure in FLOWS if figure.exported]
+        summary.append([_("Date"), *labels(day_flows), _("Closing balance")], bold=True)
+        totals = [0] * len(day_flows)
         for day in figures.trend(session, unit, item_id, period):
-            values = [day[name] for name in day_columns]
+            values = [day[figure.column] for figure in day_flows]
             totals = [a + b for a, b in zip(totals, values)]
             summary.append([thai_date(day["day"]), *values, day["balance"]])
         summary.append([_("Total"), *totals, headline["balance"]], bold=True)
@@ -118,23 +110,15 @@ def _write_report(session, unit, item_id, period, path, title) -> None:
         for level in levels_below(session, unit):
             sheet = book.sheet(level_group_label(level))
             sheet.append([" · ".join(title)], bold=True)
-            sheet.append([_("Code"), _("Unit"), *figure_headers()], bold=True)
-            sums = [0] * len(FIGURE_COLUMNS)
+            sheet.append([_("Code"), _("Unit"), *labels(EXPORTED)], bold=True)
+            sums = [0] * len(EXPORTED)
             for code, name, *values in unit_rows(session, unit, item_id, period, level):
                 sums = [a + b for a, b in zip(sums, values)]
                 sheet.append([safe_text(code), safe_text(name), *values])
             sheet.append([_("Total"), "", *sums], bold=True)
 
 
-def file_response(path: str, filename: str, mimetype: str):
-    """Send a temporary file and delete it: the open handle keeps the data
-    readable after the unlink (POSIX)."""
-    handle = open(path, "rb")
-    os.unlink(path)
-    return send_file(handle, mimetype=mimetype, as_attachment=True, download_name=filename)
-
-
-def csv_rows(session: Session, unit: Unit, item_id: int, period: figures.Period) -> Iterator[str]:
+def csv_rows(session: Session, unit: Unit, item_id: int, period: Period) -> Iterator[str]:
     """The CSV report, a chunk of text at a time (UTF-8 with BOM)."""
     from flask import stream_with_context
 
@@ -142,7 +126,7 @@ def csv_rows(session: Session, unit: Unit, item_id: int, period: figures.Period)
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         buffer.write("\ufeff")
-        writer.writerow([_("Level"), _("Code"), _("Unit"), _("From"), _("To"), *figure_headers()])
+        writer.writerow([_("Level"), _("Code"), _("Unit"), _("From"), _("To"), *labels(EXPORTED)])
         start, end = thai_date(period.start), thai_date(period.end)
         for level in levels_below(session, unit):
             label = level_group_label(level)

@@ -1,0 +1,167 @@
+"""Allocating stock to units below (one dispatch sheet, a row per receiving
+unit) and the receiving unit confirming what arrived. Stock leaves the
+sender at once and is in transit until the receiver itself confirms it."""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Optional
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app import scoping
+from app.commands.base import Command, check_date, check_unit, clean_text, item_id_of
+from app.db.audit import record
+from app.db.documents import as_stored, insert_document
+from app.errors import DomainError
+from app.models.ledger import Allocation, AllocationLine
+from app.models.unit import Unit
+from app.queries.reference import resolve_item
+from app.rollups.contributions import ALLOCATION_SENT, SHIPMENT_CONFIRMED, SHIPMENT_DISPATCHED
+from app.rollups.pending import contribute, mark_reported
+from app.stock import post
+from app.thai import format_number, parse_quantity, thai_date, today
+
+MAX_ID = 2_147_483_647
+
+
+@dataclass
+class AllocationInput:
+    unit_id: int  # the sender
+    document_no: object
+    shares: list = field(default_factory=list)  # (receiving unit id, quantity as typed); blank quantities skipped
+    allocation_date: object = None
+    item_id: Optional[int] = None
+    form_token: Optional[str] = None
+
+
+class Allocate(Command):
+    data: AllocationInput
+
+    def validate(self) -> None:
+        data = self.data
+        self.unit = check_unit(self.session, self.actor, data.unit_id)
+        self.item = resolve_item(self.session, data.item_id)
+        self.day = check_date(self.unit, data.allocation_date)
+        self.document_no = clean_text(data.document_no, _("the dispatch document number"), limit=64)
+        wanted = [(unit_id, raw) for unit_id, raw in data.shares if str(raw or "").strip()]
+        # One query for the units named on the sheet (ids a 32-bit column cannot hold match nothing).
+        receivers = {unit.id: unit for unit in self.session.execute(select(Unit).where(
+            Unit.id.in_([i for i, _raw in wanted if isinstance(i, int) and 0 < i <= MAX_ID]))).scalars()}
+        self.shares, seen = [], set()
+        for unit_id, raw in wanted:
+            receiver = receivers.get(unit_id)
+            if receiver is None or receiver.id == self.unit.id or \
+                    not scoping.path_in_subtree(receiver.path, self.unit.path):
+                raise DomainError(_("%(name)s is not a unit below %(sender)s.",
+                                    name=getattr(receiver, "name_th", "?"), sender=self.unit.name_th))
+            if not receiver.active:
+                raise DomainError(_("The unit %(name)s is inactive.", name=receiver.name_th))
+            if receiver.id in seen:
+                raise DomainError(_("%(name)s appears twice on the sheet.", name=receiver.name_th))
+            seen.add(receiver.id)
+            self.shares.append((receiver, parse_quantity(raw, _("the quantity for %(name)s", name=receiver.name_th))))
+        if not self.shares:
+            raise DomainError(_("Please enter a quantity for at least one receiving unit."))
+
+    def run(self) -> Allocation:
+        self.validate()
+        allocation, created = insert_document(
+            self.session, Allocation, self.data.form_token,
+            lines=[{"unit_id": receiver.id, "quantity_sent": quantity} for receiver, quantity in self.shares],
+            unit_id=self.unit.id, item_id=self.item.id, allocation_date=self.day, document_no=self.document_no,
+            created_by_id=self.actor_id)
+        if not created:
+            return allocation
+        total = sum(quantity for _receiver, quantity in self.shares)
+        post(self.session, unit=self.unit, item_id=self.item.id, quantity=-total, kind="allocation_out",
+             document_type="allocation", document_id=allocation.id, actor=self.actor, entry_date=self.day)
+        receivers = {receiver.id: receiver for receiver, _quantity in self.shares}
+        for line in allocation.lines:
+            contribute(self.session, ALLOCATION_SENT, self.unit, self.item.id, self.day, line)
+            contribute(self.session, SHIPMENT_DISPATCHED, receivers[line.unit_id], self.item.id, self.day, line)
+        mark_reported(self.session, self.unit, self.day, "allocation", self.actor)
+        record(self.session, self.actor, "create", "allocation", allocation.id, self.unit.id,
+               after={"document_no": self.document_no, "total": total,
+                      "shares": [[receiver.code, quantity] for receiver, quantity in self.shares]})
+        return allocation
+
+
+@dataclass
+class ConfirmationInput:
+    line_id: int
+    received: object  # the quantity that arrived, as typed
+    reason: object = None  # required when it differs from what was sent
+    confirm_date: object = None  # blank means today
+    unit_id: Optional[int] = None  # the unit whose page it was sent from, when there is one
+
+
+class ConfirmShipment(Command):
+    """The receiving unit confirms what arrived; only its own users may."""
+
+    data: ConfirmationInput
+
+    def validate(self) -> None:
+        data = self.data
+        line = self.session.get(AllocationLine, data.line_id) if isinstance(data.line_id, int) else None
+        if line is None or (data.unit_id is not None and line.unit_id != data.unit_id) \
+                or not scoping.is_own_unit(self.actor, line.unit_id):
+            raise DomainError(_("This shipment is addressed to another unit; only the receiving unit confirms it."))
+        # Two phones tapping "confirm" at once: the row lock makes the second wait
+        # for the first and then read "confirmed" (without it, both entered stock).
+        self.session.refresh(line, with_for_update=True)
+        as_stored(line.unit)
+        if line.status != "in_transit":
+            raise DomainError(_("This shipment has already been confirmed."))
+        self.day = check_date(line.unit, data.confirm_date or today())
+        if self.day < line.allocation.allocation_date:
+            raise DomainError(_("A shipment cannot arrive before it was sent (%(date)s).",
+                                date=thai_date(line.allocation.allocation_date)))
+        self.received = parse_quantity(data.received, _("the quantity received"), allow_zero=True)
+        if self.received > line.quantity_sent:
+            raise DomainError(_("More than the %(sent)s pieces sent cannot be confirmed; record the extra as a "
+                                "receipt.", sent=format_number(line.quantity_sent)))
+        self.reason = clean_text(data.reason, _("the reason for the difference"),
+                                 required=self.received != line.quantity_sent, limit=500)
+        self.line = line
+
+    def run(self) -> AllocationLine:
+        self.validate()
+        line, received, day = self.line, self.received, self.day
+        line.status = "confirmed"
+        line.confirmed_quantity = received
+        line.discrepancy = line.quantity_sent - received
+        line.discrepancy_reason = self.reason
+        line.confirmed_by_id = self.actor_id
+        line.confirmed_on = datetime.datetime.utcnow()
+        line.confirm_date = day
+        item_id = line.allocation.item_id
+        if received:
+            post(self.session, unit=line.unit, item_id=item_id, quantity=received, kind="allocation_in",
+                 document_type="allocation_line", document_id=line.id, actor=self.actor, entry_date=day)
+        contribute(self.session, SHIPMENT_CONFIRMED, line.unit, item_id, day, line)
+        mark_reported(self.session, line.unit, day, "confirmation", self.actor)
+        self.session.flush()
+        record(self.session, self.actor, "confirm", "allocation_line", line.id, line.unit_id,
+               before={"status": "in_transit"},
+               after={"status": "confirmed", "sent": line.quantity_sent, "received": received,
+                      "discrepancy": line.discrepancy, "reason": self.reason})
+        return line
+
+
+def allocate(session, actor, *, unit, item=None, allocation_date=None, document_no, shares,
+             form_token=None) -> Allocation:
+    """Keyword form for scripts, tests and dev data: `shares` are (receiving
+    unit, quantity) pairs; the same Allocate.run()."""
+    return Allocate(session, actor, AllocationInput(
+        unit_id=unit.id, item_id=item_id_of(item), allocation_date=allocation_date, document_no=document_no,
+        shares=[(getattr(receiver, "id", -1), quantity) for receiver, quantity in shares],
+        form_token=form_token)).run()
+
+
+def confirm_receipt(session, actor, line: AllocationLine, *, confirmed_quantity, reason=None,
+                    confirm_date=None) -> AllocationLine:
+    """Keyword form: the same ConfirmShipment.run()."""
+    return ConfirmShipment(session, actor, ConfirmationInput(
+        line_id=line.id, received=confirmed_quantity, reason=reason, confirm_date=confirm_date)).run()

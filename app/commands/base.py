@@ -1,0 +1,75 @@
+"""What every operation shares: the Command shape and the checks of a
+document's unit, date, item and free text."""
+from __future__ import annotations
+
+import datetime
+from typing import Optional
+
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from app import scoping
+from app.db.compiled import load_row
+from app.errors import DomainError
+from app.models.unit import Unit
+from app.thai import parse_date, thai_date, today
+
+SYSTEM_START = datetime.date(2020, 1, 1)  # the first COVID-19 supply records
+
+
+class Command:
+    """One operation. `validate()` parses and checks the input and writes
+    nothing (it may read); `run()` calls it, then writes; neither commits."""
+
+    def __init__(self, session: Session, actor, data):
+        self.session, self.actor, self.data = session, actor, data
+
+    @property
+    def actor_id(self) -> Optional[int]:
+        return getattr(self.actor, "id", None)
+
+    def validate(self) -> None:
+        raise NotImplementedError
+
+    def run(self):
+        raise NotImplementedError
+
+
+def check_unit(session: Session, actor, unit_id) -> Unit:
+    """The unit a write is for, as stored now (one compiled SELECT: the copy
+    in the session may come from the user cache, and its path decides whose
+    rollups change): in the actor's area and active."""
+    unit = load_row(session, Unit, unit_id) if isinstance(unit_id, int) else None
+    if unit is None or not scoping.unit_in_scope(actor, unit):
+        raise DomainError(_("This unit is outside the area you manage."))
+    if not unit.active:
+        raise DomainError(_("The unit %(name)s is inactive.", name=unit.name_th))
+    return unit
+
+
+def check_date(unit: Unit, raw) -> datetime.date:
+    """A document date: blank means today; never in the future, never before
+    the unit existed."""
+    day = parse_date(raw) if raw not in (None, "") else today()
+    if day > today():
+        raise DomainError(_("The date %(date)s is in the future.", date=thai_date(day)))
+    earliest = SYSTEM_START if unit.source == "geothai" else max(SYSTEM_START, unit.created_on.date())
+    if day < earliest:
+        raise DomainError(_("The date %(date)s is before %(unit)s existed in the system (%(earliest)s).",
+                            date=thai_date(day), unit=unit.name_th, earliest=thai_date(earliest)))
+    return day
+
+
+def item_id_of(item) -> Optional[int]:
+    """An item given as an Item, an ItemRef or an id (keyword helpers)."""
+    return getattr(item, "id", item)
+
+
+def clean_text(raw, field, *, required: bool = True, limit: int = 255) -> Optional[str]:
+    """Free text from a form, single-spaced; required and length-checked."""
+    value = " ".join(str(raw or "").split())
+    if required and not value:
+        raise DomainError(_("Please enter %(field)s.", field=field))
+    if len(value) > limit:
+        raise DomainError(_("%(field)s is longer than %(limit)s characters.", field=field, limit=limit))
+    return value or None

@@ -1,0 +1,219 @@
+"""The counting committee's daily count: a draft saved as often as needed,
+then signed by the chair — which locks it and puts the counted arrivals into
+stock. One count per unit, item and day."""
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.commands.base import Command, check_date, check_unit, clean_text, item_id_of
+from app.db.audit import record
+from app.db.compiled import insert_row
+from app.db.documents import check_form_token
+from app.errors import DomainError
+from app.models.ledger import DailyCount, DailyCountLine
+from app.queries.count_sheet import arrivals_to_count, count_of_day
+from app.queries.reference import resolve_item
+from app.rollups.contributions import COUNTED_RECEIPT
+from app.rollups.pending import contribute, mark_reported
+from app.stock import balance_of, post
+from app.thai import format_number, parse_quantity, thai_date
+
+MIN_COMMITTEE = 3
+
+
+@dataclass
+class CountLineInput:
+    receipt_id: int
+    counted: object
+    damaged: object = 0
+    missing: object = 0
+    reason: object = ""
+
+
+@dataclass
+class CountInput:
+    unit_id: int
+    lines: list = field(default_factory=list)  # CountLineInput per arrival counted
+    members: list = field(default_factory=list)  # [{"name", "position"}]; blank names are skipped
+    chair_name: object = None
+    physical_count: object = None
+    note: object = None
+    count_date: object = None  # blank means today
+    item_id: Optional[int] = None
+    sign: bool = False  # save, then sign in the same transaction
+    form_token: Optional[str] = None
+
+
+def _members(raw_members: Iterable[dict]) -> list:
+    members = []
+    for member in raw_members or []:
+        name = " ".join(str(member.get("name") or "").split())
+        position = " ".join(str(member.get("position") or "").split())
+        if name:
+            if not position:
+                raise DomainError(_("Please enter the position of committee member %(name)s.", name=name))
+            members.append({"name": name[:255], "position": position[:255]})
+    return members
+
+
+def check_committee(members: list, chair_name: Optional[str]) -> None:
+    """What a signature needs: enough members with positions, the chair among them."""
+    if len(members) < MIN_COMMITTEE:
+        raise DomainError(_("A count needs at least %(n)s committee members with their positions.", n=MIN_COMMITTEE))
+    if not chair_name or chair_name not in {m["name"] for m in members}:
+        raise DomainError(_("Please choose the chair from the committee members."))
+
+
+def _refuse_if_signed(count: Optional[DailyCount], day: datetime.date) -> None:
+    if count is not None and count.status == "signed":
+        raise DomainError(_("The count of %(date)s is signed and locked; record an adjustment with a reason "
+                            "to correct it.", date=thai_date(day)))
+
+
+def _parse_line(line: CountLineInput, receipt) -> tuple:
+    counted = parse_quantity(line.counted, _("the counted quantity"), allow_zero=True)
+    damaged = parse_quantity(line.damaged or 0, _("the damaged quantity"), allow_zero=True)
+    missing = parse_quantity(line.missing or 0, _("the missing quantity"), allow_zero=True)
+    reason = clean_text(line.reason, _("the reason"), required=False, limit=500)
+    if counted + damaged + missing != receipt.quantity_sent:
+        raise DomainError(_(
+            "Reference %(ref)s: counted %(counted)s + damaged %(damaged)s + missing %(missing)s must equal "
+            "the %(sent)s pieces sent.", ref=receipt.reference_no, counted=format_number(counted),
+            damaged=format_number(damaged), missing=format_number(missing),
+            sent=format_number(receipt.quantity_sent)))
+    if (damaged or missing) and not reason:
+        raise DomainError(_("Reference %(ref)s: please give the reason for the damaged or missing pieces.",
+                            ref=receipt.reference_no))
+    return receipt, counted, damaged, missing, reason
+
+
+class SaveCount(Command):
+    """Create or update the draft count of a unit, item and day; with
+    `sign`, sign it too."""
+
+    data: CountInput
+
+    def validate(self) -> None:
+        data, session = self.data, self.session
+        self.unit = check_unit(session, self.actor, data.unit_id)
+        self.item = resolve_item(session, data.item_id)
+        self.day = check_date(self.unit, data.count_date)
+        check_form_token(data.form_token)
+        _refuse_if_signed(count_of_day(session, self.unit.id, self.item.id, self.day), self.day)
+        waiting = {r.id: r for r in arrivals_to_count(session, self.unit.id, self.item.id, self.day)}
+        self.lines = []
+        for line in data.lines:
+            receipt = waiting.get(int(line.receipt_id))
+            if receipt is None:
+                raise DomainError(_("Receipt %(id)s is not waiting to be counted at this unit.", id=line.receipt_id))
+            self.lines.append(_parse_line(line, receipt))
+        self.members = _members(data.members)
+        self.chair = clean_text(data.chair_name, _("the chair"), required=False)
+        self.physical = None if data.physical_count in (None, "") else parse_quantity(
+            data.physical_count, _("the physical count"), allow_zero=True)
+        self.note = clean_text(data.note, _("the note"), required=False, limit=2000)
+        if data.sign:
+            check_committee(self.members, self.chair)
+
+    def run(self) -> DailyCount:
+        self.validate()
+        count = self._day_count_locked()
+        count.members = json.dumps(self.members, ensure_ascii=False)
+        count.chair_name, count.physical_count, count.note = self.chair, self.physical, self.note
+        # A saved-again draft replaces its lines. The old ones go first: the unit of
+        # work would insert the new lines before deleting the old, and a receipt may
+        # sit on one count line only (unique receipt_id).
+        count.lines.clear()
+        self.session.flush()
+        count.lines.extend(DailyCountLine(receipt_id=r.id, quantity_sent=r.quantity_sent, counted=c, damaged=d,
+                                          missing=m, reason=reason) for r, c, d, m, reason in self.lines)
+        self.session.flush()
+        mark_reported(self.session, self.unit, self.day, "count", self.actor)
+        record(self.session, self.actor, "save_draft", "daily_count", count.id, self.unit.id,
+               after={"lines": [[r.id, c, d, m] for r, c, d, m, _r in self.lines], "members": self.members,
+                      "chair": self.chair, "physical_count": self.physical})
+        if self.data.sign:
+            sign(self.session, self.actor, count)
+        return count
+
+    def _day_count_locked(self) -> DailyCount:
+        """The day's count, created as an empty draft when there is none, and
+        locked: two members saving the first draft at the same moment get one
+        count (the second waits for the first, then updates it) instead of a
+        unique-key error."""
+        key = {"unit_id": self.unit.id, "item_id": self.item.id, "count_date": self.day}
+        insert_row(self.session, DailyCount, {**key, "created_by_id": self.actor_id,
+                                              "form_token": self.data.form_token or None},
+                   do_nothing_on=("unit_id", "item_id", "count_date"))
+        count = self.session.execute(select(DailyCount).filter_by(**key).with_for_update()).scalar_one()
+        _refuse_if_signed(count, self.day)  # signed while this request was validating
+        return count
+
+
+@dataclass
+class SignInput:
+    count_id: int
+
+
+class SignCount(Command):
+    """The chair signs a saved draft."""
+
+    data: SignInput
+
+    def validate(self) -> None:
+        self.count = self.session.get(DailyCount, self.data.count_id)
+        if self.count is None:
+            raise DomainError(_("This unit is outside the area you manage."))
+        check_unit(self.session, self.actor, self.count.unit_id)
+
+    def run(self) -> DailyCount:
+        self.validate()
+        return sign(self.session, self.actor, self.count)
+
+
+def sign(session, actor, count: DailyCount) -> DailyCount:
+    """Lock the count and put its counted arrivals into stock (the unit is
+    already checked)."""
+    session.refresh(count, with_for_update=True)  # a second signature at the same moment waits, then sees "signed"
+    if count.status == "signed":
+        raise DomainError(_("This count is already signed and locked."))
+    check_committee(json.loads(count.members or "[]"), count.chair_name)
+    for line in count.lines:
+        if line.receipt.status != "awaiting_count":
+            raise DomainError(_("Reference %(ref)s has already been counted.", ref=line.receipt.reference_no))
+    for line in count.lines:
+        if line.counted:
+            post(session, unit=count.unit, item_id=count.item_id, quantity=line.counted, kind="receipt",
+                 document_type="daily_count", document_id=count.id, actor=actor, entry_date=count.count_date)
+        line.receipt.status = "counted"
+        line.receipt.counted_quantity = line.counted
+        contribute(session, COUNTED_RECEIPT, count.unit, count.item_id, count.count_date, line)
+    session.flush()
+    count.book_balance = balance_of(session, count.unit_id, count.item_id)
+    count.status = "signed"
+    count.signed_by_id = getattr(actor, "id", None)
+    count.signed_on = datetime.datetime.utcnow()
+    session.flush()
+    record(session, actor, "sign", "daily_count", count.id, count.unit_id, before={"status": "draft"},
+           after={"status": "signed", "book_balance": count.book_balance, "physical_count": count.physical_count,
+                  "counted": sum(line.counted for line in count.lines)})
+    return count
+
+
+def save_count(session, actor, *, unit, item=None, count_date=None, lines=(), members=(), chair_name=None,
+               physical_count=None, note=None, form_token=None, sign=False) -> DailyCount:
+    """Keyword form for scripts, tests and dev data: the same SaveCount.run()."""
+    return SaveCount(session, actor, CountInput(
+        unit_id=unit.id, item_id=item_id_of(item), count_date=count_date, lines=list(lines), members=list(members),
+        chair_name=chair_name, physical_count=physical_count, note=note, form_token=form_token, sign=sign)).run()
+
+
+def sign_count(session, actor, count: DailyCount) -> DailyCount:
+    """Keyword form: the same SignCount.run()."""
+    return SignCount(session, actor, SignInput(count.id)).run()

@@ -1,0 +1,128 @@
+"""Distributing to the risk groups (several groups on one form) and reversing
+a distribution recorded by mistake."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from flask_babel import gettext as _
+
+from app.commands.base import Command, check_date, check_unit, clean_text, item_id_of
+from app.db.audit import record
+from app.db.documents import insert_document
+from app.errors import DomainError
+from app.models.ledger import Distribution
+from app.queries.reference import active_risk_groups, resolve_item
+from app.rollups.contributions import DISTRIBUTED, DISTRIBUTION_REVERSED
+from app.rollups.pending import contribute, mark_reported
+from app.stock import post
+from app.thai import format_number, parse_quantity, today
+
+
+@dataclass
+class DistributionInput:
+    unit_id: int
+    lines: list = field(default_factory=list)  # (risk group id, pieces, people reached) as typed; empty rows skipped
+    distribution_date: object = None
+    item_id: Optional[int] = None
+    form_token: Optional[str] = None
+
+
+class Distribute(Command):
+    data: DistributionInput
+
+    def validate(self) -> None:
+        data = self.data
+        self.unit = check_unit(self.session, self.actor, data.unit_id)
+        self.item = resolve_item(self.session, data.item_id)
+        self.day = check_date(self.unit, data.distribution_date)
+        groups = {group_id: name for group_id, _code, name in active_risk_groups(self.session)}
+        self.codes = {group_id: code for group_id, code, _name in active_risk_groups(self.session)}
+        self.lines, seen = [], set()
+        for group_id, raw_pieces, raw_people in data.lines:
+            if str(raw_pieces or "").strip() == "" and str(raw_people or "").strip() == "":
+                continue
+            if group_id not in groups:
+                raise DomainError(_("Please choose an active risk group."))
+            name = groups[group_id]
+            if group_id in seen:
+                raise DomainError(_("The risk group %(name)s appears twice.", name=name))
+            seen.add(group_id)
+            pieces = parse_quantity(raw_pieces, _("the pieces for %(name)s", name=name))
+            people = parse_quantity(raw_people, _("the people reached in %(name)s", name=name))
+            if people > pieces:
+                raise DomainError(_("%(name)s: more people (%(people)s) than pieces (%(pieces)s).", name=name,
+                                    people=format_number(people), pieces=format_number(pieces)))
+            self.lines.append((group_id, pieces, people))
+        if not self.lines:
+            raise DomainError(_("Please enter the pieces and people reached for at least one risk group."))
+
+    def run(self) -> Distribution:
+        self.validate()
+        distribution, created = insert_document(
+            self.session, Distribution, self.data.form_token,
+            lines=[{"risk_group_id": g, "quantity": p, "people_reached": n} for g, p, n in self.lines],
+            unit_id=self.unit.id, item_id=self.item.id, distribution_date=self.day, created_by_id=self.actor_id)
+        if not created:
+            return distribution
+        total = sum(p for _g, p, _n in self.lines)
+        post(self.session, unit=self.unit, item_id=self.item.id, quantity=-total, kind="distribution",
+             document_type="distribution", document_id=distribution.id, actor=self.actor, entry_date=self.day)
+        for line in distribution.lines:
+            contribute(self.session, DISTRIBUTED, self.unit, self.item.id, self.day, line)
+        mark_reported(self.session, self.unit, self.day, "distribution", self.actor)
+        record(self.session, self.actor, "create", "distribution", distribution.id, self.unit.id,
+               after={"total": total, "lines": [[self.codes[g], p, n] for g, p, n in self.lines], "date": self.day})
+        return distribution
+
+
+@dataclass
+class ReversalInput:
+    distribution_id: int
+    reason: object
+
+
+class ReverseDistribution(Command):
+    """A distribution recorded by mistake: its pieces come back with a
+    reversing ledger line, and its figures leave the rollups on the day of
+    the reversal."""
+
+    data: ReversalInput
+
+    def validate(self) -> None:
+        distribution = self.session.get(Distribution, self.data.distribution_id)
+        if distribution is None:
+            raise DomainError(_("This unit is outside the area you manage."))
+        check_unit(self.session, self.actor, distribution.unit_id)
+        self.session.refresh(distribution, with_for_update=True)  # a concurrent second reversal waits, then sees it
+        if distribution.reversed:
+            raise DomainError(_("This distribution has already been reversed."))
+        self.reason = clean_text(self.data.reason, _("the reason"), limit=500)
+        self.distribution = distribution
+
+    def run(self) -> Distribution:
+        self.validate()
+        distribution, day = self.distribution, today()
+        total = sum(line.quantity for line in distribution.lines)
+        post(self.session, unit=distribution.unit, item_id=distribution.item_id, quantity=total, kind="reversal",
+             document_type="distribution", document_id=distribution.id, actor=self.actor, entry_date=day)
+        for line in distribution.lines:
+            contribute(self.session, DISTRIBUTION_REVERSED, distribution.unit, distribution.item_id, day, line)
+        distribution.reversed = True
+        record(self.session, self.actor, "reverse", "distribution", distribution.id, distribution.unit_id,
+               before={"reversed": False}, after={"reversed": True, "returned": total, "reason": self.reason})
+        return distribution
+
+
+def distribute(session, actor, *, unit, item=None, distribution_date=None, lines, form_token=None) -> Distribution:
+    """Keyword form for scripts, tests and dev data: `lines` are (risk group,
+    pieces, people reached); the same Distribute.run()."""
+    return Distribute(session, actor, DistributionInput(
+        unit_id=unit.id, item_id=item_id_of(item), distribution_date=distribution_date,
+        lines=[(getattr(group, "id", None), pieces, people) for group, pieces, people in lines],
+        form_token=form_token)).run()
+
+
+def reverse_distribution(session, actor, distribution: Distribution, *, reason) -> Distribution:
+    """Keyword form: the same ReverseDistribution.run()."""
+    return ReverseDistribution(session, actor, ReversalInput(distribution.id, reason)).run()

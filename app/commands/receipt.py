@@ -1,0 +1,61 @@
+"""Recording a receipt: stock arriving from outside the tree (a purchase, the
+ministry). It enters stock only when the counting committee signs the day's
+count (app/commands/count.py)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from flask_babel import lazy_gettext as _l
+
+from app.commands.base import Command, check_date, check_unit, clean_text, item_id_of
+from app.db.audit import record
+from app.db.documents import insert_document
+from app.models.ledger import Receipt
+from app.queries.reference import resolve_item
+from app.rollups.pending import mark_reported
+from app.thai import parse_quantity
+
+
+@dataclass
+class ReceiptInput:
+    unit_id: int
+    source: object
+    reference_no: object
+    quantity_sent: object  # as typed: Thai or Arabic digits, thousands separators
+    receipt_date: object = None  # as typed, B.E. or C.E.; blank means today
+    item_id: Optional[int] = None  # blank: the default item
+    form_token: Optional[str] = None
+
+
+class RecordReceipt(Command):
+    data: ReceiptInput
+
+    def validate(self) -> None:
+        data = self.data
+        self.unit = check_unit(self.session, self.actor, data.unit_id)
+        self.values = {
+            "unit_id": self.unit.id, "item_id": resolve_item(self.session, data.item_id).id,
+            "receipt_date": check_date(self.unit, data.receipt_date),
+            "source": clean_text(data.source, _l("the source")),
+            "reference_no": clean_text(data.reference_no, _l("the reference document number"), limit=64),
+            "quantity_sent": parse_quantity(data.quantity_sent, _l("the quantity sent")),
+            "created_by_id": self.actor_id}
+
+    def run(self) -> Receipt:
+        self.validate()
+        receipt, created = insert_document(self.session, Receipt, self.data.form_token, **self.values)
+        if created:
+            mark_reported(self.session, self.unit, receipt.receipt_date, "receipt", self.actor)
+            record(self.session, self.actor, "create", "receipt", receipt.id, self.unit.id,
+                   after={"quantity_sent": receipt.quantity_sent, "source": receipt.source,
+                          "reference_no": receipt.reference_no, "date": receipt.receipt_date})
+        return receipt
+
+
+def record_receipt(session, actor, *, unit, item=None, receipt_date=None, source, reference_no, quantity_sent,
+                   form_token=None) -> Receipt:
+    """Keyword form for scripts, tests and dev data: the same RecordReceipt.run()."""
+    return RecordReceipt(session, actor, ReceiptInput(
+        unit_id=unit.id, item_id=item_id_of(item), receipt_date=receipt_date, source=source,
+        reference_no=reference_no, quantity_sent=quantity_sent, form_token=form_token)).run()

@@ -1,0 +1,42 @@
+"""Error pages in the user's language: no stack trace ever reaches a user."""
+from flask import jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+
+_MESSAGES = {
+    400: _l("The request could not be understood. Please check what you entered and try again."),
+    403: _l("You do not have permission to open this page."),
+    404: _l("The page or record was not found, or it is outside the area you manage."),
+    405: _l("This action is not allowed here."),
+    413: _l("The file is too large."),
+    429: _l("Too many attempts. Please wait a moment and try again."),
+    500: _l("Something went wrong on the server. Nothing was saved. Please try again; if it happens again, tell your administrator."),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def register_error_handlers(app) -> None:
+    def handle(status):
+        def handler(error):
+            if status in (400, 500):
+                db.session.rollback()
+            message = str(_MESSAGES[status])
+            if _wants_json():
+                return jsonify(message=message), status
+            return render_template("error.html", status=status, message=message,
+                                   base_template=app.appbuilder.base_template,
+                                   appbuilder=app.appbuilder), status
+        return handler
+
+    for status in _MESSAGES:
+        app.register_error_handler(status, handle(status))
+    # Input the database or Python cannot represent (an out-of-range number,
+    # text where a number belongs) is the user's mistake, not a server error.
+    from sqlalchemy.exc import DataError
+
+    app.register_error_handler(DataError, handle(400))
+    app.register_error_handler(OverflowError, handle(400))

@@ -1,0 +1,89 @@
+"""What the views share: scoped row lookup (404 outside the actor's area),
+FAB ModelView behaviour for scoped data, the redirect to one's own unit, and
+list formatting."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask_appbuilder import expose
+from flask_babel import gettext
+
+from app import scoping
+from app.errors import DomainError
+from app.extensions import db
+from app.fab.datamodel import current_actor
+
+
+def in_scope_or_404(model, primary_key):
+    """The row of `model` the actor may see, or a 404 (for a row outside the
+    area exactly as for one that does not exist)."""
+    row = scoping.get_in_scope(db.session, model, primary_key, current_actor())
+    if row is None:
+        abort(404)
+    return row
+
+
+def yes_no(value) -> str:
+    """Booleans in lists read as words, not Python's True/False."""
+    return gettext("Yes") if value else gettext("No")
+
+
+class ScopedViewMixin:
+    """For ModelViews over a ScopedSQLAInterface: drop rows that `get` could not
+    see from bulk actions, and turn DomainError from the domain commands into a
+    Thai flash message with the transaction rolled back."""
+
+    # Re-exposed: overriding a FAB route method drops its URL otherwise.
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        pks = request.form.getlist("rowid")
+        if not pks:
+            flash(gettext("Please select at least one row."), "warning")
+            return redirect(self.get_redirect())
+        visible = [self.datamodel.get(self._deserialize_pk_if_composite(pk)) for pk in pks]
+        if any(item is None for item in visible):
+            # A pk outside the actor's subtree (or one that does not exist).
+            abort(404)
+        return super().action_post()
+
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name, pk):
+        if self.datamodel.get(self._deserialize_pk_if_composite(pk)) is None:
+            abort(404)
+        return super().action(name, pk)
+
+    @staticmethod
+    def run_domain_check(check, *args):
+        """Run a domain validation; on failure undo what the form populated so a
+        later flush cannot write it, and re-raise for FAB to flash."""
+        try:
+            return check(*args)
+        except DomainError:
+            db.session.rollback()
+            g.domain_error = True
+            raise
+
+    # FAB redirects away after a pre_add/pre_update error, dropping what the
+    # user typed. Show the same form again, filled from the request, instead.
+    def post_add_redirect(self):
+        if not g.get("domain_error"):
+            return super().post_add_redirect()
+        widgets = self._get_add_widget(form=self.add_form.refresh())
+        return self.render_template(self.add_template, title=self.add_title, widgets=widgets)
+
+    def post_edit_redirect(self):
+        if not g.get("domain_error"):
+            return super().post_edit_redirect()
+        pk = (request.view_args or {}).get("pk")
+        widgets = self._get_edit_widget(form=self.edit_form.refresh(), exclude_cols=[])
+        return self.render_template(self.edit_template, title=self.edit_title, widgets=widgets,
+                                    related_views=self._related_views, pk=pk)
+
+
+def redirect_to_own_unit(endpoint: str):
+    """The page of the actor's own unit (today page, dashboard); a user not yet
+    attached to a unit goes back to the start page with a Thai explanation."""
+    unit = getattr(current_actor(), "unit", None)
+    if unit is None:
+        flash(gettext("Your account is not attached to a unit yet; ask your administrator."), "warning")
+        return redirect(current_app.appbuilder.get_url_for_index)
+    return redirect(url_for(endpoint, unit_id=unit.id))
