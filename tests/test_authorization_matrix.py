@@ -5,16 +5,35 @@ an object inside and an object outside the role's subtree.
 - a read of an out-of-scope object answers 403/404 (or FAB's redirect when the
   role lacks the permission altogether) and never shows the object;
 - a write aimed at an out-of-scope object leaves it exactly as it was.
-FAB's bulk actions (action, action_post, muldelete) are included."""
+FAB's bulk actions (action, action_post, muldelete) are included.
+
+The forged daily work is aimed at a target built for it, where each request
+is valid but for its scope: a control test sends the same requests from
+inside the scope and sees each one take effect."""
+import datetime
 import re
+import uuid
 
 import pytest
 from sqlalchemy import select
 
+# The operations that build the targets.
+from app.commands.allocation import allocate
+from app.commands.count import CountLineInput, save_count, sign_count
+from app.commands.receipt import record_receipt
+from app.commands.units import create_unit
+from app.commands.users import create_user
 from app.extensions import db
+from app.models.ledger import (Adjustment, Allocation, AllocationLine, DailyCount, Distribution, LedgerLine,
+                               Receipt, RiskGroup, StockBalance)
+from app.models.rollup import DailyReport
 from app.models.unit import Unit
 from app.models.user import MaskLogUser
-from tests.conftest import login
+from app.roles import COUNTING_COMMITTEE, OFFICER
+from app.thai import today
+from tests.conftest import flashed_text, login
+from tests.ledger_helpers import COMMITTEE
+from tests.test_today import client_for
 
 ROLES = ["anonymous", "admin", "cm-admin", "cm-officer", "cm-committee", "cm-viewer", "bkk-admin"]
 DENIED = {302, 401, 403, 404, 405}
@@ -34,6 +53,11 @@ DOCUMENT_MODELS = {
 }
 DOCUMENT_MARKERS = {"cm": "DEMO-CM", "bkk": "DEMO-BKK"}
 PROVINCE_OF_REGION = {"cm": "50", "bkk": "10"}
+# The target of the forged daily work: a new LAO under this district, built by the province administrator.
+TARGET_DISTRICT = {"cm": "5002", "bkk": "1001"}
+ADMIN_OF_REGION = {"cm": "cm-admin", "bkk": "bkk-admin"}
+STOCK, AWAITING, SHIPPED = 1000, 200, 100  # pieces counted in, awaiting count, in transit to the end unit
+TARGET_DOCUMENTS = (Receipt, DailyCount, Allocation, Distribution, Adjustment, LedgerLine, DailyReport)
 # Which kind of object a view's <pk> refers to.
 VIEW_KINDS = {"UnitModelView": "unit", "UnitApi": "unit", "MaskLogUserView": "user", "TodayView": "unit",
               "ReceiptView": "receipt", "DailyCountView": "daily_count", "AllocationView": "allocation",
@@ -162,7 +186,95 @@ def test_reads_never_leak_out_of_scope_objects(app, clients, role):
     assert checked > 40
 
 
-def _write_attempts(app, role, kind, pk):
+# ---------------------------------------------------------------- forged daily work
+
+def _build_target(app, region):
+    """A new LAO with one end unit: STOCK pieces counted in, AWAITING more to
+    count, SHIPPED in transit to the end unit, and the in-scope users of the
+    control test. Ids of it all."""
+    with app.app_context():
+        admin = db.session.execute(select(MaskLogUser).where(MaskLogUser.username == ADMIN_OF_REGION[region])
+                                   ).scalar_one()
+        district = db.session.execute(select(Unit).where(Unit.code == TARGET_DISTRICT[region])).scalar_one()
+        tag = uuid.uuid4().hex[:8]
+        lao = create_unit(db.session, admin, parent=district, level="lao", name_th=f"อปท.ทดสอบ {tag}",
+                          code=f"M{tag}")
+        end = create_unit(db.session, admin, parent=lao, level="end_unit", name_th=f"หน่วยรับทดสอบ {tag}",
+                          code=f"M{tag}-1")
+        people = {key: create_user(db.session, admin, username=f"{key}-{tag}", first_name=key, last_name=tag,
+                                   email=f"{key}-{tag}@example.com", unit=unit, role_names=[role])
+                  for key, unit, role in (("officer", lao, OFFICER), ("committee", lao, COUNTING_COMMITTEE),
+                                          ("end_officer", end, OFFICER))}
+        db.session.flush()
+        # The stock-up is dated yesterday, so today's count sheet is still open and
+        # neither unit has reported today (hand-made units refuse dates before their creation).
+        for unit in (lao, end):
+            unit.created_on -= datetime.timedelta(days=2)
+        db.session.flush()
+        day = today() - datetime.timedelta(days=1)
+
+        def receive(quantity):
+            return record_receipt(db.session, admin, unit=lao, receipt_date=day, source="ศบค.มท.",
+                                  reference_no=f"IN-{tag}-{quantity}", quantity_sent=quantity)
+
+        stock_up = receive(STOCK)
+        count = save_count(db.session, admin, unit=lao, count_date=day, members=COMMITTEE,
+                           lines=[CountLineInput(stock_up.id, counted=STOCK)], chair_name=COMMITTEE[0]["name"])
+        sign_count(db.session, admin, count)
+        awaiting = receive(AWAITING)
+        shipment = allocate(db.session, admin, unit=lao, allocation_date=day, document_no=f"OUT-{tag}",
+                            shares=[(end, SHIPPED)]).lines[0]
+        group = db.session.execute(select(RiskGroup.id).where(RiskGroup.active).order_by(RiskGroup.sort_order)
+                                   ).scalars().first()
+        db.session.commit()
+        return {"lao": lao.id, "end": end.id, "awaiting": awaiting.id, "shipment": shipment.id, "group": group,
+                **{key: person.id for key, person in people.items()}}
+
+
+@pytest.fixture(scope="module")
+def targets(app):
+    """The targets of the out-of-scope attempts, one per region; nothing may change them."""
+    return {region: _build_target(app, region) for region in PROVINCE_OF_REGION}
+
+
+def forged_daily_work(target):
+    """(name, url, form) of every daily-work form, each one valid at the target
+    for a user in scope with the permission; fresh form tokens, so no request is
+    taken for a double submission."""
+    lao, end = target["lao"], target["end"]
+    count = {"action": "sign", "chair": COMMITTEE[0]["name"], f"counted-{target['awaiting']}": str(AWAITING)}
+    for i, member in enumerate(COMMITTEE):
+        count[f"member-name-{i}"], count[f"member-position-{i}"] = member["name"], member["position"]
+    work = [
+        ("receipt", f"/today/{lao}/receipt", {"source": "x", "reference_no": "x", "quantity_sent": "5"}),
+        ("adjust", f"/today/{lao}/adjust", {"kind": "loss", "quantity": "5", "reason": "x"}),
+        ("distribute", f"/today/{lao}/distribute", {f"pieces-{target['group']}": "10",
+                                                    f"people-{target['group']}": "5"}),
+        ("allocate", f"/today/{lao}/allocate", {"document_no": "x", f"share-{end}": "20"}),
+    ]
+    work = [(name, url, {**data, "form_token": uuid.uuid4().hex}) for name, url, data in work]
+    return work + [
+        ("count", f"/today/{lao}/count", count),
+        ("nothing", f"/today/{end}/nothing", {}),  # before the confirmation, which also reports the day
+        ("confirm", f"/today/{end}/confirm/{target['shipment']}", {"received": str(SHIPPED)}),
+    ]
+
+
+def _target_state(app, target):
+    """What a forged write could change: the documents of the target's units,
+    their balances, the receipt awaiting count and the shipment in transit."""
+    units = (target["lao"], target["end"])
+    with app.app_context():
+        state = {model.__name__: db.session.query(model).filter(model.unit_id.in_(units)).count()
+                 for model in TARGET_DOCUMENTS}
+        state["balances"] = {unit: db.session.query(StockBalance.quantity).filter_by(unit_id=unit).scalar() or 0
+                             for unit in units}
+        state["awaiting"] = db.session.get(Receipt, target["awaiting"]).status
+        state["shipment"] = db.session.get(AllocationLine, target["shipment"]).status
+        return state
+
+
+def _write_attempts(app, kind, pk, target):
     """Every POST a user could forge against one object."""
     base = {"unit": "/unitmodelview", "user": "/users"}[kind]
     view = {"unit": "UnitModelView", "user": "MaskLogUserView"}[kind]
@@ -179,35 +291,61 @@ def _write_attempts(app, role, kind, pk):
     if kind == "user":
         attempts.append((f"/resetpassword/form?pk={pk}", {"password": "Hacked-pass-123", "conf_password": "Hacked-pass-123"}))
         attempts.append((f"/registration/reissue/{pk}", {}))
-    else:  # the daily work, aimed at a unit outside the subtree
-        attempts += [
-            (f"/today/{pk}/receipt", {"source": "x", "reference_no": "x", "quantity_sent": "5"}),
-            (f"/today/{pk}/adjust", {"kind": "correction", "quantity": "5", "reason": "x"}),
-            (f"/today/{pk}/distribute", {"pieces-1": "1", "people-1": "1"}),
-            (f"/today/{pk}/allocate", {"document_no": "x"}),
-            (f"/today/{pk}/count", {"action": "draft", "member-name-0": "x", "member-position-0": "x"}),
-        ]
+    else:  # the daily work, aimed at the dedicated target outside the subtree
+        attempts += [(url, data) for _name, url, data in forged_daily_work(target)]
     return attempts
 
 
 @pytest.mark.parametrize("role", [r for r in ROLES if r != "admin"])
 @pytest.mark.parametrize("kind", ["unit", "user"])
-def test_writes_on_out_of_scope_objects_have_no_effect(app, clients, role, kind):
+def test_writes_on_out_of_scope_objects_have_no_effect(app, clients, targets, role, kind):
     client = clients[role]
     region = out_of_scope_region(role)
     pk, _ = _load(app, kind, region)
-    before = _snapshot(app, kind, region)  # includes the password hash of a user
-    for url, data in _write_attempts(app, role, kind, pk):
+    target = targets[region]
+
+    def state():  # includes the password hash of a user
+        return _snapshot(app, kind, region), _target_state(app, target)
+
+    before = state()
+    assert (before[1]["awaiting"], before[1]["shipment"]) == ("awaiting_count", "in_transit"), \
+        "an earlier role's attempt changed the shared target"
+    for url, data in _write_attempts(app, kind, pk, target):
         for method in ("POST", "GET"):
             response = client.open(url, method=method, data=data if method == "POST" else None)
             assert response.status_code != 500, f"{role} {method} {url}: 500"
-            assert _snapshot(app, kind, region) == before, f"{role} {method} {url} changed the object"
-    if kind == "unit":
-        from app.models.ledger import Adjustment, DailyCount, Distribution, Receipt
+            assert state() == before, f"{role} {method} {url} changed the object or the target"
 
-        with app.app_context():
-            for model in (Receipt, Adjustment, Distribution, DailyCount):
-                assert db.session.query(model).filter_by(unit_id=pk).count() == 0, model.__name__
+
+# Who sends each forged request in scope, what it must change, and how the
+# balances (LAO, end unit) must move.
+IN_SCOPE = {
+    "receipt": ("officer", "Receipt", (0, 0)),  # stock waits for the count
+    "adjust": ("officer", "Adjustment", (-5, 0)),
+    "distribute": ("officer", "Distribution", (-10, 0)),
+    "allocate": ("officer", "Allocation", (-20, 0)),
+    "count": ("committee", "awaiting", (AWAITING, 0)),
+    "nothing": ("end_officer", "DailyReport", (0, 0)),
+    "confirm": ("end_officer", "shipment", (0, SHIPPED)),
+}
+
+
+@pytest.mark.parametrize("region", ["cm", "bkk"])
+def test_forged_daily_work_takes_effect_in_scope(app, region):
+    """The control of the out-of-scope attempts: the same requests, sent to a
+    fresh target by its own users, each take effect, so only the scope rule
+    refused them above."""
+    target = _build_target(app, region)
+    for name, url, data in forged_daily_work(target):
+        actor, changed, (lao_moved, end_moved) = IN_SCOPE[name]
+        before = _target_state(app, target)
+        response = client_for(app, target[actor]).post(url, data=data)
+        after = _target_state(app, target)
+        refusal = flashed_text(response.get_data(as_text=True))
+        assert response.status_code == 302, f"{name}: {response.status_code} {refusal}"
+        assert after[changed] != before[changed], f"{name} changed nothing"
+        moved = tuple(after["balances"][unit] - before["balances"][unit] for unit in (target["lao"], target["end"]))
+        assert moved == (lao_moved, end_moved), name
 
 
 def test_matrix_would_catch_a_visible_object(app, clients):
