@@ -58,8 +58,8 @@ MENU_ABOUT = "About"
 ADMIN_ONLY = {
     ITEM_VIEW, RISK_GROUP_VIEW, PROVINCE_ADMINS_VIEW, MENU_REFERENCE, MENU_ITEMS, MENU_RISK_GROUPS,
     MENU_PROVINCE_ADMINS,
-    "RoleModelView", "MaskLogRoleView", "PermissionViewModelView", "MaskLogPermissionViewView", "ViewMenuModelView",
-    "PermissionModelView", "UserStatsChartView", "MaskLogUserStatsView", "UserGroupModelView", "MaskLogGroupView",
+    "MaskLogRoleView", "MaskLogPermissionViewView", "ViewMenuModelView", "PermissionModelView", "UserStatsChartView",
+    "MaskLogUserStatsView", "MaskLogGroupView",
     "List Roles", "User's Statistics", "Base Permissions", "Views/Menus", "Permission on Views/Menus",
-    "List Groups", "Action Logs",
+    "List Groups", "MenuApi",
 }

@@ -24,6 +24,23 @@ def pytest_report_header(config):
     return f"MaskLog database backends: {', '.join(BACKENDS)}"
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "database_independent: run on the first backend only (SQLite)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked database_independent (page words, fonts, parsing, the
+    import graph) run once, not once per backend."""
+    kept, dropped = [], []
+    for item in items:
+        backend = getattr(getattr(item, "callspec", None), "params", {}).get("backend", BACKENDS[0])
+        independent = item.get_closest_marker("database_independent") is not None
+        (dropped if independent and backend != BACKENDS[0] else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def pg_server():
     """One throwaway cluster for the session (None when TEST_DATABASE_URL is set)."""

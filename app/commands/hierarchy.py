@@ -88,28 +88,8 @@ def sync_hierarchy(session: Session) -> SyncReport:
                 changes.append(dict(id=row.id, **wanted))
             else:
                 report.unchanged += 1
-        if new_rows:
-            inserted = session.execute(insert(Unit).returning(Unit.id, Unit.code, Unit.parent_id), new_rows)
-            paths = []
-            for unit_id, code, parent_id in inserted:
-                path = scoping.child_path(path_by_id[parent_id] if parent_id else None, unit_id)
-                id_by_code[code] = unit_id
-                path_by_id[unit_id] = path
-                paths.append(dict(id=unit_id, path=path))
-            session.execute(update(Unit), paths)
-            report.added += len(new_rows)
-        if changes:
-            # Parent changes are rare (a district moved between provinces): re-path
-            # those subtrees through the same code path as a hand-made move.
-            by_id = {row.id: row for row in existing.values()}
-            for change in changes:
-                old = by_id[change["id"]]
-                if old.parent_id != change["parent_id"]:
-                    new_path = scoping.child_path(path_by_id[change["parent_id"]], old.id)
-                    move_subtree(session, path_by_id[old.id], new_path)
-                    path_by_id[old.id] = new_path
-            session.execute(update(Unit), changes)
-            report.updated += len(changes)
+        _insert_new(session, new_rows, id_by_code, path_by_id, report)
+        _apply_changes(session, changes, existing, path_by_id, report)
 
     gone = [row.id for code, row in existing.items()
             if row.source == "geothai" and code not in seen and row.active]
@@ -121,3 +101,34 @@ def sync_hierarchy(session: Session) -> SyncReport:
     report.seconds = time.perf_counter() - started
     return report
 
+
+def _insert_new(session: Session, new_rows: list, id_by_code: dict, path_by_id: dict, report: SyncReport) -> None:
+    """Insert a level's new units, then give each its path (its id is known only now)."""
+    if not new_rows:
+        return
+    inserted = session.execute(insert(Unit).returning(Unit.id, Unit.code, Unit.parent_id), new_rows)
+    paths = []
+    for unit_id, code, parent_id in inserted:
+        path = scoping.child_path(path_by_id[parent_id] if parent_id else None, unit_id)
+        id_by_code[code] = unit_id
+        path_by_id[unit_id] = path
+        paths.append(dict(id=unit_id, path=path))
+    session.execute(update(Unit), paths)
+    report.added += len(new_rows)
+
+
+def _apply_changes(session: Session, changes: list, existing: dict, path_by_id: dict, report: SyncReport) -> None:
+    """Renames and moves of existing units. Parent changes are rare (a district
+    moved between provinces): those subtrees are re-pathed through the same
+    code path as a hand-made move."""
+    if not changes:
+        return
+    by_id = {row.id: row for row in existing.values()}
+    for change in changes:
+        old = by_id[change["id"]]
+        if old.parent_id != change["parent_id"]:
+            new_path = scoping.child_path(path_by_id[change["parent_id"]], old.id)
+            move_subtree(session, path_by_id[old.id], new_path)
+            path_by_id[old.id] = new_path
+    session.execute(update(Unit), changes)
+    report.updated += len(changes)

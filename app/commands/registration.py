@@ -164,16 +164,9 @@ def table_rows(table: list, columns: list, required: tuple, no_rows_message: str
     return rows
 
 
-def validate_rows(session: Session, actor, table: list) -> list:
-    """Every row checked; nothing written. Returns Row objects with Thai errors."""
-    rows = table_rows(table, COLUMNS, REQUIRED, _("The file has a header row but no users."))
-    for row in rows:
-        row.values["username"] = normalise_username(row.values["username"])
-        row.values["email"] = row.values["email"].lower()
-        row.values["unit_code"] = row.values["unit_code"].upper()
-
-    grantable = set(grantable_role_names(actor))
-    roles = _role_lookup()
+def _existing(session: Session, rows: list) -> tuple:
+    """The units the rows name (by upper-case code), and the usernames and
+    emails among them already taken, in a few chunked queries."""
     codes = {row.values["unit_code"] for row in rows if row.values["unit_code"]}
     units = {}
     for chunk in _chunks(sorted(codes)):
@@ -188,6 +181,20 @@ def validate_rows(session: Session, actor, table: list) -> list:
     for chunk in _chunks(sorted(emails)):
         taken_emails |= set(session.execute(select(func.lower(MaskLogUser.email))
                                             .where(func.lower(MaskLogUser.email).in_(chunk))).scalars())
+    return units, taken_usernames, taken_emails
+
+
+def validate_rows(session: Session, actor, table: list) -> list:
+    """Every row checked; nothing written. Returns Row objects with Thai errors."""
+    rows = table_rows(table, COLUMNS, REQUIRED, _("The file has a header row but no users."))
+    for row in rows:
+        row.values["username"] = normalise_username(row.values["username"])
+        row.values["email"] = row.values["email"].lower()
+        row.values["unit_code"] = row.values["unit_code"].upper()
+
+    grantable = set(grantable_role_names(actor))
+    roles = _role_lookup()
+    units, taken_usernames, taken_emails = _existing(session, rows)
     seen_usernames, seen_emails = {}, {}
     for row in rows:
         v, errors = row.values, row.errors

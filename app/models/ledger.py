@@ -2,7 +2,7 @@
 
 Every change of stock is an append-only LedgerLine; StockBalance keeps the sum
 per unit and item, updated in the same transaction by one conditional UPDATE
-(app/commands/stock.py), so a balance can never go below zero even when two
+(app/stock.py), so a balance can never go below zero even when two
 officers spend the same stock at the same moment. Documents are never edited
 or deleted once they moved stock; corrections are adjustments or reversals."""
 import datetime

@@ -8,7 +8,7 @@ day; stocks at a date (closing balance, in transit) are the running sum of the
 `*_change` columns up to that date, so a document back-dated to last week
 changes one row, not every row after it.
 
-They are written by app/commands/rollup.py just before COMMIT of the same
+They are written by app/rollups/pending.py just before COMMIT of the same
 transaction as the ledger, and `flask masklog rebuild-rollups` recomputes them
 from the documents and the ledger (a test proves rebuild = incremental)."""
 import datetime

@@ -40,9 +40,23 @@ def _bad_api_request(message):
 
 
 def check_request():
-    args = request.args
+    """before_request: abort (or answer a JSON 400) on input FAB would turn into a 500."""
     form = request.form if request.method == "POST" else MultiDict()
-    for source in (args, form):
+    view_args = request.view_args or {}
+    view_name, _dot, method = (request.endpoint or "").rpartition(".")
+    view = _view(view_name) if view_name else None
+    problem = _check_characters(form)
+    if problem is None:
+        _check_ids(view_args)
+        _check_list_args(request.args)
+        _check_fab_route(view, method, view_args, form)
+        if request.path.startswith("/api/") and "q" in request.args:
+            problem = _check_rison(view, request.args["q"])
+    return problem
+
+
+def _check_characters(form):
+    for source in (request.args, form):
         for key, values in source.lists():
             if "\x00" in key or any("\x00" in value for value in values):
                 abort(400)
@@ -50,17 +64,18 @@ def check_request():
         raw = request.get_data(cache=True)
         if b"\x00" in raw or b"\\u0000" in raw:
             return _bad_api_request(_("The request contains a NUL character."))
-    view_args = request.view_args or {}
+    return None
+
+
+def _check_ids(view_args) -> None:
     for key, value in view_args.items():
         if isinstance(value, int) and value > MAX_ID:
             abort(404)
         if key in ("pk", "group_by") and str(value).isdigit() and not _small_int(value):
             abort(404)
 
-    endpoint = request.endpoint or ""
-    view_name, _dot, method = endpoint.rpartition(".")
-    view = _view(view_name) if view_name else None
 
+def _check_list_args(args) -> None:
     for key, value in args.items():
         if key.startswith("page_") and not _small_int(value, MAX_PAGE):
             abort(400)
@@ -74,6 +89,8 @@ def check_request():
             if value not in allowed:
                 abort(400)
 
+
+def _check_fab_route(view, method, view_args, form) -> None:
     if method == "download":
         abort(404)
     if method in ("action", "action_post"):
@@ -94,33 +111,40 @@ def check_request():
         if not _small_int(group_by) or int(group_by) >= len(definitions):
             abort(404)
 
-    if request.path.startswith("/api/") and "q" in args:
-        try:
-            query = prison.loads(args["q"])
-        except Exception:  # prison raises several kinds, and RecursionError on "(((("
-            return _bad_api_request(_("The query (q) is not valid rison."))
-        if not isinstance(query, dict):
-            return _bad_api_request(_("The query (q) must be a rison object."))
-        if "columns" in query or "keys" in query and not isinstance(query["keys"], list):
-            return _bad_api_request(_("Choosing columns is not supported; use the default columns."))
-        for key in ("page", "page_size"):
-            if key in query and not (isinstance(query[key], int) and 0 <= query[key] <= MAX_PAGE):
-                return _bad_api_request(_("%(key)s must be a whole number from 0.", key=key))
-        datamodel = getattr(view, "datamodel", None)
-        for flt in query.get("filters") or []:
-            if not isinstance(flt, dict) or not {"col", "opr", "value"} <= set(flt):
-                return _bad_api_request(_("Each filter needs col, opr and value."))
-            value, column = flt["value"], flt["col"]
-            # FAB's API answers a value of the wrong type with a 500 (its @safe).
-            if datamodel is not None and isinstance(column, str) and column in datamodel.list_columns:
-                if datamodel.is_boolean(column) and not isinstance(value, bool):
-                    return _bad_api_request(_("Filter %(col)s takes !t or !f.", col=column))
-                if datamodel.is_integer(column) and (isinstance(value, bool) or not isinstance(value, int)):
-                    return _bad_api_request(_("Filter %(col)s takes a whole number.", col=column))
-                if datamodel.is_string(column) and not isinstance(value, str):
-                    return _bad_api_request(_("Filter %(col)s takes text in quotes.", col=column))
-            if flt["opr"] in TEXT_OPERATORS and not isinstance(value, str):
-                return _bad_api_request(_("A text filter needs a text value (in quotes)."))
-            if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_ID:
-                return _bad_api_request(_("A number in the query is too large."))
+
+def _check_rison(view, raw):
+    try:
+        query = prison.loads(raw)
+    except Exception:  # prison raises several kinds, and RecursionError on "(((("
+        return _bad_api_request(_("The query (q) is not valid rison."))
+    if not isinstance(query, dict):
+        return _bad_api_request(_("The query (q) must be a rison object."))
+    if "columns" in query or "keys" in query and not isinstance(query["keys"], list):
+        return _bad_api_request(_("Choosing columns is not supported; use the default columns."))
+    for key in ("page", "page_size"):
+        if key in query and not (isinstance(query[key], int) and 0 <= query[key] <= MAX_PAGE):
+            return _bad_api_request(_("%(key)s must be a whole number from 0.", key=key))
+    datamodel = getattr(view, "datamodel", None)
+    for flt in query.get("filters") or []:
+        if not isinstance(flt, dict) or not {"col", "opr", "value"} <= set(flt):
+            return _bad_api_request(_("Each filter needs col, opr and value."))
+        problem = _check_filter_value(datamodel, flt["col"], flt["opr"], flt["value"])
+        if problem is not None:
+            return problem
+    return None
+
+
+def _check_filter_value(datamodel, column, operator, value):
+    # FAB's API answers a value of the wrong type with a 500 (its @safe).
+    if datamodel is not None and isinstance(column, str) and column in datamodel.list_columns:
+        if datamodel.is_boolean(column) and not isinstance(value, bool):
+            return _bad_api_request(_("Filter %(col)s takes !t or !f.", col=column))
+        if datamodel.is_integer(column) and (isinstance(value, bool) or not isinstance(value, int)):
+            return _bad_api_request(_("Filter %(col)s takes a whole number.", col=column))
+        if datamodel.is_string(column) and not isinstance(value, str):
+            return _bad_api_request(_("Filter %(col)s takes text in quotes.", col=column))
+    if operator in TEXT_OPERATORS and not isinstance(value, str):
+        return _bad_api_request(_("A text filter needs a text value (in quotes)."))
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_ID:
+        return _bad_api_request(_("A number in the query is too large."))
     return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from flask import current_app, flash, redirect, request, send_file, url_for
+from flask import flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -22,14 +22,14 @@ from app.models.unit import Unit
 from app.models.user import MaskLogUser
 from app.qr import qr_img
 from app.roles import role_label
+from app.views.qr import public_base
 from app.views.helpers import in_scope_or_404
 from app.fab.datamodel import current_actor
 from app.permissions import REGISTER, REGISTRATION_VIEW
 
 
 def activation_url(user: MaskLogUser) -> str:
-    base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
-    return f"{base}/activate/{make_token(user)}"
+    return f"{public_base()}/activate/{make_token(user)}"
 
 
 class RegistrationView(BaseView):
