@@ -4,17 +4,16 @@ TEST_DATABASE_URL points at an empty database)."""
 from __future__ import annotations
 
 import os
-import re
 
 import flask_migrate
 import pytest
 
 from app import create_app
 from app.devtools.demo import prepare_demo
-from app.devtools.demo import DEMO_PASSWORD
 from app.extensions import db
-from config import TestConfig
 from app.devtools.throwaway_postgres import ThrowawayPostgres, find_pg_bindir
+from app.models.ledger import Item, RiskGroup
+from tests.helpers import fresh_tree, login, make_config
 
 PG_AVAILABLE = bool(os.environ.get("TEST_DATABASE_URL") or find_pg_bindir())
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_AVAILABLE else [])
@@ -55,9 +54,6 @@ def pg_server():
     yield server
     server.stop()
 
-
-def make_config(url: str):
-    return type("BoundTestConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url})
 
 
 @pytest.fixture(scope="session")
@@ -110,10 +106,6 @@ def client(app):
     return app.test_client()
 
 
-def login(client, username: str, password: str = DEMO_PASSWORD):
-    response = client.post("/login/", data={"username": username, "password": password})
-    assert response.status_code == 302, f"login of {username} failed"
-    return client
 
 
 @pytest.fixture()
@@ -126,6 +118,12 @@ def as_user(app):
     return make
 
 
-def flashed_text(html: str) -> str:
-    """The text of FAB's flash messages on a page."""
-    return " ".join(re.findall(r'class="alert[^"]*"[^>]*>(.*?)</div>', html, re.S))
+@pytest.fixture()
+def tree(app):
+    """A fresh LAO with two end units and their users (ids, for HTTP tests)."""
+    with app.app_context():
+        lao, children, people = fresh_tree(2)
+        item_id = db.session.query(Item.id).filter_by(code="SURGICAL_MASK").scalar()
+        groups = [g.id for g in db.session.query(RiskGroup).order_by(RiskGroup.sort_order)]
+        return {"lao": lao.id, "children": [c.id for c in children], "item": item_id, "groups": groups,
+                **{name: person.id for name, person in people.items()}}

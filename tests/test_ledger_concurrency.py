@@ -19,8 +19,7 @@ from app.models.ledger import AllocationLine, DailyCount, Item, RiskGroup
 from app.models.user import MaskLogUser
 from app.models.unit import Unit
 from app.thai import today
-from tests.ledger_helpers import COMMITTEE, check_invariants, fresh_tree
-from tests.test_ledger import stock_up
+from tests.helpers import COMMITTEE, check_invariants, fresh_tree, stock_up
 
 
 def race(app, count, prepare, attempt) -> list:

@@ -17,8 +17,7 @@ from app.extensions import db
 from app.models.ledger import Distribution, RiskGroup
 from app.models.rollup import DailyRollup
 from app.thai import today
-from tests.ledger_helpers import fresh_tree
-from tests.test_ledger import stock_up
+from tests.helpers import fresh_tree, stock_up
 from tests.test_ledger_concurrency import LedgerMachine
 
 
@@ -156,7 +155,7 @@ def test_random_operations_keep_rollups_equal_to_a_rebuild(app):
 def test_moving_a_unit_takes_its_history_to_its_new_ancestors(ctx):
     from app.commands.units import prepare_unit_update
     from app.models.unit import Unit
-    from tests.ledger_helpers import unit as unit_by_code, user
+    from tests.helpers import unit as unit_by_code, user
 
     lao, children, people = fresh_tree(2, district_code="5002")
     stock_up(lao, people, quantity=300)

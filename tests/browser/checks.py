@@ -142,7 +142,7 @@ VISIBLE_STRINGS = """() => {
 
 def assert_thai_mode(page):
     """As rendered (scripts included): no FAB/WTForms string left in English, no C.E. date."""
-    from tests.thai_mode import ce_dates, english_strings
+    from tests.http.thai_mode import ce_dates, english_strings
 
     strings = page.evaluate(VISIBLE_STRINGS)
     assert english_strings(strings) == [], f"{page.url}: English left: {english_strings(strings)}"

@@ -3,7 +3,7 @@ rison, NUL bytes, odd form keys. Every one must get a 4xx (or a normal page),
 on SQLite and PostgreSQL."""
 import pytest
 
-from tests.conftest import login
+from tests.helpers import api_token, login
 
 HUGE = "99999999999999999999"
 
@@ -91,7 +91,6 @@ def test_nul_bytes_at_login_are_refused_without_a_500(app):
 
 
 def test_api_answers_bad_rison_with_a_json_400(app, client):
-    from tests.test_api import _token
 
-    response = client.get("/api/v1/unit/?q=((", headers=_token(client, "cm-admin"))
+    response = client.get("/api/v1/unit/?q=((", headers=api_token(client, "cm-admin"))
     assert response.status_code == 400 and "rison" in response.get_json()["message"]

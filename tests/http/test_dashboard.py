@@ -12,7 +12,7 @@ import pytest
 from app.extensions import db
 from app.models.unit import Unit
 from app.thai import thai_date, today
-from tests.test_today import client_for, tree  # noqa: F401  (fixture)
+from tests.helpers import client_for, count_statements, user
 
 
 def _unit_id(app, code):
@@ -147,7 +147,6 @@ def test_csv_export_is_utf8_with_bom_and_neutralises_formulas(as_user, app):
     province = _unit_id(app, "50")
     with app.app_context():
         from app.commands.units import create_unit
-        from tests.ledger_helpers import user
         create_unit(db.session, user("cm-admin"), parent=db.session.get(Unit, _unit_id(app, "5001")),
                     level="lao", name_th="=HYPERLINK(\"http://x\")", code="EVIL1")
         db.session.commit()
@@ -170,13 +169,12 @@ def test_fab_chart_views_render_svg_without_google(as_user, url):
 
 def test_dashboard_and_completeness_stay_within_a_sql_budget(app, as_user):
     """Figures come from a handful of rollup queries, whatever the size of the area."""
-    from tests.test_today import _statements
 
     viewer = as_user("cm-viewer")
     province = _unit_id(app, "50")
     viewer.get(f"/dashboard/{province}")  # warm the reference-data and unit-count caches
-    response, statements = _statements(app, viewer, "GET", f"/dashboard/{province}")
+    response, statements = count_statements(app, viewer, "GET", f"/dashboard/{province}")
     assert response.status_code == 200 and statements <= 12, statements
     viewer.get(f"/dashboard/{province}/completeness")
-    response, statements = _statements(app, viewer, "GET", f"/dashboard/{province}/completeness")
+    response, statements = count_statements(app, viewer, "GET", f"/dashboard/{province}/completeness")
     assert response.status_code == 200 and statements <= 10, statements

@@ -11,9 +11,9 @@ from sqlalchemy import inspect
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import make_config
+from tests.helpers import make_config
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def test_migrations_upgrade_an_empty_database_and_match_the_models(backend, empty_database_url):

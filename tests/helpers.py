@@ -1,16 +1,24 @@
-"""Helpers for ledger tests: a fresh corner of the tree per test, real users
-attached to it, and the invariants every state must satisfy."""
+"""Helpers shared by the tests (fixtures live in conftest.py): a fresh corner
+of the tree per test with real users attached to it, stock for it, clients
+signed in as anyone, statement counting, and the invariants every state of
+the ledger must satisfy."""
+import re
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
+from app.commands.count import CountLineInput, save_count, sign_count
+from app.commands.receipt import record_receipt
 from app.commands.units import create_unit
 from app.commands.users import create_user
 from app.extensions import db
 from app.models.ledger import AllocationLine, LedgerLine, StockBalance
 from app.models.unit import Unit
 from app.models.user import MaskLogUser
+from app.devtools.demo import DEMO_PASSWORD
 from app.roles import COUNTING_COMMITTEE, OFFICER
+from app.thai import today
+from config import TestConfig
 
 COMMITTEE = [{"name": "นายประธาน ตรวจนับ", "position": "ปลัดจังหวัด"},
              {"name": "นางสาวกรรมการ หนึ่ง", "position": "ปกครองจังหวัด"},
@@ -66,3 +74,69 @@ def check_invariants():
         confirmed = line.confirmed_quantity or 0
         discrepancy = line.discrepancy or 0
         assert line.quantity_sent == confirmed + discrepancy + in_transit, line.id
+
+
+def stock_up(lao, people, quantity=100, day=None):
+    """Receive and count `quantity` pieces at the LAO (the committee signs)."""
+    day = day or today()
+    receipt = record_receipt(db.session, people["officer"], unit=lao, receipt_date=day, source="ศบค.มท.",
+                             reference_no=f"มท 0230/{quantity}", quantity_sent=quantity)
+    count = save_count(db.session, people["committee"], unit=lao, count_date=day,
+                       lines=[CountLineInput(receipt.id, counted=quantity)], members=COMMITTEE,
+                       chair_name=COMMITTEE[0]["name"])
+    sign_count(db.session, people["committee"], count)
+    db.session.commit()
+    return count
+
+
+def login(client, username: str, password: str = DEMO_PASSWORD):
+    response = client.post("/login/", data={"username": username, "password": password})
+    assert response.status_code == 302, f"login of {username} failed"
+    return client
+
+
+def client_for(app, user_id):
+    """A test client signed in as the user (Flask-Login's session key), so the
+    tests need no password hashing for their throwaway users."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+    return client
+
+
+def flashed_text(html: str) -> str:
+    """The text of FAB's flash messages on a page."""
+    return " ".join(re.findall(r'class="alert[^"]*"[^>]*>(.*?)</div>', html, re.S))
+
+
+def count_statements(app, client, method, url, **kwargs):
+    """(response, number of SQL statements the request ran)."""
+    seen = []
+
+    def count(_conn, _cursor, statement, *_args, **_kwargs):
+        seen.append(statement.split("\n")[0][:90])
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.open(url, method=method, **kwargs)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    if len(seen) > 8:
+        print(url, *seen, sep="\n  ")
+    return response, len(seen)
+
+
+def make_config(url: str):
+    """The test configuration bound to one database."""
+    return type("BoundTestConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url})
+
+
+def api_token(client, username, password=DEMO_PASSWORD) -> dict:
+    """Headers with a JWT from the API sign-in."""
+    response = client.post("/api/v1/security/login",
+                           json={"username": username, "password": password, "provider": "db"})
+    assert response.status_code == 200, response.get_json()
+    return {"Authorization": f"Bearer {response.get_json()['access_token']}"}

@@ -8,7 +8,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.thai_mode import ce_dates, english_strings, html_strings
+from tests.http.thai_mode import ce_dates, english_strings, html_strings
+
+pytestmark = pytest.mark.database_independent  # the words, fonts and dates of a page: one backend is enough
 
 ROLES = ["admin", "cm-admin", "cm-officer", "cm-committee", "cm-viewer"]
 # Not pages: they sign out, switch to English, download files or change data.
@@ -24,9 +26,7 @@ def pattern(path):
 
 
 @pytest.mark.parametrize("username", ROLES)
-def test_no_english_library_string_and_no_common_era_date(backend, as_user, username):
-    if backend != "sqlite":
-        pytest.skip("the words on a page do not depend on the database")
+def test_no_english_library_string_and_no_common_era_date(as_user, username):
     client = as_user(username)
     queue, seen, problems = ["/"], set(), {}
     while queue:

@@ -5,12 +5,7 @@ import pytest
 from app.extensions import db
 from app.models.unit import Unit
 
-
-def _token(client, username, password="masklog-demo"):
-    response = client.post("/api/v1/security/login",
-                           json={"username": username, "password": password, "provider": "db"})
-    assert response.status_code == 200, response.get_json()
-    return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+from tests.helpers import api_token
 
 
 def _list(client, headers, **rison):
@@ -27,19 +22,19 @@ def test_login_refuses_a_wrong_password(client):
     assert response.status_code == 401
 
 
-def test_units_api_needs_a_token(client):
+def test_units_api_needs_aapi_token(client):
     assert client.get("/api/v1/unit/").status_code == 401
 
 
 def test_rows_carry_the_documented_columns(app, client):
-    data = _list(client, _token(client, "cm-officer"), page_size=5)
+    data = _list(client, api_token(client, "cm-officer"), page_size=5)
     assert set(data) >= {"count", "result", "ids"}
     for row in data["result"]:
         assert set(row) >= {"id", "code", "name_th", "name_en", "level", "parent_id"}
 
 
 def test_officer_sees_only_their_district_subtree(app, client):
-    data = _list(client, _token(client, "cm-officer"), page_size=100)
+    data = _list(client, api_token(client, "cm-officer"), page_size=100)
     with app.app_context():
         district = db.session.query(Unit).filter_by(code="5001").one()
         expected = db.session.query(Unit).filter(Unit.path.like(district.path + "%")).count()
@@ -56,19 +51,19 @@ def test_officer_sees_only_their_district_subtree(app, client):
     ("admin", "50", True),
 ])
 def test_rison_filters_narrow_but_never_widen(client, username, code, visible):
-    data = _list(client, _token(client, username), filters=[{"col": "code", "opr": "eq", "value": code}])
+    data = _list(client, api_token(client, username), filters=[{"col": "code", "opr": "eq", "value": code}])
     assert data["count"] == (1 if visible else 0)
 
 
 def test_path_filter_cannot_escape_the_subtree(client):
-    headers = _token(client, "cm-viewer")
+    headers = api_token(client, "cm-viewer")
     everything = _list(client, headers, filters=[{"col": "path", "opr": "sw", "value": "/"}], page_size=1)
     scoped = _list(client, headers, page_size=1)
     assert everything["count"] == scoped["count"] < 1000
 
 
 def test_get_by_id_outside_scope_is_404(app, client):
-    headers = _token(client, "cm-admin")
+    headers = api_token(client, "cm-admin")
     with app.app_context():
         inside = db.session.query(Unit.id).filter_by(code="5001").scalar()
         outside = db.session.query(Unit.id).filter_by(code="1001").scalar()
@@ -77,7 +72,7 @@ def test_get_by_id_outside_scope_is_404(app, client):
 
 
 def test_api_is_read_only(app, client):
-    headers = _token(client, "admin")
+    headers = api_token(client, "admin")
     with app.app_context():
         unit_id = db.session.query(Unit.id).filter_by(code="5001").scalar()
     assert client.post("/api/v1/unit/", json={"code": "X"}, headers=headers).status_code in (404, 405)
@@ -86,7 +81,7 @@ def test_api_is_read_only(app, client):
 
 
 def test_fab_security_crud_api_is_not_exposed(client):
-    headers = _token(client, "cm-admin")
+    headers = api_token(client, "cm-admin")
     response = client.post("/api/v1/security/users/", headers=headers,
                            json={"username": "x", "first_name": "x", "last_name": "x", "email": "x@x.org",
                                  "roles": [1], "password": "x"})

@@ -7,7 +7,9 @@ import pytest
 
 from app.views.manual import CHAPTERS
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+pytestmark = pytest.mark.database_independent  # the words, fonts and dates of a page: one backend is enough
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIGNED_IN = ["admin", "cm-admin", "cm-officer", "cm-committee", "cm-viewer", "bkk-admin"]
 
 

@@ -1,7 +1,6 @@
 """Login protection: rate limiting shared across workers (Redis), a Thai
 lockout message, sliding session expiry, sign-in audit, and users who have
 recorded data are deactivated, never deleted."""
-import os
 import shutil
 import socket
 import subprocess
@@ -13,7 +12,7 @@ from app import create_app
 from app.extensions import db
 from app.models.ledger import AuditEntry
 from app.models.user import MaskLogUser
-from tests.conftest import login, make_config
+from tests.helpers import login, make_config
 
 
 def _free_port():

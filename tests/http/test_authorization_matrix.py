@@ -31,9 +31,7 @@ from app.models.unit import Unit
 from app.models.user import MaskLogUser
 from app.roles import COUNTING_COMMITTEE, OFFICER
 from app.thai import today
-from tests.conftest import flashed_text, login
-from tests.ledger_helpers import COMMITTEE
-from tests.test_today import client_for
+from tests.helpers import COMMITTEE, client_for, flashed_text, login
 
 ROLES = ["anonymous", "admin", "cm-admin", "cm-officer", "cm-committee", "cm-viewer", "bkk-admin"]
 DENIED = {302, 401, 403, 404, 405}

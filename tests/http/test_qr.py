@@ -14,7 +14,7 @@ from PIL import Image
 
 from app.extensions import db
 from app.models.unit import Unit
-from tests.conftest import login
+from tests.helpers import login
 
 pyzbar = pytest.importorskip("pyzbar.pyzbar", reason="needs Debian's libzbar0")
 

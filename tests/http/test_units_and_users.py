@@ -7,7 +7,7 @@ from app.extensions import db
 from app.models.unit import Unit
 from app.models.user import MaskLogUser
 from app.roles import CENTRAL_ADMIN, OFFICER, PROVINCE_ADMIN, VIEWER
-from tests.conftest import flashed_text
+from tests.helpers import flashed_text, login
 
 
 # Each lookup opens and closes its own app context: requests must not run
@@ -216,8 +216,6 @@ def test_roles_from_groups_are_not_counted(app):
         db.session.execute(assoc_user_group.insert().values(user_id=viewer.id, group_id=group.id))
         db.session.commit()
     try:
-        from tests.conftest import login
-
         client = login(app.test_client(), "cm-viewer")
         assert client.get("/roles/list/").status_code in (302, 403)
         assert client.get("/itemview/list/").status_code in (302, 403)

@@ -3,6 +3,9 @@ import gzip
 import io
 
 from flask import url_for
+import pytest
+
+pytestmark = pytest.mark.database_independent  # the words, fonts and dates of a page: one backend is enough
 
 
 def test_sarabun_is_served_from_the_installed_package_as_a_small_woff(client):

@@ -16,7 +16,7 @@ from app.commands.units import create_unit
 from app.extensions import db
 from app.models.ledger import AuditEntry, Item, Receipt, RiskGroup
 from app.thai import today
-from tests.ledger_helpers import COMMITTEE, check_invariants, fresh_tree, unit, user
+from tests.helpers import COMMITTEE, check_invariants, fresh_tree, stock_up, unit, user
 
 
 def _item():
@@ -27,17 +27,6 @@ def _groups():
     return db.session.query(RiskGroup).order_by(RiskGroup.sort_order).all()
 
 
-def stock_up(lao, people, quantity=100, day=None):
-    """Receive and count `quantity` pieces at the LAO (the committee signs)."""
-    day = day or today()
-    receipt = record_receipt(db.session, people["officer"], unit=lao, receipt_date=day, source="ศบค.มท.",
-                             reference_no=f"มท 0230/{quantity}", quantity_sent=quantity)
-    count = save_count(db.session, people["committee"], unit=lao, count_date=day,
-                       lines=[CountLineInput(receipt.id, counted=quantity)], members=COMMITTEE,
-                       chair_name=COMMITTEE[0]["name"])
-    sign_count(db.session, people["committee"], count)
-    db.session.commit()
-    return count
 
 
 def test_receipt_enters_stock_only_when_the_count_is_signed(ctx):

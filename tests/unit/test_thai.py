@@ -6,6 +6,8 @@ import pytest
 from app.errors import DomainError
 from app.thai import parse_date, thai_date, thai_date_input
 
+pytestmark = pytest.mark.database_independent  # the words, fonts and dates of a page: one backend is enough
+
 MAY_7 = datetime.date(2020, 5, 7)
 
 

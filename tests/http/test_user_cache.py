@@ -11,8 +11,7 @@ from app import user_cache
 from app.extensions import db
 from app.models.ledger import Receipt
 from app.models.user import MaskLogUser
-from tests.conftest import login
-from tests.test_today import client_for, tree  # noqa: F401  (tree is a fixture)
+from tests.helpers import client_for, login
 
 TODAY_PAGE = "/today/"
 

@@ -3,33 +3,15 @@ input kept on the page with a Thai message, scope, permissions, and the SQL
 statement budget (today page <= 8, a submission <= 10)."""
 import re
 
-import pytest
-from sqlalchemy import event, select
 
 from app.extensions import db
-from app.models.ledger import Allocation, Item, LedgerLine, Receipt, RiskGroup
+from app.models.ledger import Receipt
 from app.models.unit import Unit
-from tests.ledger_helpers import COMMITTEE, check_invariants, fresh_tree, user
+from tests.helpers import COMMITTEE, check_invariants, client_for, count_statements, user
 
 
-def client_for(app, user_id):
-    """A test client signed in as the user (Flask-Login's session key), so the
-    tests need no password hashing for their throwaway users."""
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
-    return client
 
 
-@pytest.fixture()
-def tree(app):
-    with app.app_context():
-        lao, children, people = fresh_tree(2)
-        item_id = db.session.query(Item.id).filter_by(code="SURGICAL_MASK").scalar()
-        groups = [g.id for g in db.session.query(RiskGroup).order_by(RiskGroup.sort_order)]
-        return {"lao": lao.id, "children": [c.id for c in children], "item": item_id, "groups": groups,
-                **{name: person.id for name, person in people.items()}}
 
 
 def balance_shown(html):
@@ -138,37 +120,21 @@ def test_scope_and_permissions(app, tree):
         db.session.rollback()
 
 
-def _statements(app, client, method, url, **kwargs):
-    seen = []
-
-    def count(_conn, _cursor, statement, *_args, **_kwargs):
-        seen.append(statement.split("\n")[0][:90])
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        response = client.open(url, method=method, **kwargs)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    if len(seen) > 8:
-        print(url, *seen, sep="\n  ")
-    return response, len(seen)
 
 
 def test_query_budget(app, tree):
     officer = client_for(app, tree["officer"])
     lao, child = tree["lao"], tree["children"][0]
     officer.get(f"/today/{lao}")  # warm the reference-data cache
-    response, statements = _statements(app, officer, "GET", f"/today/{lao}")
+    response, statements = count_statements(app, officer, "GET", f"/today/{lao}")
     assert response.status_code == 200 and statements <= 8, statements
-    response, statements = _statements(app, officer, "POST", f"/today/{lao}/receipt", data={
+    response, statements = count_statements(app, officer, "POST", f"/today/{lao}/receipt", data={
         "source": "ศบค.มท.", "reference_no": "B-1", "quantity_sent": "10", "form_token": "t-budget"})
     assert response.status_code == 302 and statements <= 10, statements
-    response, statements = _statements(app, officer, "POST", f"/today/{lao}/adjust", data={
+    response, statements = count_statements(app, officer, "POST", f"/today/{lao}/adjust", data={
         "kind": "correction", "quantity": "10", "reason": "ยอดยกมา", "form_token": "t-budget-adj"})
     assert response.status_code == 302 and statements <= 10, statements
-    response, statements = _statements(app, officer, "POST", f"/today/{lao}/allocate", data={
+    response, statements = count_statements(app, officer, "POST", f"/today/{lao}/allocate", data={
         "document_no": "B-2", f"share-{child}": "4", "form_token": "t-budget-alloc"})
     assert response.status_code == 302 and statements <= 10, statements
 
