@@ -4,16 +4,14 @@ never an edit."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from flask_babel import gettext as _
 
-from app.commands.base import Command, check_date, check_unit, clean_text, item_id_of
+from app.commands.base import DocumentCommand, DocumentInput, clean_text, item_id_of
 from app.db.audit import record
 from app.db.documents import insert_document
 from app.errors import DomainError
 from app.models.ledger import Adjustment
-from app.queries.reference import resolve_item
 from app.rollups.contributions import ADJUSTED
 from app.rollups.pending import contribute, mark_reported
 from app.stock import post
@@ -22,25 +20,19 @@ from app.thai import parse_quantity
 ADJUSTMENT_KINDS = ("loss", "damage", "expiry", "correction")
 
 
-@dataclass
-class AdjustmentInput:
-    unit_id: int
+@dataclass(kw_only=True)
+class AdjustmentInput(DocumentInput):
     kind: object  # one of ADJUSTMENT_KINDS
     quantity: object  # pieces as typed: positive; a correction may be negative (taken out)
     reason: object
-    adjustment_date: object = None
-    item_id: Optional[int] = None
-    form_token: Optional[str] = None
 
 
-class Adjust(Command):
+class Adjust(DocumentCommand):
     data: AdjustmentInput
 
     def validate(self) -> None:
         data = self.data
-        self.unit = check_unit(self.session, self.actor, data.unit_id)
-        self.item = resolve_item(self.session, data.item_id)
-        self.day = check_date(self.unit, data.adjustment_date)
+        self.check_unit_item_day()
         if data.kind not in ADJUSTMENT_KINDS:
             raise DomainError(_("Please choose the kind of adjustment."))
         amount = parse_quantity(data.quantity, _("the quantity"), allow_negative=data.kind == "correction")
@@ -69,5 +61,5 @@ def adjust(session, actor, *, unit, item=None, adjustment_date=None, kind, quant
            form_token=None) -> Adjustment:
     """Keyword form for scripts, tests and dev data: the same Adjust.run()."""
     return Adjust(session, actor, AdjustmentInput(
-        unit_id=unit.id, item_id=item_id_of(item), adjustment_date=adjustment_date, kind=kind, quantity=quantity,
+        unit_id=unit.id, item_id=item_id_of(item), date=adjustment_date, kind=kind, quantity=quantity,
         reason=reason, form_token=form_token)).run()

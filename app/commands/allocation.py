@@ -11,13 +11,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import scoping
-from app.commands.base import Command, check_date, check_unit, clean_text, item_id_of
+from app.commands.base import Command, DocumentCommand, DocumentInput, check_date, clean_text, item_id_of
 from app.db.audit import record
 from app.db.documents import as_stored, insert_document
 from app.errors import DomainError
 from app.models.ledger import Allocation, AllocationLine
 from app.models.unit import Unit
-from app.queries.reference import resolve_item
 from app.rollups.contributions import ALLOCATION_SENT, SHIPMENT_CONFIRMED, SHIPMENT_DISPATCHED
 from app.rollups.pending import contribute, mark_reported
 from app.stock import post
@@ -26,24 +25,18 @@ from app.thai import format_number, parse_quantity, thai_date, today
 MAX_ID = 2_147_483_647
 
 
-@dataclass
-class AllocationInput:
-    unit_id: int  # the sender
+@dataclass(kw_only=True)
+class AllocationInput(DocumentInput):  # unit_id is the sender
     document_no: object
     shares: list = field(default_factory=list)  # (receiving unit id, quantity as typed); blank quantities skipped
-    allocation_date: object = None
-    item_id: Optional[int] = None
-    form_token: Optional[str] = None
 
 
-class Allocate(Command):
+class Allocate(DocumentCommand):
     data: AllocationInput
 
     def validate(self) -> None:
         data = self.data
-        self.unit = check_unit(self.session, self.actor, data.unit_id)
-        self.item = resolve_item(self.session, data.item_id)
-        self.day = check_date(self.unit, data.allocation_date)
+        self.check_unit_item_day()
         self.document_no = clean_text(data.document_no, _("the dispatch document number"), limit=64)
         wanted = [(unit_id, raw) for unit_id, raw in data.shares if str(raw or "").strip()]
         # One query for the units named on the sheet (ids a 32-bit column cannot hold match nothing).
@@ -155,7 +148,7 @@ def allocate(session, actor, *, unit, item=None, allocation_date=None, document_
     """Keyword form for scripts, tests and dev data: `shares` are (receiving
     unit, quantity) pairs; the same Allocate.run()."""
     return Allocate(session, actor, AllocationInput(
-        unit_id=unit.id, item_id=item_id_of(item), allocation_date=allocation_date, document_no=document_no,
+        unit_id=unit.id, item_id=item_id_of(item), date=allocation_date, document_no=document_no,
         shares=[(getattr(receiver, "id", -1), quantity) for receiver, quantity in shares],
         form_token=form_token)).run()
 

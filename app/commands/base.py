@@ -3,6 +3,7 @@ document's unit, date, item and free text."""
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Optional
 
 from flask_babel import gettext as _
@@ -12,6 +13,7 @@ from app import scoping
 from app.db.compiled import load_row
 from app.errors import DomainError
 from app.models.unit import Unit
+from app.queries.reference import resolve_item
 from app.thai import parse_date, thai_date, today
 
 SYSTEM_START = datetime.date(2020, 1, 1)  # the first COVID-19 supply records
@@ -33,6 +35,27 @@ class Command:
 
     def run(self):
         raise NotImplementedError
+
+
+@dataclass(kw_only=True)
+class DocumentInput:
+    """What every document's input carries: where, which item, when, and the
+    form's one-time token (a retried submission returns the first document)."""
+
+    unit_id: int
+    date: object = None  # as typed, B.E. or C.E., Thai digits; blank means today
+    item_id: Optional[int] = None  # blank: the default item
+    form_token: Optional[str] = None
+
+
+class DocumentCommand(Command):
+    """A command writing one document of a unit, item and day."""
+
+    def check_unit_item_day(self) -> None:
+        """Sets self.unit (as stored, in scope, active), self.item and self.day."""
+        self.unit = check_unit(self.session, self.actor, self.data.unit_id)
+        self.item = resolve_item(self.session, self.data.item_id)
+        self.day = check_date(self.unit, self.data.date)
 
 
 def check_unit(session: Session, actor, unit_id) -> Unit:

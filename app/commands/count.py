@@ -11,14 +11,13 @@ from typing import Iterable, Optional
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.commands.base import Command, check_date, check_unit, clean_text, item_id_of
+from app.commands.base import Command, DocumentCommand, DocumentInput, check_unit, clean_text, item_id_of
 from app.db.audit import record
 from app.db.compiled import insert_row
 from app.db.documents import check_form_token
 from app.errors import DomainError
 from app.models.ledger import DailyCount, DailyCountLine
 from app.queries.count_sheet import arrivals_to_count, count_of_day
-from app.queries.reference import resolve_item
 from app.rollups.contributions import COUNTED_RECEIPT
 from app.rollups.pending import contribute, mark_reported
 from app.stock import balance_of, post
@@ -36,18 +35,14 @@ class CountLineInput:
     reason: object = ""
 
 
-@dataclass
-class CountInput:
-    unit_id: int
+@dataclass(kw_only=True)
+class CountInput(DocumentInput):
     lines: list = field(default_factory=list)  # CountLineInput per arrival counted
     members: list = field(default_factory=list)  # [{"name", "position"}]; blank names are skipped
     chair_name: object = None
     physical_count: object = None
     note: object = None
-    count_date: object = None  # blank means today
-    item_id: Optional[int] = None
     sign: bool = False  # save, then sign in the same transaction
-    form_token: Optional[str] = None
 
 
 def _members(raw_members: Iterable[dict]) -> list:
@@ -93,7 +88,7 @@ def _parse_line(line: CountLineInput, receipt) -> tuple:
     return receipt, counted, damaged, missing, reason
 
 
-class SaveCount(Command):
+class SaveCount(DocumentCommand):
     """Create or update the draft count of a unit, item and day; with
     `sign`, sign it too."""
 
@@ -101,9 +96,7 @@ class SaveCount(Command):
 
     def validate(self) -> None:
         data, session = self.data, self.session
-        self.unit = check_unit(session, self.actor, data.unit_id)
-        self.item = resolve_item(session, data.item_id)
-        self.day = check_date(self.unit, data.count_date)
+        self.check_unit_item_day()
         check_form_token(data.form_token)
         _refuse_if_signed(count_of_day(session, self.unit.id, self.item.id, self.day), self.day)
         waiting = {r.id: r for r in arrivals_to_count(session, self.unit.id, self.item.id, self.day)}
@@ -210,7 +203,7 @@ def save_count(session, actor, *, unit, item=None, count_date=None, lines=(), me
                physical_count=None, note=None, form_token=None, sign=False) -> DailyCount:
     """Keyword form for scripts, tests and dev data: the same SaveCount.run()."""
     return SaveCount(session, actor, CountInput(
-        unit_id=unit.id, item_id=item_id_of(item), count_date=count_date, lines=list(lines), members=list(members),
+        unit_id=unit.id, item_id=item_id_of(item), date=count_date, lines=list(lines), members=list(members),
         chair_name=chair_name, physical_count=physical_count, note=note, form_token=form_token, sign=sign)).run()
 
 

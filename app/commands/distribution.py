@@ -3,39 +3,32 @@ a distribution recorded by mistake."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 from flask_babel import gettext as _
 
-from app.commands.base import Command, check_date, check_unit, clean_text, item_id_of
+from app.commands.base import Command, DocumentCommand, DocumentInput, check_unit, clean_text, item_id_of
 from app.db.audit import record
 from app.db.documents import insert_document
 from app.errors import DomainError
 from app.models.ledger import Distribution
-from app.queries.reference import active_risk_groups, resolve_item
+from app.queries.reference import active_risk_groups
 from app.rollups.contributions import DISTRIBUTED, DISTRIBUTION_REVERSED
 from app.rollups.pending import contribute, mark_reported
 from app.stock import post
 from app.thai import format_number, parse_quantity, today
 
 
-@dataclass
-class DistributionInput:
-    unit_id: int
+@dataclass(kw_only=True)
+class DistributionInput(DocumentInput):
     lines: list = field(default_factory=list)  # (risk group id, pieces, people reached) as typed; empty rows skipped
-    distribution_date: object = None
-    item_id: Optional[int] = None
-    form_token: Optional[str] = None
 
 
-class Distribute(Command):
+class Distribute(DocumentCommand):
     data: DistributionInput
 
     def validate(self) -> None:
         data = self.data
-        self.unit = check_unit(self.session, self.actor, data.unit_id)
-        self.item = resolve_item(self.session, data.item_id)
-        self.day = check_date(self.unit, data.distribution_date)
+        self.check_unit_item_day()
         groups = {group_id: name for group_id, _code, name in active_risk_groups(self.session)}
         self.codes = {group_id: code for group_id, code, _name in active_risk_groups(self.session)}
         self.lines, seen = [], set()
@@ -118,7 +111,7 @@ def distribute(session, actor, *, unit, item=None, distribution_date=None, lines
     """Keyword form for scripts, tests and dev data: `lines` are (risk group,
     pieces, people reached); the same Distribute.run()."""
     return Distribute(session, actor, DistributionInput(
-        unit_id=unit.id, item_id=item_id_of(item), distribution_date=distribution_date,
+        unit_id=unit.id, item_id=item_id_of(item), date=distribution_date,
         lines=[(getattr(group, "id", None), pieces, people) for group, pieces, people in lines],
         form_token=form_token)).run()
 

@@ -4,39 +4,32 @@ count (app/commands/count.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 
-from app.commands.base import Command, check_date, check_unit, clean_text, item_id_of
+from app.commands.base import DocumentCommand, DocumentInput, clean_text, item_id_of
 from app.db.audit import record
 from app.db.documents import insert_document
 from app.models.ledger import Receipt
-from app.queries.reference import resolve_item
 from app.rollups.pending import mark_reported
 from app.thai import parse_quantity
 
 
-@dataclass
-class ReceiptInput:
-    unit_id: int
+@dataclass(kw_only=True)
+class ReceiptInput(DocumentInput):
     source: object
     reference_no: object
     quantity_sent: object  # as typed: Thai or Arabic digits, thousands separators
-    receipt_date: object = None  # as typed, B.E. or C.E.; blank means today
-    item_id: Optional[int] = None  # blank: the default item
-    form_token: Optional[str] = None
 
 
-class RecordReceipt(Command):
+class RecordReceipt(DocumentCommand):
     data: ReceiptInput
 
     def validate(self) -> None:
         data = self.data
-        self.unit = check_unit(self.session, self.actor, data.unit_id)
+        self.check_unit_item_day()
         self.values = {
-            "unit_id": self.unit.id, "item_id": resolve_item(self.session, data.item_id).id,
-            "receipt_date": check_date(self.unit, data.receipt_date),
+            "unit_id": self.unit.id, "item_id": self.item.id, "receipt_date": self.day,
             "source": clean_text(data.source, _l("the source")),
             "reference_no": clean_text(data.reference_no, _l("the reference document number"), limit=64),
             "quantity_sent": parse_quantity(data.quantity_sent, _l("the quantity sent")),
@@ -57,5 +50,5 @@ def record_receipt(session, actor, *, unit, item=None, receipt_date=None, source
                    form_token=None) -> Receipt:
     """Keyword form for scripts, tests and dev data: the same RecordReceipt.run()."""
     return RecordReceipt(session, actor, ReceiptInput(
-        unit_id=unit.id, item_id=item_id_of(item), receipt_date=receipt_date, source=source,
+        unit_id=unit.id, item_id=item_id_of(item), date=receipt_date, source=source,
         reference_no=reference_no, quantity_sent=quantity_sent, form_token=form_token)).run()

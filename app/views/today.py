@@ -128,7 +128,7 @@ class TodayView(BaseView):
     def receipt(self, unit_id):
         form = request.form
         return self._submit(unit_id, "receipt", lambda unit, item: RecordReceipt(db.session, current_actor(), ReceiptInput(
-            unit_id=unit, item_id=item, receipt_date=form.get("date"), source=form.get("source"),
+            unit_id=unit, item_id=item, date=form.get("date"), source=form.get("source"),
             reference_no=form.get("reference_no"), quantity_sent=form.get("quantity_sent"),
             form_token=form.get("form_token"))),
             _("Receipt recorded; it enters stock when the counting committee signs the day's count."))
@@ -149,7 +149,7 @@ class TodayView(BaseView):
         shares = [(receiver_id, form.get(f"share-{receiver_id}", "x"))
                   for receiver_id in numbered_fields(form, "share-", not_a_number=-1)]
         return self._submit(unit_id, "allocate", lambda unit, item: Allocate(db.session, current_actor(), AllocationInput(
-            unit_id=unit, item_id=item, allocation_date=form.get("date"), document_no=form.get("document_no"),
+            unit_id=unit, item_id=item, date=form.get("date"), document_no=form.get("document_no"),
             shares=shares, form_token=form.get("form_token"))), _("Allocation saved; the stock is in transit."))
 
     @expose("/<int:unit_id>/distribute", methods=["POST"])
@@ -159,7 +159,7 @@ class TodayView(BaseView):
         group_ids = sorted(set(numbered_fields(form, "pieces-")) | set(numbered_fields(form, "people-")))
         lines = [(group_id, form.get(f"pieces-{group_id}"), form.get(f"people-{group_id}")) for group_id in group_ids]
         return self._submit(unit_id, "distribute", lambda unit, item: Distribute(db.session, current_actor(), DistributionInput(
-            unit_id=unit, item_id=item, distribution_date=form.get("date"), lines=lines,
+            unit_id=unit, item_id=item, date=form.get("date"), lines=lines,
             form_token=form.get("form_token"))), _("Distribution recorded."))
 
     @expose("/<int:unit_id>/adjust", methods=["POST"])
@@ -167,7 +167,7 @@ class TodayView(BaseView):
     def adjust(self, unit_id):
         form = request.form
         return self._submit(unit_id, "adjust", lambda unit, item: Adjust(db.session, current_actor(), AdjustmentInput(
-            unit_id=unit, item_id=item, adjustment_date=form.get("date"), kind=form.get("kind"),
+            unit_id=unit, item_id=item, date=form.get("date"), kind=form.get("kind"),
             quantity=form.get("quantity"), reason=form.get("reason"), form_token=form.get("form_token"))),
             _("Adjustment recorded."))
 
@@ -214,6 +214,6 @@ def count_input(form, unit_id: int, item_id: int, day) -> CountInput:
              for n in numbered_fields(form, "counted-")]
     members = [{"name": form.get(f"member-name-{i}"), "position": form.get(f"member-position-{i}")}
                for i in range(MEMBER_ROWS)]
-    return CountInput(unit_id=unit_id, item_id=item_id, count_date=day, lines=lines, members=members,
+    return CountInput(unit_id=unit_id, item_id=item_id, date=day, lines=lines, members=members,
                       chair_name=form.get("chair"), physical_count=form.get("physical_count"), note=form.get("note"),
                       sign=form.get("action") == "sign")

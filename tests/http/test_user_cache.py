@@ -36,14 +36,20 @@ def _signed_in(client) -> bool:
     return response.status_code == 302 and "/login" not in response.headers["Location"]
 
 
+def _change_user_in_this_process(app, username, change):
+    """Change the user through the ORM and commit; returns what `change` returns."""
+    with app.app_context():
+        user = db.session.query(MaskLogUser).filter_by(username=username).one()
+        result = change(user)
+        db.session.commit()
+        return result
+
+
 def test_a_deactivation_in_this_process_takes_effect_at_once(app, as_user, cache_seconds):
     cache_seconds(3600)
     officer = as_user("cm-officer")
     assert _signed_in(officer)
-    with app.app_context():
-        user = db.session.query(MaskLogUser).filter_by(username="cm-officer").one()
-        user.active = False
-        db.session.commit()
+    _change_user_in_this_process(app, "cm-officer", lambda user: setattr(user, "active", False))
     try:
         assert not _signed_in(officer)
     finally:
@@ -79,11 +85,13 @@ def test_a_role_change_in_this_process_takes_effect_at_once(app, as_user, cache_
     cache_seconds(3600)
     officer = as_user("cm-officer")
     assert _signed_in(officer)
-    with app.app_context():
-        user = db.session.query(MaskLogUser).filter_by(username="cm-officer").one()
-        role_names = [role.name for role in user.roles]
+
+    def drop_roles(user):
+        names = [role.name for role in user.roles]
         user.roles = []
-        db.session.commit()
+        return names
+
+    role_names = _change_user_in_this_process(app, "cm-officer", drop_roles)
     try:
         assert not _signed_in(officer), "without roles the today page is refused"
     finally:
