@@ -20,6 +20,7 @@ from app.commands.users import (can_manage_user, change_summary, check_user, has
                                 normalise_username, snapshot, stored_role_names)
 from app.extensions import db
 from app.models.user import MaskLogUser
+from app.permissions import RESET_PASSWORD_VIEW
 from app.roles import ROLE_DEFINITIONS, grantable_role_names, role_label
 from app.thai import thai_datetime
 from app.user_cache import load_signed_in_user
@@ -125,7 +126,7 @@ class ScopedResetPasswordView(ResetPasswordView):
     """FAB's admin password reset takes the user id from the query string and
     checks nothing else: only users the actor may manage are accepted."""
 
-    class_permission_name = "ResetPasswordView"
+    class_permission_name = RESET_PASSWORD_VIEW
 
     def _target_or_404(self):
         user = db.session.get(MaskLogUser, request.args.get("pk", type=int) or 0)
