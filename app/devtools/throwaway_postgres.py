@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL cluster for the tests, started from the server
+"""A throwaway PostgreSQL cluster for the tests and the benchmarks, started from the server
 binaries on this machine. PostgreSQL refuses to run as root, so as root the
 cluster runs as the `postgres` user (runuser), as Debian's package creates it."""
 from __future__ import annotations
