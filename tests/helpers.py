@@ -76,6 +76,14 @@ def check_invariants():
         assert line.quantity_sent == confirmed + discrepancy + in_transit, line.id
 
 
+def balances(unit_ids) -> dict:
+    """{unit id: pieces in stock} (0 for a unit that never held any)."""
+    stored = dict(db.session.execute(
+        select(StockBalance.unit_id, func.sum(StockBalance.quantity))
+        .where(StockBalance.unit_id.in_(unit_ids)).group_by(StockBalance.unit_id)).all())
+    return {unit_id: stored.get(unit_id, 0) for unit_id in unit_ids}
+
+
 def stock_up(lao, people, quantity=100, day=None):
     """Receive and count `quantity` pieces at the LAO (the committee signs)."""
     day = day or today()

@@ -1,25 +1,21 @@
 """Concurrent spending never oversells; random operation sequences keep every
-invariant (hypothesis stateful test)."""
+invariant and match a model of the ledger (tests/commands/ledger_machine.py)."""
 import threading
 
 import pytest
-from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from app.errors import DomainError
-from app.commands.adjustment import adjust
 from app.commands.allocation import allocate, confirm_receipt
-from app.commands.count import CountLineInput, save_count, sign_count
-from app.commands.distribution import distribute
+from app.commands.count import CountLineInput, save_count
 from app.commands.receipt import record_receipt
-from app.stock import balance_of
+from app.errors import DomainError
 from app.extensions import db
-from app.models.ledger import AllocationLine, DailyCount, Item, RiskGroup
-from app.models.user import MaskLogUser
+from app.models.ledger import AllocationLine, DailyCount, Item
 from app.models.unit import Unit
+from app.models.user import MaskLogUser
+from app.stock import balance_of
 from app.thai import today
 from tests.helpers import COMMITTEE, check_invariants, fresh_tree, stock_up
+from tests.commands.ledger_machine import LedgerMachine, run_machine
 
 
 def race(app, count, prepare, attempt) -> list:
@@ -131,86 +127,7 @@ def test_two_first_drafts_of_a_day_at_once_make_one_count(app, backend):
         assert len(counts) == 1 and len(counts[0].lines) == 1
 
 
-class LedgerMachine(RuleBasedStateMachine):
-    """Random receipts, counts, allocations, confirmations, distributions and
-    adjustments — valid and invalid — on one small tree."""
-
-    app = None
-
-    def __init__(self):
-        super().__init__()
-        self.ctx = self.app.app_context()
-        self.ctx.push()
-        self.lao, self.children, self.people = fresh_tree(2)
-        self.groups = db.session.query(RiskGroup).order_by(RiskGroup.sort_order).all()
-        self.pending_lines = []
-
-    def teardown(self):
-        db.session.rollback()
-        self.ctx.pop()
-
-    def _try(self, operation):
-        try:
-            result = operation()
-            db.session.commit()
-            return result
-        except DomainError:
-            db.session.rollback()
-            return None
-
-    @rule(quantity=st.integers(min_value=-5, max_value=300), counted_share=st.floats(0, 1))
-    def receive_and_count(self, quantity, counted_share):
-        def run():
-            receipt = record_receipt(db.session, self.people["officer"], unit=self.lao, receipt_date=today(),
-                                     source="ศบค.มท.", reference_no="R", quantity_sent=quantity)
-            counted = int(receipt.quantity_sent * counted_share)
-            count = save_count(db.session, self.people["committee"], unit=self.lao, count_date=today(),
-                               lines=[CountLineInput(receipt.id, counted=counted,
-                                                     damaged=receipt.quantity_sent - counted, reason="ชำรุด")],
-                               members=COMMITTEE, chair_name=COMMITTEE[0]["name"])
-            return sign_count(db.session, self.people["committee"], count)
-        # One count per unit, item and day: only the first signs; later ones are refused.
-        self._try(run)
-
-    @rule(first=st.integers(-3, 120), second=st.integers(-3, 120))
-    def allocate_sheet(self, first, second):
-        allocation = self._try(lambda: allocate(
-            db.session, self.people["officer"], unit=self.lao, allocation_date=today(), document_no="A",
-            shares=[(self.children[0], str(first)), (self.children[1], str(second))]))
-        if allocation:
-            self.pending_lines += [line.id for line in allocation.lines]
-
-    @precondition(lambda self: self.pending_lines)
-    @rule(data=st.data())
-    def confirm(self, data):
-        line = db.session.get(AllocationLine, data.draw(st.sampled_from(self.pending_lines)))
-        received = data.draw(st.integers(0, line.quantity_sent + 2))
-        child = self.children.index(line.unit)
-        done = self._try(lambda: confirm_receipt(db.session, self.people[f"child{child}"], line,
-                                                 confirmed_quantity=received, reason="ไม่ครบ"))
-        if done:
-            self.pending_lines.remove(line.id)
-
-    @rule(pieces=st.integers(-2, 80), people=st.integers(0, 80), who=st.integers(0, 2))
-    def distribute_some(self, pieces, people, who):
-        unit, actor = ((self.lao, self.people["officer"]) if who == 2
-                       else (self.children[who], self.people[f"child{who}"]))
-        self._try(lambda: distribute(db.session, actor, unit=unit, distribution_date=today(),
-                                     lines=[(self.groups[0], str(pieces), str(people))]))
-
-    @rule(kind=st.sampled_from(["loss", "damage", "expiry", "correction"]), quantity=st.integers(-30, 30))
-    def adjust_some(self, kind, quantity):
-        self._try(lambda: adjust(db.session, self.people["officer"], unit=self.lao, adjustment_date=today(),
-                                 kind=kind, quantity=str(quantity), reason="ตรวจพบ"))
-
-    @invariant()
-    def ledger_is_consistent(self):
-        check_invariants()
 
 
 def test_random_operations_keep_every_invariant(app):
-    LedgerMachine.app = app
-    runner = LedgerMachine.TestCase
-    runner.settings = settings(max_examples=8, stateful_step_count=15, deadline=None,
-                               suppress_health_check=list(HealthCheck))
-    runner().runTest()
+    run_machine(LedgerMachine, app, max_examples=8, stateful_step_count=15)
