@@ -376,7 +376,8 @@ def test_matrix_sees_in_scope_documents(app, clients):
     receipt_id, marker = _load(app, "receipt", "cm")
     response = clients["cm-viewer"].get(f"/receiptview/show/{receipt_id}")
     assert response.status_code == 200 and marker in response.get_data(as_text=True)
-    body = clients["cm-viewer"].get("/receiptview/list/").get_data(as_text=True)
+    # Filtered to the demo documents: other tests add receipts that would push them off page one.
+    body = clients["cm-viewer"].get("/receiptview/list/?_flt_0_reference_no=DEMO-").get_data(as_text=True)
     assert "DEMO-CM" in body and "DEMO-BKK" not in body
     allocation_id, _ = _load(app, "allocation", "cm")
     body = clients["cm-admin"].get(f"/print/allocation/{allocation_id}").get_data(as_text=True)
