@@ -91,6 +91,8 @@ class Config:
     # the database; a change made on another app server takes effect there
     # within this time (app/user_cache.py). 0: load it on every request.
     USER_CACHE_SECONDS = float(os.environ.get("USER_CACHE_SECONDS", "10"))
+    # How many days back a document may be dated (app/commands/base.py says why 14).
+    MASKLOG_BACKDATE_DAYS = int(os.environ.get("MASKLOG_BACKDATE_DAYS", "14"))
     # Demo accounts are created only when this is on (make run sets it).
     MASKLOG_DEMO = False
 

@@ -58,7 +58,8 @@ def fresh_tree(n_children=3, district_code="5002"):
 
 def check_invariants():
     """Every balance is >= 0 and equals the sum of its ledger lines; every
-    allocation line satisfies sent = confirmed + discrepancy + in transit."""
+    day's closing balance is >= 0 too (back-dating); every allocation line
+    satisfies sent = confirmed + discrepancy + in transit."""
     sums = dict(((u, i), q) for u, i, q in db.session.execute(
         select(LedgerLine.unit_id, LedgerLine.item_id, func.sum(LedgerLine.quantity))
         .group_by(LedgerLine.unit_id, LedgerLine.item_id)))
@@ -69,6 +70,13 @@ def check_invariants():
         assert quantity == sums.get(key, 0), (key, quantity, sums.get(key))
     for key, total in sums.items():
         assert balances.get(key) == total, key
+    closing = {}
+    for unit_id, item_id, day, net in db.session.execute(
+            select(LedgerLine.unit_id, LedgerLine.item_id, LedgerLine.entry_date, func.sum(LedgerLine.quantity))
+            .group_by(LedgerLine.unit_id, LedgerLine.item_id, LedgerLine.entry_date)
+            .order_by(LedgerLine.unit_id, LedgerLine.item_id, LedgerLine.entry_date)):
+        closing[unit_id, item_id] = closing.get((unit_id, item_id), 0) + net
+        assert closing[unit_id, item_id] >= 0, ("closing balance below zero", unit_id, item_id, day)
     for line in db.session.execute(select(AllocationLine)).scalars():
         in_transit = line.quantity_sent if line.status == "in_transit" else 0
         confirmed = line.confirmed_quantity or 0

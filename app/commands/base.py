@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Optional
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,11 @@ from app.queries.reference import resolve_item
 from app.thai import parse_date, thai_date, today
 
 SYSTEM_START = datetime.date(2020, 1, 1)  # the first COVID-19 supply records
+# How many days back a document may be dated (MASKLOG_BACKDATE_DAYS, README):
+# long enough for a paper form from a subdistrict after a long holiday, short
+# enough that last month's report stays as sent and the back-dating check of
+# app/stock.py reads at most two weeks of one unit's ledger.
+DEFAULT_BACKDATE_DAYS = 14
 
 
 class Command:
@@ -70,9 +76,14 @@ def check_unit(session: Session, actor, unit_id) -> Unit:
     return unit
 
 
+def backdate_days() -> int:
+    return current_app.config.get("MASKLOG_BACKDATE_DAYS", DEFAULT_BACKDATE_DAYS) if has_app_context() \
+        else DEFAULT_BACKDATE_DAYS
+
+
 def check_date(unit: Unit, raw) -> datetime.date:
     """A document date: blank means today; never in the future, never before
-    the unit existed."""
+    the unit existed, at most backdate_days() back."""
     day = parse_date(raw) if raw not in (None, "") else today()
     if day > today():
         raise DomainError(_("The date %(date)s is in the future.", date=thai_date(day)))
@@ -80,6 +91,11 @@ def check_date(unit: Unit, raw) -> datetime.date:
     if day < earliest:
         raise DomainError(_("The date %(date)s is before %(unit)s existed in the system (%(earliest)s).",
                             date=thai_date(day), unit=unit.name_th, earliest=thai_date(earliest)))
+    days = backdate_days()
+    if day < today() - datetime.timedelta(days=days):
+        raise DomainError(_("The date %(date)s is more than %(days)s days ago: a document may be dated at most "
+                            "%(days)s days back. Record an older change as an adjustment dated today, with its reason.",
+                            date=thai_date(day), days=days))
     return day
 
 

@@ -112,7 +112,7 @@ def distribute(session, actor, *, unit, item=None, distribution_date=None, lines
     pieces, people reached); the same Distribute.run()."""
     return Distribute(session, actor, DistributionInput(
         unit_id=unit.id, item_id=item_id_of(item), date=distribution_date,
-        lines=[(getattr(group, "id", None), pieces, people) for group, pieces, people in lines],
+        lines=[(getattr(group, "id", group), pieces, people) for group, pieces, people in lines],
         form_token=form_token)).run()
 
 
