@@ -39,3 +39,12 @@ class RowsRejected(DomainError):
     def __init__(self, rows: list):
         super().__init__("rows rejected")
         self.rows = rows
+
+
+class FieldErrors(DomainError):
+    """Several fields of one form are wrong: every message, keyed by the field
+    it concerns, so the page shows each beside its field, all at once."""
+
+    def __init__(self, errors: dict):
+        super().__init__(" ".join(str(message) for message in errors.values()))
+        self.errors = errors

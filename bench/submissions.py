@@ -160,7 +160,8 @@ with create_app().app_context():
         receipt = record_receipt(session, actor, unit=unit, receipt_date=today(), source="bench",
                                  reference_no=f"S-{unit.id}", quantity_sent=10_000_000)
         count = save_count(session, actor, unit=unit, count_date=today(), members=members,
-                           lines=[CountLineInput(receipt.id, counted=10_000_000)], chair_name=members[0]["name"])
+                           lines=[CountLineInput(receipt.id, counted=10_000_000)], chair_name=members[0]["name"],
+                           physical_count=10_000_000)
         sign_count(session, actor, count)
         print(unit.id)
     session.commit()

@@ -15,12 +15,12 @@ from app.commands.base import Command, DocumentCommand, DocumentInput, check_uni
 from app.db.audit import record
 from app.db.compiled import insert_row
 from app.db.documents import check_form_token
-from app.errors import DomainError
-from app.models.ledger import DailyCount, DailyCountLine
+from app.errors import DomainError, FieldErrors
+from app.models.ledger import DailyCount, DailyCountLine, UnitCommittee
 from app.queries.count_sheet import arrivals_to_count, count_of_day
 from app.rollups.contributions import COUNTED_RECEIPT
 from app.rollups.pending import contribute, mark_reported
-from app.stock import balance_of, post
+from app.stock import balance_on, post
 from app.thai import format_number, parse_quantity, thai_date
 
 MIN_COMMITTEE = 3
@@ -43,26 +43,44 @@ class CountInput(DocumentInput):
     physical_count: object = None
     note: object = None
     sign: bool = False  # save, then sign in the same transaction
+    # On signing: is this committee the default for the units below that have none? None: as on file.
+    default_below: Optional[bool] = None
 
 
-def _members(raw_members: Iterable[dict]) -> list:
+def _members(raw_members: Iterable[dict], errors: dict) -> list:
+    """The named members in row order; a name without a position is an error of its row."""
     members = []
-    for member in raw_members or []:
+    for row, member in enumerate(raw_members or []):
         name = " ".join(str(member.get("name") or "").split())
         position = " ".join(str(member.get("position") or "").split())
         if name:
             if not position:
-                raise DomainError(_("Please enter the position of committee member %(name)s.", name=name))
+                errors[f"member-{row}"] = _("Please enter the position of committee member %(name)s.", name=name)
             members.append({"name": name[:255], "position": position[:255]})
     return members
 
 
-def check_committee(members: list, chair_name: Optional[str]) -> None:
-    """What a signature needs: enough members with positions, the chair among them."""
+def check_committee(members: list, chair_name: Optional[str], errors: Optional[dict] = None) -> None:
+    """What a signature needs: enough members with positions, the chair among
+    them. With `errors`, each problem is added there instead of raised."""
+    found = {}
     if len(members) < MIN_COMMITTEE:
-        raise DomainError(_("A count needs at least %(n)s committee members with their positions.", n=MIN_COMMITTEE))
+        found["members"] = _("A count needs at least %(n)s committee members with their positions.", n=MIN_COMMITTEE)
     if not chair_name or chair_name not in {m["name"] for m in members}:
-        raise DomainError(_("Please choose the chair from the committee members."))
+        found["chair"] = _("Please choose the chair from the committee members.")
+    if errors is not None:
+        errors.update(found)
+    elif found:
+        raise FieldErrors(found)
+
+
+def check_physical_count(physical_count: Optional[int], errors: Optional[dict] = None) -> None:
+    """A count is signed only with the committee's physical count of all stock on hand."""
+    if physical_count is None:
+        message = _("Please enter the physical count of all stock on hand before the chair signs.")
+        if errors is None:
+            raise FieldErrors({"physical_count": message})
+        errors["physical_count"] = message
 
 
 def _refuse_if_signed(count: Optional[DailyCount], day: datetime.date) -> None:
@@ -95,24 +113,39 @@ class SaveCount(DocumentCommand):
     data: CountInput
 
     def validate(self) -> None:
+        """Every problem of the sheet at once (FieldErrors), each keyed by its field."""
         data, session = self.data, self.session
         self.check_unit_item_day()
         check_form_token(data.form_token)
         _refuse_if_signed(count_of_day(session, self.unit.id, self.item.id, self.day), self.day)
         waiting = {r.id: r for r in arrivals_to_count(session, self.unit.id, self.item.id, self.day)}
-        self.lines = []
+        errors, self.lines = {}, []
         for line in data.lines:
             receipt = waiting.get(int(line.receipt_id))
             if receipt is None:
                 raise DomainError(_("Receipt %(id)s is not waiting to be counted at this unit.", id=line.receipt_id))
-            self.lines.append(_parse_line(line, receipt))
-        self.members = _members(data.members)
+            try:
+                self.lines.append(_parse_line(line, receipt))
+            except DomainError as error:
+                errors[f"line-{receipt.id}"] = str(error)
+        self.members = _members(data.members, errors)
         self.chair = clean_text(data.chair_name, _("the chair"), required=False)
-        self.physical = None if data.physical_count in (None, "") else parse_quantity(
-            data.physical_count, _("the physical count"), allow_zero=True)
-        self.note = clean_text(data.note, _("the note"), required=False, limit=2000)
+        self.physical = None
+        if data.physical_count not in (None, ""):
+            try:
+                self.physical = parse_quantity(data.physical_count, _("the physical count"), allow_zero=True)
+            except DomainError as error:
+                errors["physical_count"] = str(error)
+        try:
+            self.note = clean_text(data.note, _("the note"), required=False, limit=2000)
+        except DomainError as error:
+            errors["note"] = str(error)
         if data.sign:
-            check_committee(self.members, self.chair)
+            check_committee(self.members, self.chair, errors)
+            if "physical_count" not in errors:
+                check_physical_count(self.physical, errors)
+        if errors:
+            raise FieldErrors(errors)
 
     def run(self) -> DailyCount:
         self.validate()
@@ -132,7 +165,7 @@ class SaveCount(DocumentCommand):
                after={"lines": [[r.id, c, d, m] for r, c, d, m, _r in self.lines], "members": self.members,
                       "chair": self.chair, "physical_count": self.physical})
         if self.data.sign:
-            sign(self.session, self.actor, count)
+            sign(self.session, self.actor, count, default_below=self.data.default_below)
         return count
 
     def _day_count_locked(self) -> DailyCount:
@@ -170,13 +203,14 @@ class SignCount(Command):
         return sign(self.session, self.actor, self.count)
 
 
-def sign(session, actor, count: DailyCount) -> DailyCount:
-    """Lock the count and put its counted arrivals into stock (the unit is
-    already checked)."""
+def sign(session, actor, count: DailyCount, default_below: Optional[bool] = None) -> DailyCount:
+    """Lock the count, put its counted arrivals into stock and keep its
+    committee on file for the next sheet (the unit is already checked)."""
     session.refresh(count, with_for_update=True)  # a second signature at the same moment waits, then sees "signed"
     if count.status == "signed":
         raise DomainError(_("This count is already signed and locked."))
     check_committee(json.loads(count.members or "[]"), count.chair_name)
+    check_physical_count(count.physical_count)
     for line in count.lines:
         if line.receipt.status != "awaiting_count":
             raise DomainError(_("Reference %(ref)s has already been counted.", ref=line.receipt.reference_no))
@@ -188,23 +222,42 @@ def sign(session, actor, count: DailyCount) -> DailyCount:
         line.receipt.counted_quantity = line.counted
         contribute(session, COUNTED_RECEIPT, count.unit, count.item_id, count.count_date, line)
     session.flush()
-    count.book_balance = balance_of(session, count.unit_id, count.item_id)
+    # The book stock of the count's day, kept with the signature: the sheet shows it
+    # as signed, whatever moves later (a back-dated count must not take today's).
+    count.book_balance = balance_on(session, count.unit_id, count.item_id, count.count_date)
     count.status = "signed"
     count.signed_by_id = getattr(actor, "id", None)
     count.signed_on = datetime.datetime.utcnow()
     session.flush()
+    keep_committee(session, actor, count, default_below)
     record(session, actor, "sign", "daily_count", count.id, count.unit_id, before={"status": "draft"},
            after={"status": "signed", "book_balance": count.book_balance, "physical_count": count.physical_count,
                   "counted": sum(line.counted for line in count.lines)})
     return count
 
 
+def keep_committee(session, actor, count: DailyCount, default_below: Optional[bool]) -> None:
+    """The signed committee becomes the unit's committee on file (one row per
+    unit, written whole: the committee that signed last is the one that counts)."""
+    # Two items' counts of one unit signed at the same moment: one row, the second waits.
+    insert_row(session, UnitCommittee, {"unit_id": count.unit_id, "members": "[]", "default_below": False},
+               do_nothing_on=("unit_id",))
+    on_file = session.execute(select(UnitCommittee).filter_by(unit_id=count.unit_id)
+                              .with_for_update().execution_options(populate_existing=True)).scalar_one()
+    if default_below is not None:
+        on_file.default_below = default_below
+    on_file.members, on_file.chair_name = count.members, count.chair_name
+    on_file.changed_by_id = getattr(actor, "id", None)
+    session.flush()
+
+
 def save_count(session, actor, *, unit, item=None, count_date=None, lines=(), members=(), chair_name=None,
-               physical_count=None, note=None, form_token=None, sign=False) -> DailyCount:
+               physical_count=None, note=None, form_token=None, sign=False, default_below=None) -> DailyCount:
     """Keyword form for scripts, tests and dev data: the same SaveCount.run()."""
     return SaveCount(session, actor, CountInput(
         unit_id=unit.id, item_id=item_id_of(item), date=count_date, lines=list(lines), members=list(members),
-        chair_name=chair_name, physical_count=physical_count, note=note, form_token=form_token, sign=sign)).run()
+        chair_name=chair_name, physical_count=physical_count, note=note, form_token=form_token, sign=sign,
+        default_below=default_below)).run()
 
 
 def sign_count(session, actor, count: DailyCount) -> DailyCount:

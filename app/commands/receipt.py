@@ -11,7 +11,8 @@ from app.commands.base import DocumentCommand, DocumentInput, clean_text, item_i
 from app.db.audit import record
 from app.db.documents import insert_document
 from app.models.ledger import Receipt
-from app.rollups.pending import mark_reported
+from app.rollups.contributions import RECEIPT_RECORDED
+from app.rollups.pending import contribute, mark_reported
 from app.thai import parse_quantity
 
 
@@ -40,6 +41,7 @@ class RecordReceipt(DocumentCommand):
         receipt, created = insert_document(self.session, Receipt, self.data.form_token, **self.values)
         if created:
             mark_reported(self.session, self.unit, receipt.receipt_date, "receipt", self.actor)
+            contribute(self.session, RECEIPT_RECORDED, self.unit, receipt.item_id, receipt.receipt_date, receipt)
             record(self.session, self.actor, "create", "receipt", receipt.id, self.unit.id,
                    after={"quantity_sent": receipt.quantity_sent, "source": receipt.source,
                           "reference_no": receipt.reference_no, "date": receipt.receipt_date})

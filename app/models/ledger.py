@@ -170,6 +170,23 @@ class DailyCountLine(Model):
     receipt = relationship("Receipt")
 
 
+class UnitCommittee(Model):
+    """A unit's counting committee on file: the same people count day after
+    day, so the count sheet starts from it; each signed count keeps it up to
+    date. A unit with none starts from the nearest unit above whose committee
+    is marked as the default for the units below (a province sets it once)."""
+
+    __tablename__ = "unit_committee"
+    unit_id = Column(Integer, ForeignKey("unit.id"), primary_key=True)
+    members = Column(Text, nullable=False, default="[]")  # JSON [{name, position}]
+    chair_name = Column(String(255), nullable=True)
+    default_below = Column(Boolean, nullable=False, default=False)
+    changed_on = Column(DateTime, nullable=False, default=_now, onupdate=_now)
+    changed_by_id = Column(Integer, ForeignKey("ab_user.id"), nullable=True)
+
+    unit = relationship("Unit")
+
+
 class Allocation(_Document, Model):
     """One dispatch sheet: a unit sends stock to several units below it."""
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import relationship
 
 # The summable figures of a daily rollup row, in report order.
 ROLLUP_FIGURES = ("received", "counted", "count_discrepancy", "allocated_out", "confirmed_in",
-                  "transfer_discrepancy", "in_transit_change", "distributed", "people_reached", "adjusted",
+                  "transfer_discrepancy", "in_transit_change", "awaiting_count_change", "distributed", "people_reached", "adjusted",
                   "net_change")
 
 
@@ -35,6 +35,8 @@ class DailyRollup(Model):
     confirmed_in = Column(Integer, nullable=False, default=0)  # shipments confirmed on arrival
     transfer_discrepancy = Column(Integer, nullable=False, default=0)  # sent - received at confirmation
     in_transit_change = Column(Integer, nullable=False, default=0)  # + sent to the unit, - confirmed
+    # + a receipt's pieces on its date, - on the day its count is signed (pieces awaiting count)
+    awaiting_count_change = Column(Integer, nullable=False, default=0)
     distributed = Column(Integer, nullable=False, default=0)  # pieces to risk groups (reversals subtract)
     people_reached = Column(Integer, nullable=False, default=0)
     adjusted = Column(Integer, nullable=False, default=0)  # signed: loss/damage/expiry/correction

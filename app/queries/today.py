@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.db.compiled import run_compiled
 
-from app.models.ledger import Allocation, AllocationLine, DailyCount, LedgerLine, StockBalance
+from app.models.ledger import Allocation, AllocationLine, DailyCount, LedgerLine, Receipt, StockBalance
 from app.models.unit import Unit
 
 
@@ -42,6 +42,7 @@ def today_page(session: Session, unit_id: int, item_id: int, day: datetime.date)
     return {
         "balance": summary.balance or 0,
         "sent_in_transit": summary.sent_in_transit or 0,
+        "awaiting": _Awaiting(summary.awaiting_pieces or 0, summary.awaiting_receipts or 0, summary.awaiting_since),
         "count": count,
         "incoming": run_compiled(session, "today_page.incoming", _incoming_statement, params).all(),
         "children": child_units(session, unit_id),
@@ -54,6 +55,14 @@ class _CountOfDay:
     status: str
     book_balance: Optional[int]
     physical_count: Optional[int]
+
+
+@dataclass(frozen=True)
+class _Awaiting:
+    """Receipts recorded and not counted yet: not in the balance until a count is signed."""
+    pieces: int
+    receipts: int
+    since: Optional[datetime.date]  # the oldest one's date
 
 
 RECORDED_LIMIT = 50  # the day's ledger lines shown, newest first
@@ -70,7 +79,14 @@ def _summary_statement(_dialect):
         return (select(column).where(DailyCount.unit_id == unit_id, DailyCount.item_id == item_id,
                                      DailyCount.count_date == day).scalar_subquery())
 
+    def of_awaiting(column):
+        return (select(column).where(Receipt.unit_id == unit_id, Receipt.item_id == item_id,
+                                     Receipt.status == "awaiting_count").scalar_subquery())
+
     return select(balance.label("balance"), sent_in_transit.label("sent_in_transit"),
+                  of_awaiting(func.sum(Receipt.quantity_sent)).label("awaiting_pieces"),
+                  of_awaiting(func.count()).label("awaiting_receipts"),
+                  of_awaiting(func.min(Receipt.receipt_date)).label("awaiting_since"),
                   of_the_count(DailyCount.status).label("count_status"),
                   of_the_count(DailyCount.book_balance).label("count_book_balance"),
                   of_the_count(DailyCount.physical_count).label("count_physical_count"))

@@ -24,7 +24,7 @@ from typing import Callable, Optional
 from sqlalchemy import select
 
 from app.models.ledger import (Adjustment, Allocation, AllocationLine, DailyCount, DailyCountLine, Distribution,
-                               DistributionLine, LedgerLine)
+                               DistributionLine, LedgerLine, Receipt)
 
 
 @dataclass(frozen=True)
@@ -64,12 +64,20 @@ def _reversed_distribution_lines():
                                LedgerLine.document_type == "distribution", join_ledger=True)
 
 
-# A receipt counts when the committee signs the day's count: what the documents
-# said was sent, what was counted good into stock, and what was damaged or missing.
+# A recorded receipt awaits its count from its date ...
+RECEIPT_RECORDED = Contribution(
+    "receipt_recorded", lambda: select(Receipt.unit_id, Receipt.item_id, Receipt.receipt_date.label("day"),
+                                       Receipt.quantity_sent).subquery(),
+    daily=lambda receipt: {"awaiting_count_change": receipt.quantity_sent})
+
+# ... and counts when the committee signs a count: what the documents said was
+# sent, what was counted good into stock, what was damaged or missing, and it
+# no longer awaits its count.
 COUNTED_RECEIPT = Contribution(
     "counted_receipt", _signed_count_lines,
     daily=lambda line: {"received": line.quantity_sent, "counted": line.counted,
-                        "count_discrepancy": line.damaged + line.missing})
+                        "count_discrepancy": line.damaged + line.missing,
+                        "awaiting_count_change": -line.quantity_sent})
 
 # An allocation line leaves its sender on the allocation date ...
 ALLOCATION_SENT = Contribution(
@@ -111,5 +119,5 @@ LEDGER_LINE = Contribution(
                                   LedgerLine.quantity).subquery(),
     daily=lambda line: {"net_change": line.quantity})
 
-CONTRIBUTIONS = (COUNTED_RECEIPT, ALLOCATION_SENT, SHIPMENT_DISPATCHED, SHIPMENT_CONFIRMED, DISTRIBUTED,
+CONTRIBUTIONS = (RECEIPT_RECORDED, COUNTED_RECEIPT, ALLOCATION_SENT, SHIPMENT_DISPATCHED, SHIPMENT_CONFIRMED, DISTRIBUTED,
                  DISTRIBUTION_REVERSED, ADJUSTED, LEDGER_LINE)

@@ -46,6 +46,8 @@ FIGURES = (
     Figure("people_reached", _l("People reached"), FLOW, "people_reached"),
     Figure("adjusted", _l("Adjustments"), FLOW, "adjusted"),
     Figure("in_transit_to_area", _l("In transit at the end"), STOCK, "in_transit_change"),
+    # Receipts recorded and not counted yet: not in the balance until the committee signs.
+    Figure("awaiting_count", _l("Awaiting count at the end"), STOCK, "awaiting_count_change"),
     Figure("balance", _l("Balance at the end"), STOCK, "net_change"),
 )
 FIGURE_NAMES = tuple(figure.name for figure in FIGURES)

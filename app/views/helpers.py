@@ -87,3 +87,31 @@ def redirect_to_own_unit(endpoint: str):
         flash(gettext("Your account is not attached to a unit yet; ask your administrator."), "warning")
         return redirect(current_app.appbuilder.get_url_for_index)
     return redirect(url_for(endpoint, unit_id=unit.id))
+
+
+# ---------------------------------------------------------------- POST-redirect-GET
+_REFUSED = "refused_form"
+
+
+def keep_refused_form(form_name: str, form, errors: dict | None = None) -> None:
+    """A refused form's input and its errors, kept in the
+    session for the one GET the POST redirects to: the page comes back as
+    typed, and Back or reload never re-posts or shows a stale error."""
+    from flask import session
+
+    session[_REFUSED] = {
+        "form": form_name, "path": request.path,
+        "fields": {key: value for key, value in form.items() if key != "csrf_token"},
+        "errors": {key: str(message) for key, message in (errors or {}).items()},
+    }
+
+
+def refused_form(form_name: str) -> tuple[dict, dict]:
+    """(fields, errors) kept for this form and page by keep_refused_form, once."""
+    from flask import session
+
+    kept = session.get(_REFUSED)
+    if not kept or kept.get("form") != form_name or kept.get("path") != request.path:
+        return {}, {}
+    session.pop(_REFUSED)
+    return kept["fields"], kept["errors"]

@@ -4,6 +4,7 @@ operation's input from the form and runs it (app/commands/) in one
 transaction; a refused form comes back with what was typed."""
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from flask import abort, flash, redirect, request, url_for
@@ -20,16 +21,16 @@ from app.commands.distribution import Distribute, DistributionInput
 from app.commands.no_activity import NoActivityInput, ReportNoActivity
 from app.commands.receipt import ReceiptInput, RecordReceipt
 from app.db.transaction import transaction
-from app.errors import DomainError, SavedAtTheSameMoment
+from app.errors import DomainError, FieldErrors, SavedAtTheSameMoment
 from app.extensions import db
 from app.fab.datamodel import current_actor
 from app.models.unit import Unit
 from app.permissions import CONFIRM, COUNT, RECORD, TODAY, TODAY_VIEW
-from app.queries.count_sheet import count_sheet
+from app.queries.count_sheet import MEMBER_ROWS, count_sheet, next_count_day
 from app.queries.reference import active_items, active_risk_groups, resolve_item
-from app.queries.today import today_page
-from app.thai import parse_date, today
-from app.views.helpers import in_scope_or_404, redirect_to_own_unit
+from app.queries.today import child_units, today_page
+from app.thai import parse_date, thai_date, today
+from app.views.helpers import in_scope_or_404, keep_refused_form, redirect_to_own_unit, refused_form
 
 KIND_LABELS = {
     "receipt": _l("Received (counted)"),
@@ -39,7 +40,6 @@ KIND_LABELS = {
     "adjustment": _l("Adjustment"),
     "reversal": _l("Reversal"),
 }
-MEMBER_ROWS = 8  # member rows the count sheet can post
 
 
 def chosen_item_id() -> int:
@@ -62,6 +62,17 @@ def numbered_fields(form, prefix: str, not_a_number=None) -> list:
             elif not_a_number is not None:
                 numbers.append(not_a_number)
     return numbers
+
+
+def receipt_recorded(receipt) -> tuple:
+    """The receipt's message says which count it goes onto (a signed count is locked)."""
+    day = next_count_day(db.session, receipt.unit_id, receipt.item_id, receipt.receipt_date)
+    if day == receipt.receipt_date:
+        return _("Receipt recorded; it enters stock when the counting committee signs the count of %(date)s.",
+                 date=thai_date(day)), "success"
+    return _("Receipt recorded. The count of %(signed)s is already signed and locked, so this receipt goes onto the "
+             "next count (%(date)s); it enters stock when that count is signed.",
+             signed=thai_date(day - datetime.timedelta(days=1)), date=thai_date(day)), "warning"
 
 
 class TodayView(BaseView):
@@ -130,8 +141,7 @@ class TodayView(BaseView):
         return self._submit(unit_id, "receipt", lambda unit, item: RecordReceipt(db.session, current_actor(), ReceiptInput(
             unit_id=unit, item_id=item, date=form.get("date"), source=form.get("source"),
             reference_no=form.get("reference_no"), quantity_sent=form.get("quantity_sent"),
-            form_token=form.get("form_token"))),
-            _("Receipt recorded; it enters stock when the counting committee signs the day's count."))
+            form_token=form.get("form_token"))), receipt_recorded)
 
     @expose("/<int:unit_id>/nothing", methods=["POST"])
     @has_access
@@ -184,6 +194,9 @@ class TodayView(BaseView):
     @expose("/<int:unit_id>/count", methods=["GET", "POST"])
     @has_access
     def count(self, unit_id):
+        """The count sheet. Every outcome of a POST redirects (POST-redirect-GET):
+        a refused sheet comes back once, from the session, with what was typed
+        and each error beside its field."""
         unit = in_scope_or_404(Unit, unit_id)
         item = resolve_item(db.session, chosen_item_id())
         try:
@@ -191,7 +204,7 @@ class TodayView(BaseView):
         except DomainError as error:
             flash(str(error), "danger")
             day = today()
-        posted, status = {}, 200
+        here = url_for(".count", unit_id=unit.id, item=item.id, date=day.isoformat())
         if request.method == "POST":
             signing = request.form.get("action") == "sign"
             try:
@@ -199,21 +212,33 @@ class TodayView(BaseView):
                     SaveCount(db.session, current_actor(), count_input(request.form, unit.id, item.id, day)).run()
                 flash(_("The count is signed and locked; the counted pieces are in stock.") if signing
                       else _("Draft saved."), "success")
-                return redirect(url_for(".count", unit_id=unit.id, item=item.id, date=day.isoformat()))
+            except FieldErrors as error:
+                flash(_("Please correct the %(n)s fields marked below; nothing was saved.", n=len(error.errors)),
+                      "danger")
+                keep_refused_form("count", request.form, error.errors)
             except DomainError as error:
                 flash(str(error), "warning" if isinstance(error, SavedAtTheSameMoment) else "danger")
-                posted, status = request.form, 409 if isinstance(error, SavedAtTheSameMoment) else 422
-        return self.render_template("count.html", unit=unit, item=item, day=day, posted=posted,
-                                    **count_sheet(db.session, unit.id, item.id, day)), status
+                keep_refused_form("count", request.form)
+            return redirect(here)
+        posted, errors = refused_form("count")
+        committee_errors = any(key in ("members", "chair") or key.startswith("member-") for key in errors)
+        return self.render_template("count.html", unit=unit, item=item, day=day, posted=posted, errors=errors,
+                                    committee_errors=committee_errors,
+                                    has_units_below=bool(child_units(db.session, unit.id)),
+                                    **count_sheet(db.session, unit, item.id, day))
 
 
 def count_input(form, unit_id: int, item_id: int, day) -> CountInput:
-    """The count sheet as posted: a line per arrival, up to MEMBER_ROWS members."""
+    """The count sheet as posted: a line per arrival, up to MEMBER_ROWS
+    members, the chair chosen among the member rows (`chair_row`)."""
     lines = [CountLineInput(receipt_id=n, counted=form.get(f"counted-{n}"), damaged=form.get(f"damaged-{n}"),
                             missing=form.get(f"missing-{n}"), reason=form.get(f"reason-{n}"))
              for n in numbered_fields(form, "counted-")]
     members = [{"name": form.get(f"member-name-{i}"), "position": form.get(f"member-position-{i}")}
                for i in range(MEMBER_ROWS)]
+    chair_row = form.get("chair_row", type=int)
+    chair = members[chair_row]["name"] if chair_row is not None and 0 <= chair_row < MEMBER_ROWS else None
     return CountInput(unit_id=unit_id, item_id=item_id, date=day, lines=lines, members=members,
-                      chair_name=form.get("chair"), physical_count=form.get("physical_count"), note=form.get("note"),
-                      sign=form.get("action") == "sign")
+                      chair_name=chair, physical_count=form.get("physical_count"), note=form.get("note"),
+                      sign=form.get("action") == "sign",
+                      default_below=(form.get("default_below") == "on") if "default_below_shown" in form else None)

@@ -68,7 +68,7 @@ def _prepare(app) -> None:
                                  reference_no="ชม 0017/1", quantity_sent=1000)
         count = save_count(db.session, actor, unit=district, count_date=yesterday,
                            lines=[CountLineInput(receipt.id, counted=1000)], members=COMMITTEE,
-                           chair_name=COMMITTEE[0]["name"])
+                           chair_name=COMMITTEE[0]["name"], physical_count=1000)
         sign_count(db.session, actor, count)
         db.session.commit()
 

@@ -72,11 +72,18 @@ def test_a_day_of_work_from_the_qr_poster_to_the_risk_groups(open_session, unit_
     taps.tap("#count-status a.btn")
     assert "/count" in page.url
     assert_phone_friendly(page)
-    # The sheet starts from yesterday's committee and the quantity on the document.
+    # The sheet starts from the committee on file (chair chosen) and the quantity on the document.
     assert page.locator("[name=member-name-0]").input_value() == COMMITTEE[0]["name"]
-    assert page.locator("[name=chair]").input_value() == COMMITTEE[0]["name"]
+    assert page.locator("input[name=chair_row][value='0']").is_checked()
     counted = page.locator("input[name^=counted-]")
     assert counted.count() == 1 and counted.input_value() == "1,200"
+    # The committee counts what is on hand and types it: one tap into the field.
+    expected = int(page.locator("#book-after").inner_text().replace(",", ""))
+    physical = page.locator("[name=physical_count]")
+    taps.count += 1
+    physical.tap()
+    physical.type(str(expected))
+    assert physical.input_value().replace(",", "") == str(expected)
     save_screenshot(page, "count-sheet-phone")
     taps.tap("button[value=sign]")
     assert "ลงนามและล็อกแล้ว" in page.locator(".alert-success").last.inner_text()

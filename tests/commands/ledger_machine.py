@@ -186,7 +186,8 @@ class LedgerMachine(RuleBasedStateMachine):
         lines = [CountLineInput(receipt_id, counted=counted, damaged=quantity - counted, reason="ชำรุด")]
         signed = self._expect("count", INVALID if day in self.model.signed_days else OK, lambda: sign_count(
             db.session, committee, save_count(db.session, committee, unit=lao, count_date=day, lines=lines,
-                                              members=COMMITTEE, chair_name=COMMITTEE[0]["name"])).id)
+                                              members=COMMITTEE, chair_name=COMMITTEE[0]["name"],
+                                              physical_count=0)).id)
         if signed:
             self.model.balance[self.lao_id] += counted
             self.model.signed_days.add(day)

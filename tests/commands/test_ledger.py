@@ -55,7 +55,7 @@ def test_receipt_enters_stock_only_when_the_count_is_signed(ctx):
 def test_count_needs_three_members_and_a_chair_among_them(ctx, members, chair, message):
     lao, _children, people = fresh_tree(0)
     count = save_count(db.session, people["committee"], unit=lao, count_date=today(), lines=[],
-                       members=members, chair_name=chair)
+                       members=members, chair_name=chair, physical_count=0)
     db.session.commit()
     with pytest.raises(DomainError, match=message):
         sign_count(db.session, people["committee"], count)
@@ -227,11 +227,12 @@ def test_a_draft_count_can_be_saved_again_with_corrections(ctx):
     receipt = record_receipt(db.session, people["officer"], unit=lao, receipt_date=today(), source="บริจาค",
                              reference_no="ร 1/2569", quantity_sent=100)
     first = save_count(db.session, people["committee"], unit=lao, count_date=today(), members=COMMITTEE,
-                       lines=[CountLineInput(receipt.id, counted=100)], chair_name=COMMITTEE[0]["name"])
+                       lines=[CountLineInput(receipt.id, counted=100)], chair_name=COMMITTEE[0]["name"],
+                       physical_count=100)
     db.session.commit()
     again = save_count(db.session, people["committee"], unit=lao, count_date=today(), members=COMMITTEE,
                        lines=[CountLineInput(receipt.id, counted=98, damaged=2, reason="กล่องเปียก")],
-                       chair_name=COMMITTEE[0]["name"])
+                       chair_name=COMMITTEE[0]["name"], physical_count=98)
     db.session.commit()
     assert again.id == first.id and [(line.counted, line.damaged) for line in again.lines] == [(98, 2)]
     sign_count(db.session, people["committee"], again)

@@ -48,7 +48,7 @@ OPERATIONS = {
         db.session, actor, unit=c["lao"], document_no="y", shares=[(c["children"][1], "3")])),
     "count and sign": ("committee", lambda c, actor: save_count(
         db.session, actor, unit=c["lao"], lines=[CountLineInput(c["waiting"].id, counted="30")], members=COMMITTEE,
-        chair_name=COMMITTEE[0]["name"], sign=True)),
+        chair_name=COMMITTEE[0]["name"], physical_count="100", sign=True)),
     "confirmation": ("child0", lambda c, actor: confirm_receipt(db.session, actor, c["line"], confirmed_quantity="20")),
     "reversal": ("officer", lambda c, actor: reverse_distribution(db.session, actor, c["handout"], reason="ซ้ำ")),
     "nothing today": ("child1", lambda c, actor: report_no_activity(db.session, actor, c["children"][1])),

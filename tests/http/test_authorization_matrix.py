@@ -217,7 +217,8 @@ def _build_target(app, region):
 
         stock_up = receive(STOCK)
         count = save_count(db.session, admin, unit=lao, count_date=day, members=COMMITTEE,
-                           lines=[CountLineInput(stock_up.id, counted=STOCK)], chair_name=COMMITTEE[0]["name"])
+                           lines=[CountLineInput(stock_up.id, counted=STOCK)], chair_name=COMMITTEE[0]["name"],
+                           physical_count=STOCK)
         sign_count(db.session, admin, count)
         awaiting = receive(AWAITING)
         shipment = allocate(db.session, admin, unit=lao, allocation_date=day, document_no=f"OUT-{tag}",
@@ -240,7 +241,7 @@ def forged_daily_work(target):
     for a user in scope with the permission; fresh form tokens, so no request is
     taken for a double submission."""
     lao, end = target["lao"], target["end"]
-    count = {"action": "sign", "chair": COMMITTEE[0]["name"], f"counted-{target['awaiting']}": str(AWAITING)}
+    count = {"action": "sign", "chair_row": "0", "physical_count": "0", f"counted-{target['awaiting']}": str(AWAITING)}
     for i, member in enumerate(COMMITTEE):
         count[f"member-name-{i}"], count[f"member-position-{i}"] = member["name"], member["position"]
     work = [

@@ -30,7 +30,7 @@ def test_the_daily_flow_from_receipt_to_distribution(app, tree):
     with app.app_context():
         receipt_id = db.session.query(Receipt.id).filter_by(unit_id=lao).scalar()
     data = {"counted-%d" % receipt_id: "998", "damaged-%d" % receipt_id: "2", "missing-%d" % receipt_id: "0",
-            "reason-%d" % receipt_id: "กล่องฉีกขาด", "chair": COMMITTEE[0]["name"], "physical_count": "998",
+            "reason-%d" % receipt_id: "กล่องฉีกขาด", "chair_row": "0", "physical_count": "998",
             "action": "sign"}
     for i, member in enumerate(COMMITTEE):
         data[f"member-name-{i}"], data[f"member-position-{i}"] = member["name"], member["position"]
@@ -156,11 +156,12 @@ def test_the_count_sheet_starts_from_the_last_signed_committee(app, tree):
                                                 "date": yesterday, "form_token": "t-prefill"})
     with app.app_context():
         receipt_id = db.session.query(Receipt.id).filter_by(unit_id=lao).scalar()
-    data = {f"counted-{receipt_id}": "100", "chair": COMMITTEE[1]["name"], "action": "sign", "date": yesterday}
+    data = {f"counted-{receipt_id}": "100", "chair_row": "1", "physical_count": "100", "action": "sign",
+            "date": yesterday}
     for i, member in enumerate(COMMITTEE):
         data[f"member-name-{i}"], data[f"member-position-{i}"] = member["name"], member["position"]
     assert committee.post(f"/today/{lao}/count?date={yesterday}", data=data).status_code == 302
     sheet = committee.get(f"/today/{lao}/count").get_data(as_text=True)
     for member in COMMITTEE:
         assert f'value="{member["name"]}"' in sheet and f'value="{member["position"]}"' in sheet
-    assert f'name="chair"  value="{COMMITTEE[1]["name"]}"' in sheet
+    assert re.search(r'name="chair_row" value="1"\s+checked', sheet)  # the chair as chosen last time
