@@ -93,25 +93,33 @@ def redirect_to_own_unit(endpoint: str):
 _REFUSED = "refused_form"
 
 
-def keep_refused_form(form_name: str, form, errors: dict | None = None) -> None:
+def keep_refused_form(form_name: str, form, errors: dict | None = None, page_path: str | None = None) -> None:
     """A refused form's input and its errors, kept in the
-    session for the one GET the POST redirects to: the page comes back as
-    typed, and Back or reload never re-posts or shows a stale error."""
+    session for the one GET the POST redirects to (`page_path`, by default
+    the POST's own path): the page comes back as typed, and Back or reload
+    never re-posts or shows a stale error."""
     from flask import session
 
     session[_REFUSED] = {
-        "form": form_name, "path": request.path,
+        "form": form_name, "path": page_path or request.path,
         "fields": {key: value for key, value in form.items() if key != "csrf_token"},
         "errors": {key: str(message) for key, message in (errors or {}).items()},
     }
 
 
-def refused_form(form_name: str) -> tuple[dict, dict]:
-    """(fields, errors) kept for this form and page by keep_refused_form, once."""
+def refused_form(form_name: str | None = None) -> tuple[dict, dict]:
+    """(fields, errors) kept for this form (any form of the page when None)
+    and page by keep_refused_form, once."""
+    _name, fields, errors = refused_form_of_page(form_name)
+    return fields, errors
+
+
+def refused_form_of_page(form_name: str | None = None) -> tuple[str | None, dict, dict]:
+    """(form name, fields, errors) kept for this page, once."""
     from flask import session
 
     kept = session.get(_REFUSED)
-    if not kept or kept.get("form") != form_name or kept.get("path") != request.path:
-        return {}, {}
+    if not kept or kept.get("path") != request.path or form_name not in (None, kept.get("form")):
+        return None, {}, {}
     session.pop(_REFUSED)
-    return kept["fields"], kept["errors"]
+    return kept["form"], kept["fields"], kept["errors"]

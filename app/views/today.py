@@ -30,7 +30,8 @@ from app.queries.count_sheet import MEMBER_ROWS, count_sheet, next_count_day
 from app.queries.reference import active_items, active_risk_groups, resolve_item
 from app.queries.today import child_units, today_page
 from app.thai import parse_date, thai_date, today
-from app.views.helpers import in_scope_or_404, keep_refused_form, redirect_to_own_unit, refused_form
+from app.views.helpers import (in_scope_or_404, keep_refused_form, redirect_to_own_unit, refused_form,
+                               refused_form_of_page)
 
 KIND_LABELS = {
     "receipt": _l("Received (counted)"),
@@ -93,8 +94,9 @@ class TodayView(BaseView):
 
     @expose("/<int:unit_id>")
     @has_access
-    def unit_page(self, unit_id, posted=None, failed_form=None, status=200):
+    def unit_page(self, unit_id):
         unit = in_scope_or_404(Unit, unit_id)
+        failed_form, posted, _errors = refused_form_of_page()
         item_id = chosen_item_id()
         day = today()
         context = dict(
@@ -108,7 +110,7 @@ class TodayView(BaseView):
             adjustment_kinds=[("loss", _("Loss")), ("damage", _("Damage")), ("expiry", _("Expiry")),
                               ("correction", _("Correction (+/-)"))],
         )
-        return self.render_template("today.html", **context), status
+        return self.render_template("today.html", **context)
 
     def _may(self, permission: str) -> bool:
         """Forms are shown only to roles that may send them (checked in memory)."""
@@ -116,23 +118,23 @@ class TodayView(BaseView):
 
     # ------------------------------------------------------------ submissions
     def _submit(self, unit_id, form_name, make_command, success):
-        """Run one operation in one transaction; refused → same page, input
-        kept. `make_command(unit_id, item_id)` builds it; `success` is the
-        message, or a function of its result giving (message, category)."""
+        """Run one operation in one transaction. Every outcome redirects to the
+        today page (POST-redirect-GET); refused, the page comes back once with
+        the form as typed. `make_command(unit_id, item_id)` builds it; `success`
+        is the message, or a function of its result giving (message, category)."""
         unit = in_scope_or_404(Unit, unit_id)
         item_id = chosen_item_id()
+        page = url_for(".unit_page", unit_id=unit.id, item=item_id)
         try:
             with transaction():
                 result = make_command(unit.id, item_id).run()
-        except SavedAtTheSameMoment as error:
-            flash(str(error), "warning")
-            return self.unit_page(unit_id, posted=request.form, failed_form=form_name, status=409)
         except DomainError as error:
-            flash(str(error), "danger")
-            return self.unit_page(unit_id, posted=request.form, failed_form=form_name, status=422)
+            flash(str(error), "warning" if isinstance(error, SavedAtTheSameMoment) else "danger")
+            keep_refused_form(form_name, request.form, page_path=url_for(".unit_page", unit_id=unit.id))
+            return redirect(page)
         message, category = success(result) if callable(success) else (success, "success")
         flash(message, category)
-        return redirect(url_for(".unit_page", unit_id=unit_id, item=item_id))
+        return redirect(page)
 
     @expose("/<int:unit_id>/receipt", methods=["POST"])
     @has_access
