@@ -22,6 +22,8 @@ from app.commands.receipt import record_receipt
 from app.errors import DomainError, InsufficientStock
 from app.extensions import db
 from app.models.ledger import Allocation, AllocationLine, DailyCount, Distribution, Receipt, RiskGroup
+from app.queries.figures import headline
+from app.queries.periods import Period
 from app.thai import today
 from tests.helpers import COMMITTEE, balances, check_invariants, fresh_tree
 
@@ -49,6 +51,8 @@ def number(text) -> int:
     return int(str(text).translate(ARABIC_DIGITS))
 
 
+# A spend's date: mostly today, now and then up to 6 days back (within the back-dating limit).
+BACK_DATED = mostly(st.just(0), st.integers(1, 6), odds=2)
 # One row of a dispatch sheet: "" is skipped; now and then more than any LAO holds.
 SHARE = mostly(typed(1, 100), typed(-3, 0), st.just(""), typed(2000, 5000), odds=8)
 LAO = 2  # the `who` of the LAO in a rule (0 and 1 are the end units)
@@ -80,14 +84,33 @@ class Handout:
 class LedgerModel:
     """What the ledger must hold, recomputed from the operations that succeeded."""
 
-    balance: Counter = field(default_factory=Counter)  # unit id -> pieces
+    moves: dict = field(default_factory=dict)  # unit id -> Counter(day -> pieces in (+) or out (-))
     shipments: dict = field(default_factory=dict)  # allocation line id -> Shipment
     handouts: dict = field(default_factory=dict)  # distribution id -> Handout
     signed_days: set = field(default_factory=set)  # days whose LAO count is signed
-    awaiting: set = field(default_factory=set)  # receipt ids recorded, not yet counted
+    awaiting: dict = field(default_factory=dict)  # receipt id recorded, not yet counted -> pieces sent
+    reports: set = field(default_factory=set)  # (unit id, day) of every document that succeeded
+    refused_for_an_earlier_day: int = 0  # spends the model refused although today's balance had enough
 
-    def can_take(self, unit_id, pieces) -> str:
-        return OK if pieces <= self.balance[unit_id] else NO_STOCK
+    def move(self, unit_id, day, pieces) -> None:
+        self.moves.setdefault(unit_id, Counter())[day] += pieces
+
+    def balance(self, unit_id) -> int:
+        return sum(self.moves.get(unit_id, Counter()).values())
+
+    def closing(self, unit_id, day) -> int:
+        """The unit's balance at the end of `day`."""
+        return sum(pieces for moved_on, pieces in self.moves.get(unit_id, Counter()).items() if moved_on <= day)
+
+    def can_take(self, unit_id, pieces, day=None) -> str:
+        """A spend dated `day` (today by default) must leave the closing
+        balance of that day and of every later day ≥ 0 (the back-dating rule)."""
+        day = day or today()
+        later = [moved_on for moved_on in self.moves.get(unit_id, Counter()) if moved_on > day]
+        lowest = min(self.closing(unit_id, moved_on) for moved_on in [day] + later)
+        if lowest < pieces <= self.balance(unit_id):
+            self.refused_for_an_earlier_day += 1  # today's balance would have let it through
+        return OK if pieces <= lowest else NO_STOCK
 
     def in_transit(self) -> set:
         return {line_id for line_id, shipment in self.shipments.items() if shipment.received is None}
@@ -96,10 +119,10 @@ class LedgerModel:
         return {distribution_id for distribution_id, handout in self.handouts.items() if not handout.reversed}
 
     def state(self, unit_ids) -> dict:
-        return {"balance": {unit_id: self.balance[unit_id] for unit_id in unit_ids},
+        return {"balance": {unit_id: self.balance(unit_id) for unit_id in unit_ids},
                 "shipments": {line_id: (s.sent, s.received) for line_id, s in self.shipments.items()},
                 "reversed": {distribution_id: h.reversed for distribution_id, h in self.handouts.items()},
-                "signed days": self.signed_days, "awaiting count": self.awaiting}
+                "signed days": self.signed_days, "awaiting count": set(self.awaiting)}
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -110,7 +133,10 @@ class LedgerMachine(RuleBasedStateMachine):
 
     app = None
     successes, refusals = Counter(), Counter()  # per operation kind over a whole test (run_machine resets them)
+    back_dated = Counter()  # spends that succeeded: {True: back-dated, False: dated today}
+    refused_for_an_earlier_day = 0
     MUST_SUCCEED = ("allocate", "confirm", "distribute", "count", "adjust")
+    MUST_REFUSE_FOR_AN_EARLIER_DAY = True  # a spend that fits today's balance but not an earlier day's
 
     def __init__(self):
         super().__init__()
@@ -137,14 +163,19 @@ class LedgerMachine(RuleBasedStateMachine):
         """Stock at the LAO, shipments on their way to both end units and one
         distribution, so that confirmations and reversals have something to
         act on from the first step. Made by the rules (the model follows) but
-        not counted: the counters are about the operations hypothesis chose."""
+        not counted: the counters are about the operations hypothesis chose.
+        A tenth of the stock arrived a week ago, the rest today: back-dated
+        spends have days to land on, and some of them fit today's balance but
+        not an earlier day's."""
         self.counting = False
-        self.receive_and_count(STARTING_STOCK, counted_share=1.0, days_ago=0)
-        self.allocate_sheet("40", "๓๐")
-        self.distribute_some("20", "10", who=LAO)
+        self.receive_and_count(STARTING_STOCK // 10, counted_share=1.0, days_ago=7)
+        self.receive_and_count(STARTING_STOCK - STARTING_STOCK // 10, counted_share=1.0, days_ago=0)
+        self.allocate_sheet("40", "๓๐", days_ago=0)
+        self.distribute_some("20", "10", who=LAO, days_ago=0)
         self.counting = True
 
     def teardown(self):
+        type(self).refused_for_an_earlier_day += self.model.refused_for_an_earlier_day
         db.session.rollback()
         self.ctx.pop()
 
@@ -171,7 +202,7 @@ class LedgerMachine(RuleBasedStateMachine):
         return result
 
     @rule(quantity=mostly(st.integers(1, 300), st.integers(-5, 0)), counted_share=st.floats(0, 1),
-          days_ago=mostly(st.integers(1, 6), st.just(0)))  # today's count is signed from the start
+          days_ago=mostly(st.integers(0, 6), st.just(0)))
     def receive_and_count(self, quantity, counted_share, days_ago):
         """The receipt is recorded; its count signs only if that day's LAO
         count is not signed yet (one per unit, item and day)."""
@@ -181,7 +212,8 @@ class LedgerMachine(RuleBasedStateMachine):
             quantity_sent=quantity).id)
         if receipt_id is None:
             return
-        self.model.awaiting.add(receipt_id)
+        self.model.awaiting[receipt_id] = quantity
+        self.model.reports.add((self.lao_id, day))
         counted = int(quantity * counted_share)
         lines = [CountLineInput(receipt_id, counted=counted, damaged=quantity - counted, reason="ชำรุด")]
         signed = self._expect("count", INVALID if day in self.model.signed_days else OK, lambda: sign_count(
@@ -189,21 +221,24 @@ class LedgerMachine(RuleBasedStateMachine):
                                               members=COMMITTEE, chair_name=COMMITTEE[0]["name"],
                                               physical_count=0)).id)
         if signed:
-            self.model.balance[self.lao_id] += counted
+            self.model.move(self.lao_id, day, counted)
             self.model.signed_days.add(day)
-            self.model.awaiting.discard(receipt_id)
+            self.model.awaiting.pop(receipt_id)
 
-    @rule(first=SHARE, second=SHARE)
-    def allocate_sheet(self, first, second):
+    @rule(first=SHARE, second=SHARE, days_ago=BACK_DATED)
+    def allocate_sheet(self, first, second, days_ago):
         """Blank rows are skipped; every other quantity must be positive."""
+        day = today() - datetime.timedelta(days=days_ago)
         sent = {unit_id: number(raw) for unit_id, raw in zip(self.unit_ids, (first, second)) if raw != ""}
         expected = (INVALID if not sent or min(sent.values()) <= 0
-                    else self.model.can_take(self.lao_id, sum(sent.values())))
+                    else self.model.can_take(self.lao_id, sum(sent.values()), day))
         lines = self._expect("allocate", expected, lambda: [(line.id, line.unit_id) for line in allocate(
-            db.session, self.people["officer"], unit=self.lao, allocation_date=today(), document_no="A",
+            db.session, self.people["officer"], unit=self.lao, allocation_date=day, document_no="A",
             shares=[(self.children[0], first), (self.children[1], second)]).lines])
         if lines:
-            self.model.balance[self.lao_id] -= sum(sent.values())
+            self.back_dated[days_ago > 0] += 1
+            self.model.move(self.lao_id, day, -sum(sent.values()))
+            self.model.reports.add((self.lao_id, day))
             self.model.shipments.update({line_id: Shipment(unit_id, sent[unit_id]) for line_id, unit_id in lines})
 
     @precondition(lambda self: self.model.in_transit())
@@ -220,37 +255,43 @@ class LedgerMachine(RuleBasedStateMachine):
             db.session, self.actors[shipment.unit_id], line, confirmed_quantity=received, reason="ไม่ครบ").id)
         if done:
             shipment.received = received
-            self.model.balance[shipment.unit_id] += received
+            self.model.move(shipment.unit_id, today(), received)
+            self.model.reports.add((shipment.unit_id, today()))
 
     # Most distributions and adjustments at the LAO, which holds stock from
     # the start: the end units hold only what they confirmed. Now and then more people than pieces.
     @rule(pieces=mostly(typed(1, 80), typed(-2, 0), odds=8), people=mostly(typed(1, 10), st.just("0"), odds=8),
-          who=mostly(st.just(LAO), st.integers(0, 1), odds=2))
-    def distribute_some(self, pieces, people, who):
+          who=mostly(st.just(LAO), st.integers(0, 1), odds=2), days_ago=BACK_DATED)
+    def distribute_some(self, pieces, people, who, days_ago):
         """Pieces and people must be positive, people at most the pieces."""
-        unit_id, n = self.unit_ids[who], number(pieces)
-        expected = INVALID if n <= 0 or not 0 < number(people) <= n else self.model.can_take(unit_id, n)
+        unit_id, n, day = self.unit_ids[who], number(pieces), today() - datetime.timedelta(days=days_ago)
+        expected = INVALID if n <= 0 or not 0 < number(people) <= n else self.model.can_take(unit_id, n, day)
         distribution_id = self._expect("distribute", expected, lambda: distribute(
-            db.session, self.actors[unit_id], unit=self.units[unit_id], distribution_date=today(),
+            db.session, self.actors[unit_id], unit=self.units[unit_id], distribution_date=day,
             lines=[(self.groups[0], pieces, people)]).id)
         if distribution_id:
-            self.model.balance[unit_id] -= n
+            self.back_dated[days_ago > 0] += 1
+            self.model.move(unit_id, day, -n)
+            self.model.reports.add((unit_id, day))
             self.model.handouts[distribution_id] = Handout(unit_id, n)
 
     @rule(kind=st.sampled_from(["loss", "damage", "expiry", "correction"]),
-          quantity=mostly(typed(1, 30), typed(-30, 0)), who=mostly(st.just(LAO), st.integers(0, 1), odds=2))
-    def adjust_some(self, kind, quantity, who):
+          quantity=mostly(typed(1, 30), typed(-30, 0)), who=mostly(st.just(LAO), st.integers(0, 1), odds=2),
+          days_ago=BACK_DATED)
+    def adjust_some(self, kind, quantity, who, days_ago):
         """Loss, damage and expiry take out a positive quantity; a correction
         is signed; zero is refused."""
-        unit_id, amount = self.unit_ids[who], number(quantity)
+        unit_id, amount, day = self.unit_ids[who], number(quantity), today() - datetime.timedelta(days=days_ago)
         change = amount if kind == "correction" else -amount
         expected = (INVALID if amount == 0 or (amount < 0 and kind != "correction")
-                    else self.model.can_take(unit_id, -change))  # a negative take always fits
+                    else OK if change > 0 else self.model.can_take(unit_id, -change, day))  # incoming always fits
         done = self._expect("adjust", expected, lambda: adjust(
-            db.session, self.actors[unit_id], unit=self.units[unit_id], adjustment_date=today(), kind=kind,
+            db.session, self.actors[unit_id], unit=self.units[unit_id], adjustment_date=day, kind=kind,
             quantity=quantity, reason="ตรวจพบ").id)
         if done:
-            self.model.balance[unit_id] += change
+            self.back_dated[days_ago > 0] += 1
+            self.model.move(unit_id, day, change)
+            self.model.reports.add((unit_id, day))
 
     def stored_state(self) -> dict:
         """The database's side of LedgerModel.state()."""
@@ -282,17 +323,58 @@ class LedgerMachine(RuleBasedStateMachine):
     def ledger_is_consistent(self):
         check_invariants()
 
+    @invariant()
+    def figures_match_the_documents(self):
+        """The dashboards' figures (from the rollups) equal a recomputation from
+        the model: every unit's closing balance on each of the last 7 days, and
+        today's in-transit and awaiting-count stock."""
+        if not self.changed_since("figures"):
+            return
+        item_id = db.session.scalar(select(Receipt.item_id).where(Receipt.unit_id == self.lao_id).limit(1))
+        model = self.model
+        for unit_id, unit in self.units.items():
+            area = self.unit_ids if unit_id == self.lao_id else [unit_id]
+            for days_ago in range(7):
+                day = today() - datetime.timedelta(days=days_ago)
+                figures = headline(db.session, unit, item_id, Period(day, day))
+                assert figures["balance"] == sum(model.closing(u, day) for u in area), (unit_id, day)
+            figures = headline(db.session, unit, item_id, Period(today(), today()))
+            assert figures["in_transit_to_area"] == sum(
+                s.sent for s in model.shipments.values() if s.received is None and s.unit_id in area)
+            assert figures["awaiting_count"] == (sum(model.awaiting.values()) if unit_id == self.lao_id else 0)
 
-def run_machine(machine, app, *, max_examples, stateful_step_count) -> Counter:
-    """Run a machine's examples (the same ones every run), then require that
-    each kind of operation in machine.MUST_SUCCEED succeeded at least once: a
-    domain that refused everything would otherwise pass."""
-    machine.app, machine.successes, machine.refusals = app, Counter(), Counter()
-    runner = machine.TestCase
-    runner.settings = settings(max_examples=max_examples, stateful_step_count=stateful_step_count, deadline=None,
-                               derandomize=True, database=None, suppress_health_check=list(HealthCheck))
-    runner().runTest()
-    print(f"{machine.__name__}: succeeded {dict(machine.successes)}; refused {dict(machine.refusals)}")
-    never = [kind for kind in machine.MUST_SUCCEED if not machine.successes[kind]]
-    assert not never, f"never succeeded: {never} (successes {dict(machine.successes)})"
-    return machine.successes
+
+def run_machine(machine, app, *, max_examples, stateful_step_count, rounds=3) -> Counter:
+    """Run a machine's examples, then require that each kind of operation in
+    machine.MUST_SUCCEED succeeded at least once (a domain that refused
+    everything would otherwise pass), that spends were dated both today and
+    back, and (MUST_REFUSE_FOR_AN_EARLIER_DAY) that one was refused for an
+    earlier day's balance. Hypothesis mixes constants of the loaded modules
+    into its draws, so which examples a run makes depends on what else was
+    imported: when a requirement is not met yet, a further, longer round runs
+    (each round is the same on every run with the same modules)."""
+    machine.app, machine.successes, machine.refusals, machine.back_dated = app, Counter(), Counter(), Counter()
+    machine.refused_for_an_earlier_day = 0
+    for round_number in range(rounds):
+        runner = machine.TestCase
+        runner.settings = settings(max_examples=max_examples * (round_number + 1),
+                                   stateful_step_count=stateful_step_count, deadline=None, derandomize=True,
+                                   database=None, suppress_health_check=list(HealthCheck))
+        runner().runTest()
+        missing = _unmet(machine)
+        print(f"{machine.__name__} round {round_number + 1}: succeeded {dict(machine.successes)}; "
+              f"refused {dict(machine.refusals)}; back-dated {machine.back_dated[True]} of "
+              f"{sum(machine.back_dated.values())} spends; {machine.refused_for_an_earlier_day} refused for an "
+              f"earlier day's balance")
+        if not missing:
+            return machine.successes
+    raise AssertionError(f"after {rounds} rounds: {missing}")
+
+
+def _unmet(machine) -> list:
+    unmet = [f"{kind} never succeeded" for kind in machine.MUST_SUCCEED if not machine.successes[kind]]
+    if not (machine.back_dated[True] and machine.back_dated[False]):
+        unmet.append(f"spends not dated both today and back: {dict(machine.back_dated)}")
+    if machine.MUST_REFUSE_FOR_AN_EARLIER_DAY and not machine.refused_for_an_earlier_day:
+        unmet.append("no back-dated spend was refused for an earlier day's balance")
+    return unmet
