@@ -9,6 +9,7 @@ The clients sign in as --user: by default the demo district officer (อำเ�
 เชียงใหม่, 18 units below), whose day this is; `--user admin` is the central
 unit, whose today page lists all 77 provinces on its allocation sheet."""
 import argparse
+import datetime
 import http.client
 import os
 import re
@@ -23,6 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from app.devtools.throwaway_postgres import ThrowawayPostgres, find_pg_bindir  # noqa: E402
+from app.thai import today as thai_today  # noqa: E402
 
 PORT_APP, PORT_BARE = 5091, 5092
 BIN = os.path.dirname(sys.executable)
@@ -138,7 +140,8 @@ def start_gunicorn(target, port, workers, env):
 
 # Run in a child process with the bench's environment: put 10,000,000 pieces in
 # stock at every active unit below the user's own (a receipt, counted and
-# signed), so that each distributing client spends from a unit of its own.
+# signed three days ago, so that back-dated distributions have stock on their
+# day), so that each distributing client spends from a unit of its own.
 STOCK_UP = """
 import sys
 from app import create_app
@@ -149,17 +152,22 @@ from app.models.ledger import DailyCount
 from app.models.unit import Unit
 from app.models.user import MaskLogUser
 from app.thai import today
+import datetime
+STOCKED_ON = today() - datetime.timedelta(days=3)
 with create_app().app_context():
     session = db.session
     actor = session.query(MaskLogUser).filter_by(username=sys.argv[1]).one()
     members = [{"name": f"กรรมการ {n}", "position": "ปลัดอำเภอ"} for n in range(3)]
     units = session.query(Unit).filter(Unit.parent_id == actor.unit_id, Unit.active.is_(True)).order_by(Unit.code)
+    for unit in units:  # registered before the stock arrived
+        unit.created_on -= datetime.timedelta(days=7)
+    session.commit()
     for unit in units:
-        if session.query(DailyCount.id).filter_by(unit_id=unit.id, count_date=today()).first():
-            continue  # the demo's own day of work already signed this unit's count
-        receipt = record_receipt(session, actor, unit=unit, receipt_date=today(), source="bench",
+        if session.query(DailyCount.id).filter_by(unit_id=unit.id, count_date=STOCKED_ON).first():
+            continue  # the demo's own days of work already signed this unit's count
+        receipt = record_receipt(session, actor, unit=unit, receipt_date=STOCKED_ON, source="bench",
                                  reference_no=f"S-{unit.id}", quantity_sent=10_000_000)
-        count = save_count(session, actor, unit=unit, count_date=today(), members=members,
+        count = save_count(session, actor, unit=unit, count_date=STOCKED_ON, members=members,
                            lines=[CountLineInput(receipt.id, counted=10_000_000)], chair_name=members[0]["name"],
                            physical_count=10_000_000)
         sign_count(session, actor, count)
@@ -189,8 +197,11 @@ def main():
                        capture_output=True)
         subprocess.run(["psql", url, "-qc", "CREATE TABLE bench_bare (id serial primary key, note text)"],
                        check=True, capture_output=True)
-        stocked = subprocess.run([sys.executable, "-c", STOCK_UP, args.user], cwd=ROOT, env=env, check=True,
-                                 capture_output=True, text=True).stdout.split()
+        stocking = subprocess.run([sys.executable, "-c", STOCK_UP, args.user], cwd=ROOT, env=env,
+                                  capture_output=True, text=True)
+        if stocking.returncode:
+            sys.exit(f"stocking up failed:\n{stocking.stderr[-3000:]}")
+        stocked = stocking.stdout.split()
         processes.append(start_gunicorn("run:app", PORT_APP, args.workers, env))
         processes.append(start_gunicorn("bench.bare_app:app", PORT_BARE, args.workers, env))
 
@@ -223,6 +234,16 @@ def main():
                 "form_token": os.urandom(12).hex()}, keep_cookies=False)
             return status == 302
 
+        two_days_ago = (thai_today() - datetime.timedelta(days=2)).isoformat()
+
+        def distribute_back_dated(session, _n):
+            """Dated two days back: the back-dating rule reads the unit's ledger
+            lines after that day (here every distribution of the run before)."""
+            status, _ = session.request("POST", f"/today/{session.unit}/distribute", {
+                "csrf_token": session.token, f"pieces-{session.group}": "2", f"people-{session.group}": "1",
+                "date": two_days_ago, "form_token": os.urandom(12).hex()}, keep_cookies=False)
+            return status == 302
+
         def today_page(session, _n):
             status, _ = session.request("GET", f"/today/{session.unit}")
             return status == 200
@@ -231,15 +252,19 @@ def main():
                         lambda s, n: s.request("POST", "/bare")[0] == 200)
         submissions = run_load(args.seconds, args.clients, officer, submit)
         distributions = run_load(args.seconds, args.clients, distributor, distribute)
+        back_dated = run_load(args.seconds, args.clients, distributor, distribute_back_dated)
         pages = run_load(args.seconds, args.clients, officer, today_page)
         print(f"gunicorn -w {args.workers}, {args.clients} concurrent clients, {args.seconds:.0f} s each, "
               f"PostgreSQL, {os.cpu_count()} cores, signed in as {args.user}")
         for name, result in (("bare INSERT endpoint", bare), ("receipt submission", submissions),
-                             (f"distribution ({len(stocked)} units)", distributions), ("today page view", pages)):
+                             (f"distribution ({len(stocked)} units)", distributions),
+                             ("  dated two days back", back_dated), ("today page view", pages)):
             print(f"{name:26s} {result['per_second']:7.1f}/s  p50 {result['p50']:6.1f} ms  "
                   f"p95 {result['p95']:6.1f} ms  ({result['count']} ok, {result['errors']} failed)")
         print(f"receipts reach {100 * submissions['per_second'] / bare['per_second']:.0f}% of the bare endpoint, "
-              f"distributions {100 * distributions['per_second'] / bare['per_second']:.0f}%")
+              f"distributions {100 * distributions['per_second'] / bare['per_second']:.0f}%; a back-dated "
+              f"distribution runs at {100 * back_dated['per_second'] / distributions['per_second']:.0f}% of one "
+              f"dated today")
     finally:
         for process in processes:
             process.terminate()
