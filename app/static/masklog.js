@@ -59,3 +59,23 @@
     });
   }
 })(window.jQuery);
+
+/* A table that scrolls sideways inside .masklog-scroll-frame: the hint and the
+   fade at the right edge show only while some columns are out of sight. */
+(function () {
+  function update(frame) {
+    var box = frame.querySelector(".masklog-scroll");
+    if (!box) return;
+    var overflows = box.scrollWidth > box.clientWidth + 1;
+    frame.classList.toggle("masklog-overflows", overflows);
+    frame.classList.toggle("masklog-fits", !overflows);
+    frame.classList.toggle("masklog-at-end", box.scrollLeft + box.clientWidth >= box.scrollWidth - 2);
+  }
+  function all() { document.querySelectorAll(".masklog-scroll-frame").forEach(update); }
+  document.querySelectorAll(".masklog-scroll-frame .masklog-scroll").forEach(function (box) {
+    box.addEventListener("scroll", function () { update(box.closest(".masklog-scroll-frame")); }, {passive: true});
+  });
+  window.addEventListener("resize", all);
+  window.addEventListener("load", all);  // after the web font: column widths change with it
+  all();
+})();

@@ -7,9 +7,11 @@ from tests.browser.checks import assert_phone_friendly, save_screenshot
 
 
 def _drawn(page, selector):
-    """Width, height and number of marks of the SVG chart inside `selector`."""
+    """Width, height and number of marks of the SVG chart shown inside `selector`
+    (a chart is drawn twice, for a PC and for a phone; one is displayed)."""
     return page.evaluate("""(selector) => {
-        const svg = document.querySelector(selector + ' svg');
+        const svg = Array.from(document.querySelectorAll(selector + ' svg'))
+            .find(el => el.getBoundingClientRect().width > 0);
         if (!svg) return null;
         const box = svg.getBoundingClientRect();
         return [box.width, box.height, svg.querySelectorAll('rect, polyline, circle').length];
