@@ -124,3 +124,36 @@ def test_roles_are_synced_idempotently(app):
         names = [name for (name,) in db.session.query(Role.name).all()]
     assert sorted(set(names)) == sorted(names)
     assert set(ROLE_DEFINITIONS) <= set(names)
+
+
+def test_migration_0005_fills_awaiting_count_and_committees_from_the_documents(backend, empty_database_url):
+    """On a database with documents (the demo's, plus receipts still waiting),
+    going back to 0004 and up again refills awaiting_count_change exactly as the
+    rollups' rebuild computes it, and the committees on file from the signed counts."""
+    from app.devtools.demo import prepare_demo
+    from app.models.ledger import UnitCommittee
+    from app.models.rollup import DailyRollup
+    from app.rollups.rebuild import rebuild, snapshot
+    from tests.helpers import fresh_tree, stock_up
+
+    app = create_app(make_config(empty_database_url(backend)))
+    with app.app_context():
+        flask_migrate.upgrade()
+        prepare_demo(db.session)
+        lao, _children, people = fresh_tree(2)
+        stock_up(lao, people, 300)
+        from app.commands.receipt import record_receipt
+        record_receipt(db.session, people["officer"], unit=lao, receipt_date=None, source="ศบค.มท.",
+                       reference_no="รอ 1", quantity_sent=70)  # waits for a count
+        db.session.commit()
+        waiting = db.session.query(db.func.sum(DailyRollup.awaiting_count_change)).filter_by(unit_id=lao.id).scalar()
+        committees = {row.unit_id: (row.members, row.chair_name) for row in db.session.query(UnitCommittee)}
+        assert waiting == 70 and lao.id in committees  # the documents did something
+        db.session.remove()
+        flask_migrate.downgrade(revision="0004")
+        flask_migrate.upgrade()
+        refilled = snapshot(db.session)
+        rebuild(db.session)
+        assert snapshot(db.session) == refilled
+        assert {row.unit_id: (row.members, row.chair_name) for row in db.session.query(UnitCommittee)} == committees
+        db.session.rollback()
