@@ -59,7 +59,7 @@ def fresh_tree(n_children=3, district_code="5002"):
 def check_invariants():
     """Every balance is >= 0 and equals the sum of its ledger lines; every
     day's closing balance is >= 0 too (back-dating); every allocation line
-    satisfies sent = confirmed + discrepancy + in transit."""
+    satisfies sent = confirmed + discrepancy + in transit + recalled."""
     sums = dict(((u, i), q) for u, i, q in db.session.execute(
         select(LedgerLine.unit_id, LedgerLine.item_id, func.sum(LedgerLine.quantity))
         .group_by(LedgerLine.unit_id, LedgerLine.item_id)))
@@ -79,9 +79,10 @@ def check_invariants():
         assert closing[unit_id, item_id] >= 0, ("closing balance below zero", unit_id, item_id, day)
     for line in db.session.execute(select(AllocationLine)).scalars():
         in_transit = line.quantity_sent if line.status == "in_transit" else 0
+        recalled = line.quantity_sent if line.status == "recalled" else 0
         confirmed = line.confirmed_quantity or 0
         discrepancy = line.discrepancy or 0
-        assert line.quantity_sent == confirmed + discrepancy + in_transit, line.id
+        assert line.quantity_sent == confirmed + discrepancy + in_transit + recalled, line.id
 
 
 def balances(unit_ids) -> dict:

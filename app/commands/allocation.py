@@ -11,13 +11,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import scoping
-from app.commands.base import Command, DocumentCommand, DocumentInput, check_date, clean_text, item_id_of
+from app.commands.base import Command, DocumentCommand, DocumentInput, check_date, check_unit, clean_text, item_id_of
 from app.db.audit import record
 from app.db.documents import as_stored, insert_document
 from app.errors import DomainError
 from app.models.ledger import Allocation, AllocationLine
 from app.models.unit import Unit
-from app.rollups.contributions import ALLOCATION_SENT, SHIPMENT_CONFIRMED, SHIPMENT_DISPATCHED
+from app.rollups.contributions import (ALLOCATION_RECALLED, ALLOCATION_SENT, SHIPMENT_CONFIRMED, SHIPMENT_DISPATCHED,
+                                      SHIPMENT_RECALLED)
 from app.rollups.pending import contribute, mark_reported
 from app.stock import post
 from app.thai import format_number, parse_quantity, thai_date, today
@@ -105,8 +106,7 @@ class ConfirmShipment(Command):
         # for the first and then read "confirmed" (without it, both entered stock).
         self.session.refresh(line, with_for_update=True)
         as_stored(line.unit)
-        if line.status != "in_transit":
-            raise DomainError(_("This shipment has already been confirmed."))
+        refuse_unless_in_transit(line)
         self.day = check_date(line.unit, data.confirm_date or today())
         if self.day < line.allocation.allocation_date:
             raise DomainError(_("A shipment cannot arrive before it was sent (%(date)s).",
@@ -143,6 +143,64 @@ class ConfirmShipment(Command):
         return line
 
 
+def refuse_unless_in_transit(line: AllocationLine) -> None:
+    """Confirming and recalling both need the shipment still on its way (the
+    caller holds the line's row lock, so the two cannot both pass)."""
+    if line.status == "recalled":
+        raise DomainError(_("This shipment was recalled by its sender on %(date)s.", date=thai_date(line.recall_date)))
+    if line.status != "in_transit":
+        raise DomainError(_("This shipment has already been confirmed."))
+
+
+@dataclass
+class RecallInput:
+    line_id: int
+    reason: object
+    unit_id: Optional[int] = None  # the sender whose page it was sent from, when there is one
+
+
+class RecallShipment(Command):
+    """The sender takes back a shipment its receiver has not confirmed yet (sent
+    to the wrong unit, or the wrong quantity): the pieces come back to the
+    sender's stock today, the shipment is no longer in transit, and the
+    receiver can no longer confirm it. A confirmed shipment is corrected by
+    the receiver's own documents (an allocation back up, or an adjustment)."""
+
+    data: RecallInput
+
+    def validate(self) -> None:
+        data = self.data
+        line = self.session.get(AllocationLine, data.line_id) if isinstance(data.line_id, int) else None
+        if line is None or (data.unit_id is not None and line.allocation.unit_id != data.unit_id):
+            raise DomainError(_("This shipment was not sent by this unit."))
+        self.sender = check_unit(self.session, self.actor, line.allocation.unit_id)
+        # The receiver confirming at the same moment: the row lock makes one of the two wait and then refuse.
+        self.session.refresh(line, with_for_update=True)
+        refuse_unless_in_transit(line)
+        self.reason = clean_text(data.reason, _("the reason for the recall"), limit=500)
+        self.line = line
+
+    def run(self) -> AllocationLine:
+        self.validate()
+        line, day, sender = self.line, today(), self.sender
+        item_id = line.allocation.item_id
+        line.status = "recalled"
+        line.recall_date = day
+        line.recall_reason = self.reason
+        line.recalled_by_id = self.actor_id
+        line.recalled_on = datetime.datetime.utcnow()
+        post(self.session, unit=sender, item_id=item_id, quantity=line.quantity_sent, kind="recall",
+             document_type="allocation_line", document_id=line.id, actor=self.actor, entry_date=day)
+        contribute(self.session, ALLOCATION_RECALLED, sender, item_id, day, line)
+        contribute(self.session, SHIPMENT_RECALLED, as_stored(line.unit), item_id, day, line)
+        self.session.flush()
+        record(self.session, self.actor, "recall", "allocation_line", line.id, sender.id,
+               before={"status": "in_transit"},
+               after={"status": "recalled", "sent": line.quantity_sent, "receiver": line.unit.code,
+                      "document_no": line.allocation.document_no, "reason": self.reason})
+        return line
+
+
 def allocate(session, actor, *, unit, item=None, allocation_date=None, document_no, shares,
              form_token=None) -> Allocation:
     """Keyword form for scripts, tests and dev data: `shares` are (receiving
@@ -158,3 +216,8 @@ def confirm_receipt(session, actor, line: AllocationLine, *, confirmed_quantity,
     """Keyword form: the same ConfirmShipment.run()."""
     return ConfirmShipment(session, actor, ConfirmationInput(
         line_id=line.id, received=confirmed_quantity, reason=reason, confirm_date=confirm_date)).run()
+
+
+def recall_shipment(session, actor, line: AllocationLine, *, reason) -> AllocationLine:
+    """Keyword form: the same RecallShipment.run()."""
+    return RecallShipment(session, actor, RecallInput(line_id=line.id, reason=reason)).run()

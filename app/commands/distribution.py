@@ -3,6 +3,7 @@ a distribution recorded by mistake."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 from flask_babel import gettext as _
 
@@ -73,6 +74,7 @@ class Distribute(DocumentCommand):
 class ReversalInput:
     distribution_id: int
     reason: object
+    unit_id: Optional[int] = None  # the unit whose page it was sent from, when there is one
 
 
 class ReverseDistribution(Command):
@@ -83,14 +85,16 @@ class ReverseDistribution(Command):
     data: ReversalInput
 
     def validate(self) -> None:
-        distribution = self.session.get(Distribution, self.data.distribution_id)
-        if distribution is None:
-            raise DomainError(_("This unit is outside the area you manage."))
+        data = self.data
+        distribution = self.session.get(Distribution, data.distribution_id) \
+            if isinstance(data.distribution_id, int) else None
+        if distribution is None or (data.unit_id is not None and distribution.unit_id != data.unit_id):
+            raise DomainError(_("This distribution was not recorded by this unit."))
         check_unit(self.session, self.actor, distribution.unit_id)
         self.session.refresh(distribution, with_for_update=True)  # a concurrent second reversal waits, then sees it
         if distribution.reversed:
             raise DomainError(_("This distribution has already been reversed."))
-        self.reason = clean_text(self.data.reason, _("the reason"), limit=500)
+        self.reason = clean_text(data.reason, _("the reason for the reversal"), limit=500)
         self.distribution = distribution
 
     def run(self) -> Distribution:

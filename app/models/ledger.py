@@ -206,8 +206,9 @@ class Allocation(_Document, Model):
 
 
 class AllocationLine(Model):
-    """One receiver's share. In transit until the receiver confirms what arrived;
-    sent = confirmed + discrepancy once confirmed."""
+    """One receiver's share. In transit until the receiver confirms what arrived
+    (sent = confirmed + discrepancy once confirmed), or until the sender
+    recalls it unconfirmed (its pieces go back to the sender)."""
 
     __tablename__ = "allocation_line"
     id = Column(Integer, primary_key=True)
@@ -215,17 +216,22 @@ class AllocationLine(Model):
     unit_id = Column(Integer, ForeignKey("unit.id"), nullable=False, index=True)  # the receiver
     unit_code = _unit_code_of(unit_id)
     quantity_sent = Column(Integer, nullable=False)
-    status = Column(String(16), nullable=False, default="in_transit")  # in_transit | confirmed
+    status = Column(String(16), nullable=False, default="in_transit")  # in_transit | confirmed | recalled
     confirmed_quantity = Column(Integer, nullable=True)
     discrepancy = Column(Integer, nullable=True)
     discrepancy_reason = Column(String(500), nullable=True)
     confirmed_by_id = Column(Integer, ForeignKey("ab_user.id"))
     confirmed_on = Column(DateTime, nullable=True)
     confirm_date = Column(Date, nullable=True)
+    recall_date = Column(Date, nullable=True)
+    recall_reason = Column(String(500), nullable=True)
+    recalled_by_id = Column(Integer, ForeignKey("ab_user.id"))
+    recalled_on = Column(DateTime, nullable=True)
 
     allocation = relationship("Allocation", back_populates="lines")
     unit = relationship("Unit")
-    confirmed_by = relationship("MaskLogUser")
+    confirmed_by = relationship("MaskLogUser", foreign_keys=[confirmed_by_id])
+    recalled_by = relationship("MaskLogUser", foreign_keys=[recalled_by_id])
     __table_args__ = (CheckConstraint("quantity_sent > 0", name="ck_allocation_line_positive"),)
 
 

@@ -96,6 +96,19 @@ SHIPMENT_CONFIRMED = Contribution(
     daily=lambda line: {"confirmed_in": line.confirmed_quantity, "transfer_discrepancy": line.discrepancy,
                         "in_transit_change": -line.quantity_sent})
 
+# A shipment its sender recalls before it was confirmed leaves both figures on
+# the day of the recall (the allocation's own day keeps what was sent then):
+# the sender allocated that much less, the receiver has it no longer on the way.
+ALLOCATION_RECALLED = Contribution(
+    "allocation_recalled", lambda: _allocation_lines(Allocation.unit_id, AllocationLine.recall_date,
+                                                     AllocationLine.status == "recalled"),
+    daily=lambda line: {"allocated_out": -line.quantity_sent})
+
+SHIPMENT_RECALLED = Contribution(
+    "shipment_recalled", lambda: _allocation_lines(AllocationLine.unit_id, AllocationLine.recall_date,
+                                                   AllocationLine.status == "recalled"),
+    daily=lambda line: {"in_transit_change": -line.quantity_sent})
+
 DISTRIBUTED = Contribution(
     "distributed", _distribution_lines,
     daily=lambda line: {"distributed": line.quantity, "people_reached": line.people_reached},
@@ -119,5 +132,5 @@ LEDGER_LINE = Contribution(
                                   LedgerLine.quantity).subquery(),
     daily=lambda line: {"net_change": line.quantity})
 
-CONTRIBUTIONS = (RECEIPT_RECORDED, COUNTED_RECEIPT, ALLOCATION_SENT, SHIPMENT_DISPATCHED, SHIPMENT_CONFIRMED, DISTRIBUTED,
-                 DISTRIBUTION_REVERSED, ADJUSTED, LEDGER_LINE)
+CONTRIBUTIONS = (RECEIPT_RECORDED, COUNTED_RECEIPT, ALLOCATION_SENT, SHIPMENT_DISPATCHED, SHIPMENT_CONFIRMED,
+                 ALLOCATION_RECALLED, SHIPMENT_RECALLED, DISTRIBUTED, DISTRIBUTION_REVERSED, ADJUSTED, LEDGER_LINE)

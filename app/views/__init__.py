@@ -8,6 +8,7 @@ from app import permissions as p
 def register_views(appbuilder) -> None:
     from app.views import documents as d
     from app.views.about import AboutView
+    from app.views.corrections import CorrectionsView
     from app.views.coverage import ProvinceAdminsView
     from app.views.dashboard import DashboardView, RollupChartView
     from app.views.manual import ManualView
@@ -17,6 +18,7 @@ def register_views(appbuilder) -> None:
     from app.views.units import UnitModelView
 
     appbuilder.add_view(TodayView, p.MENU_TODAY, href="/today/", icon="fa-calendar-check", label=_l("Today"))
+    appbuilder.add_view_no_menu(CorrectionsView)
     appbuilder.add_view(DashboardView, p.MENU_DASHBOARD, href="/dashboard/", icon="fa-chart-column",
                         label=_l("Dashboard"))
     appbuilder.add_view(UnitModelView, p.MENU_LIST_UNITS, icon="fa-sitemap", label=_l("Units"),

@@ -39,7 +39,8 @@ KIND_LABELS = {
     "allocation_in": _l("Received from allocation"),
     "distribution": _l("Distributed to risk groups"),
     "adjustment": _l("Adjustment"),
-    "reversal": _l("Reversal"),
+    "reversal": _l("Distribution reversed"),
+    "recall": _l("Shipment recalled"),
 }
 
 

@@ -71,6 +71,7 @@ class Shipment:
     unit_id: int
     sent: int
     received: Optional[int] = None  # None while in transit
+    recalled: bool = False  # taken back by the sender before it was confirmed
 
 
 @dataclass
@@ -113,14 +114,15 @@ class LedgerModel:
         return OK if pieces <= lowest else NO_STOCK
 
     def in_transit(self) -> set:
-        return {line_id for line_id, shipment in self.shipments.items() if shipment.received is None}
+        return {line_id for line_id, shipment in self.shipments.items()
+                if shipment.received is None and not shipment.recalled}
 
     def standing(self) -> set:
         return {distribution_id for distribution_id, handout in self.handouts.items() if not handout.reversed}
 
     def state(self, unit_ids) -> dict:
         return {"balance": {unit_id: self.balance(unit_id) for unit_id in unit_ids},
-                "shipments": {line_id: (s.sent, s.received) for line_id, s in self.shipments.items()},
+                "shipments": {line_id: (s.sent, s.received, s.recalled) for line_id, s in self.shipments.items()},
                 "reversed": {distribution_id: h.reversed for distribution_id, h in self.handouts.items()},
                 "signed days": self.signed_days, "awaiting count": set(self.awaiting)}
 
@@ -297,10 +299,11 @@ class LedgerMachine(RuleBasedStateMachine):
         """The database's side of LedgerModel.state()."""
         lao_id = self.lao_id
         lines = db.session.execute(
-            select(AllocationLine.id, AllocationLine.quantity_sent, AllocationLine.confirmed_quantity)
+            select(AllocationLine.id, AllocationLine.quantity_sent, AllocationLine.confirmed_quantity,
+                   AllocationLine.status == "recalled")
             .join(Allocation).where(Allocation.unit_id == lao_id))
         return {"balance": balances(self.unit_ids),
-                "shipments": {line_id: (sent, received) for line_id, sent, received in lines},
+                "shipments": {line_id: (sent, received, bool(recalled)) for line_id, sent, received, recalled in lines},
                 "reversed": dict(db.session.execute(select(Distribution.id, Distribution.reversed)
                                                     .where(Distribution.unit_id.in_(self.unit_ids))).all()),
                 "signed days": set(db.session.scalars(select(DailyCount.count_date).where(
@@ -340,7 +343,8 @@ class LedgerMachine(RuleBasedStateMachine):
                 assert figures["balance"] == sum(model.closing(u, day) for u in area), (unit_id, day)
             figures = headline(db.session, unit, item_id, Period(today(), today()))
             assert figures["in_transit_to_area"] == sum(
-                s.sent for s in model.shipments.values() if s.received is None and s.unit_id in area)
+                model.shipments[line_id].sent for line_id in model.in_transit()
+                if model.shipments[line_id].unit_id in area)
             assert figures["awaiting_count"] == (sum(model.awaiting.values()) if unit_id == self.lao_id else 0)
 
 

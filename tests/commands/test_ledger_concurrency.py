@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from app.commands.allocation import allocate, confirm_receipt
+from app.commands.allocation import allocate, confirm_receipt, recall_shipment
 from app.commands.count import CountLineInput, save_count
 from app.commands.receipt import record_receipt
 from app.errors import DomainError
@@ -131,3 +131,44 @@ def test_two_first_drafts_of_a_day_at_once_make_one_count(app, backend):
 
 def test_random_operations_keep_every_invariant(app):
     run_machine(LedgerMachine, app, max_examples=8, stateful_step_count=15)
+
+
+def test_a_recall_and_a_confirmation_at_once_end_one_way(app, backend):
+    """The sender recalls a shipment while the receiver confirms it: exactly one
+    of the two happens, and the pieces are counted once, at one of the units."""
+    if backend != "postgresql":
+        pytest.skip("SQLite serialises writers; the race is only real on PostgreSQL")
+    with app.app_context():
+        lao, children, people = fresh_tree(1)
+        stock_up(lao, people, 100)
+        lines = []
+        for n in range(4):
+            allocation = allocate(db.session, people["officer"], unit=lao, allocation_date=today(),
+                                  document_no=f"RC-{n}", shares=[(children[0], "10")])
+            db.session.commit()
+            lines.append(allocation.lines[0].id)
+        ids = {"sender": people["officer"].id, "receiver": people["child0"].id}
+        lao_id, child_id, item_id = lao.id, children[0].id, allocation.item_id
+
+    for line_id in lines:
+        def prepare(line_id=line_id):
+            line = db.session.get(AllocationLine, line_id)
+            actors = {role: db.session.get(MaskLogUser, user_id) for role, user_id in ids.items()}
+            _ = [a.unit.path for a in actors.values()], line.unit.path, line.allocation.unit_id, line.status
+            return actors, line
+
+        def attempt(n, actors, line):
+            if n == 0:
+                recall_shipment(db.session, actors["sender"], line, reason="ส่งผิดหน่วย")
+            else:
+                confirm_receipt(db.session, actors["receiver"], line, confirmed_quantity="10")
+
+        outcomes = race(app, 2, prepare, attempt)
+        assert sorted(outcomes) == ["ok", "refused"], outcomes
+    with app.app_context():
+        statuses = [db.session.get(AllocationLine, line_id).status for line_id in lines]
+        recalled, confirmed = statuses.count("recalled"), statuses.count("confirmed")
+        assert recalled + confirmed == 4
+        assert balance_of(db.session, lao_id, item_id) == 60 + 10 * recalled
+        assert balance_of(db.session, child_id, item_id) == 10 * confirmed
+        check_invariants()

@@ -6,11 +6,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import invariant, precondition, rule
 
 from app.commands.adjustment import adjust
-from app.commands.allocation import allocate, confirm_receipt
+from app.commands.allocation import allocate, confirm_receipt, recall_shipment
 from app.commands.distribution import distribute, reverse_distribution
 from app.commands.no_activity import report_no_activity
 from app.extensions import db
-from app.models.ledger import Distribution, RiskGroup
+from app.models.ledger import AllocationLine, Distribution, RiskGroup
 from app.models.rollup import DailyRollup
 from app.thai import today
 from app.queries import figures
@@ -122,7 +122,7 @@ class RollupMachine(LedgerMachine):
     reports, checked against the same model; after every step a rebuild must
     equal the incremental rollups."""
 
-    MUST_SUCCEED = LedgerMachine.MUST_SUCCEED + ("reverse", "nothing today")
+    MUST_SUCCEED = LedgerMachine.MUST_SUCCEED + ("reverse", "recall", "nothing today")
     MUST_REFUSE_FOR_AN_EARLIER_DAY = False  # its few steps are about the rollups; LedgerMachine covers the rule
 
     def __init__(self):
@@ -157,6 +157,21 @@ class RollupMachine(LedgerMachine):
         if done:
             handout.reversed = True
             self.model.move(handout.unit_id, today(), handout.pieces)  # back on the day of the reversal
+
+    @precondition(lambda self: self.model.in_transit())
+    @rule(data=st.data())
+    def recall_one(self, data):
+        """The sender takes a shipment back before it is confirmed: once; one
+        already confirmed or recalled is refused."""
+        in_transit = self.model.in_transit()
+        line_id, again = pick(data, in_transit, set(self.model.shipments) - in_transit)
+        shipment = self.model.shipments[line_id]
+        line = db.session.get(AllocationLine, line_id)
+        done = self._expect("recall", INVALID if again else OK, lambda: recall_shipment(
+            db.session, self.actors[self.lao_id], line, reason="ส่งผิดหน่วย").id)
+        if done:
+            shipment.recalled = True
+            self.model.move(self.lao_id, today(), shipment.sent)  # back at the sender on the day of the recall
 
     @invariant()
     def rollups_equal_a_rebuild(self):
