@@ -12,6 +12,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from app import scoping
+from app.commands.allocation import refuse_unless_in_transit
+from app.errors import DomainError
 from app.extensions import db
 from app.models.ledger import AllocationLine
 from app.models.unit import Unit
@@ -107,8 +109,10 @@ class QRView(BaseView):
         if not scoping.is_own_unit(current_actor(), line.unit_id):
             return self._refuse(_("This shipment is addressed to %(name)s; only that unit's users confirm it.",
                                   name=line.unit.name_th))
-        if line.status != "in_transit":
-            flash(_("This shipment has already been confirmed."), "info")
+        try:
+            refuse_unless_in_transit(line)
+        except DomainError as refusal:  # confirmed, or recalled by its sender: the page says which
+            flash(str(refusal), "info")
         return redirect(url_for("TodayView.unit_page", unit_id=line.unit_id, item=line.allocation.item_id)
                         + f"#confirm-{line.id}")
 

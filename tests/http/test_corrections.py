@@ -4,12 +4,14 @@ both are audited, put the pieces back, and leave the figures; a blank reason
 keeps the form; the scope and the permission refuse the rest."""
 import json
 import re
+from types import SimpleNamespace
 
 from app.extensions import db
 from app.models.ledger import AllocationLine, AuditEntry, Distribution, LedgerLine
 from app.queries import figures
 from app.queries.periods import Period
 from app.thai import today
+from app.views.qr import shipment_url
 from app.models.unit import Unit
 from app.models.user import MaskLogUser
 from tests.helpers import check_invariants, client_for, flashed_text, stock_up
@@ -100,6 +102,11 @@ def test_the_sender_recalls_a_shipment_before_it_is_confirmed(app, tree):
     response = receiver.post(f"/today/{first}/confirm/{line_id}", data={"received": "300"})
     assert "ผู้ส่งเรียกคืนการจัดส่งนี้แล้ว" in flashed_text(receiver.get(response.headers["Location"]).get_data(as_text=True))
     assert balance_shown(receiver.get(f"/today/{first}").get_data(as_text=True)) == 0
+    with app.test_request_context():  # the QR printed on the dispatch note before the recall
+        qr_path = "/qr/s/" + shipment_url(SimpleNamespace(id=line_id)).rsplit("/qr/s/", 1)[1]
+    response = receiver.get(qr_path)
+    assert response.status_code == 302
+    assert "ผู้ส่งเรียกคืนการจัดส่งนี้แล้ว" in flashed_text(receiver.get(response.headers["Location"]).get_data(as_text=True))
     head = _headline(app, lao, tree["item"])
     assert head["in_transit_to_area"] == 100 and head["allocated_out"] == 100 and head["balance"] == 400  # 100 on the way
     with app.app_context():
