@@ -34,7 +34,8 @@ def number(text: str) -> int:
 
 def headline_tiles(html: str) -> dict:
     tiles = html.split('id="headline"')[1].split('class="masklog-card"')[0]
-    return {name: number(value) for name, value in re.findall(r'data-figure="(\w+)">([\d,\-]+)<', tiles)}
+    return {name: number(value) for name, value in
+            re.findall(r'data-figure="(\w+)">.*?<strong[^>]*>([\d,\-]+)<', tiles)}
 
 
 def table_row(html: str, row_id: str) -> dict:
