@@ -157,3 +157,53 @@ def api_token(client, username, password=DEMO_PASSWORD) -> dict:
                            json={"username": username, "password": password, "provider": "db"})
     assert response.status_code == 200, response.get_json()
     return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+
+# ---------------------------------------------------------------- the today page's forms, over HTTP
+
+def post_ok(client, path, data):
+    """POST a today-page form; it must be accepted (a redirect with a success message)."""
+    response = client.post(path, data=data, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "alert-danger" not in html, (path, flashed_text(html))
+    return html
+
+
+def post_receipt_and_count(app, officer, committee, unit_id, quantity, physical_count, count=True):
+    """The officer records a receipt of `quantity` pieces through the form and
+    (`count`) the committee signs the day's count of it, every piece good.
+    Returns the receipt's id."""
+    from app.models.ledger import Receipt
+
+    post_ok(officer, f"/today/{unit_id}/receipt", {"source": "ศบค.มท.", "reference_no": f"R-{uuid.uuid4().hex[:6]}",
+                                                   "quantity_sent": str(quantity), "form_token": uuid.uuid4().hex})
+    with app.app_context():
+        receipt_id = db.session.scalar(select(func.max(Receipt.id)).where(Receipt.unit_id == unit_id))
+    if count:
+        data = {f"counted-{receipt_id}": str(quantity), f"damaged-{receipt_id}": "0", f"missing-{receipt_id}": "0",
+                "chair_row": "0", "physical_count": str(physical_count), "action": "sign"}
+        for i, member in enumerate(COMMITTEE):
+            data[f"member-name-{i}"], data[f"member-position-{i}"] = member["name"], member["position"]
+        post_ok(committee, f"/today/{unit_id}/count", data)
+    return receipt_id
+
+
+def post_allocation(app, officer, unit_id, shares: dict) -> dict:
+    """Allocate {receiver id: pieces} through the form; returns {receiver id: allocation line id}."""
+    post_ok(officer, f"/today/{unit_id}/allocate", {"document_no": f"A-{uuid.uuid4().hex[:6]}",
+                                                    "form_token": uuid.uuid4().hex,
+                                                    **{f"share-{receiver}": str(n) for receiver, n in shares.items()}})
+    with app.app_context():
+        return dict(db.session.execute(select(AllocationLine.unit_id, func.max(AllocationLine.id))
+                                       .where(AllocationLine.unit_id.in_(list(shares)))
+                                       .group_by(AllocationLine.unit_id)).all())
+
+
+def post_confirmation(receiver, unit_id, line_id, received, reason=""):
+    post_ok(receiver, f"/today/{unit_id}/confirm/{line_id}", {"received": str(received), "reason": reason})
+
+
+def post_distribution(officer, unit_id, group_id, pieces, people):
+    post_ok(officer, f"/today/{unit_id}/distribute", {f"pieces-{group_id}": str(pieces),
+                                                      f"people-{group_id}": str(people),
+                                                      "form_token": uuid.uuid4().hex})

@@ -5,10 +5,13 @@ the rollups only and streamed: rows come from the database in batches
 many units the subtree has.
 
 Layout (xlsx): a summary sheet (the subtree's totals, distribution per risk
-group, one row per day with its closing balance), then one sheet per level
-below the unit, a row per unit with its own subtree's figures and a totals
-row. CSV: the per-unit rows of every level in one table, UTF-8 with a BOM so
-Excel shows Thai. Dates are written as Thai text (B.E.), as the official
+group, who reported on the last day, one row per day with its closing
+balance), then one sheet per level below the unit (`level_table`): the unit
+itself with its own figures, a row per unit of the level with its subtree's
+figures, the rest of the area when anything remains (units above the level
+or beside it), and a total row that equals the summary's figures. CSV: the
+same tables, level after level, in one table with the level in the first
+column, UTF-8 with a BOM so Excel shows Thai. Dates are written as Thai text (B.E.), as the official
 forms show them. Text that Excel would read as a formula (= + - @) is
 neutralised with a leading apostrophe."""
 from __future__ import annotations
@@ -67,6 +70,36 @@ def unit_rows(session: Session, unit: Unit, item_id: int, period: Period, level:
         yield tuple(row)
 
 
+def percent_text(value) -> str:
+    return "-" if value is None else f"{value:g}%"
+
+
+def own_label(unit: Unit) -> str:
+    return _("%(name)s (this unit itself)", name=unit.name_th)
+
+
+def level_table(session: Session, unit: Unit, item_id: int, period: Period, level: str, headline: dict,
+                            own: dict) -> Iterator[tuple]:
+    """One level's table as (code, name, figures in EXPORTED order, is the total row), streamed:
+    the unit itself, every unit of `level` with its subtree, the rest of the
+    area (the units above the level or beside it, which no unit of the level
+    covers; left out when it is all zero), and the total, which is the
+    headline in every column. Units of one level have disjoint subtrees, so
+    the rest is a subtraction."""
+    yield safe_text(unit.code), safe_text(own_label(unit)), [own[name] for name in EXPORTED_NAMES], False
+    sums = [0] * len(EXPORTED_NAMES)
+    for code, name, *values in unit_rows(session, unit, item_id, period, level):
+        sums = [a + b for a, b in zip(sums, values)]
+        yield safe_text(code), safe_text(name), values, False
+    of_level = dict(zip(EXPORTED_NAMES, sums))
+    rest = figures.remainder(headline, [own, of_level], EXPORTED_NAMES)
+    if any(rest.values()):
+        yield "", _("Other units of the area, not under any of these %(level)s", level=level_group_label(level)), \
+            [rest[name] for name in EXPORTED_NAMES], False
+    total = figures.add_up([own, of_level, rest], EXPORTED_NAMES)
+    yield _("Total"), "", [total[name] for name in EXPORTED_NAMES], True
+
+
 def write_xlsx(session: Session, unit: Unit, item_id: int, period: Period) -> str:
     """Write the report to a temporary file and return its path (the caller sends and deletes it)."""
     item_name = next((row[2] for row in active_items(session) if row[0] == item_id), "")
@@ -97,6 +130,16 @@ def _write_report(session, unit, item_id, period, path, title) -> None:
         for group in figures.by_risk_group(session, unit, item_id, period):
             summary.append([safe_text(group["name"]), group["distributed"], group["people_reached"]])
         summary.append([])
+        # Who reported on the last day: the same rows as the dashboard and the completeness page.
+        levels = figures.completeness(session, unit, period.end)
+        summary.append([_("Reported on %(day)s", day=thai_date(period.end)), _("Reported"), _("Units"),
+                        _("Percent")], bold=True)
+        for level in levels:
+            summary.append([safe_text(own_label(unit)) if level["own"] else level_group_label(level["level"]),
+                            level["reported"], level["units"], percent_text(level["percent"])])
+        summary.append([_("Total"), sum(level["reported"] for level in levels), sum(level["units"] for level in levels),
+                        percent_text(figures.reported_percent(levels))], bold=True)
+        summary.append([])
         # One row per day: the day's flows, and the balance it closed with.
         day_flows = [figure for figure in FLOWS if figure.exported]
         summary.append([_("Date"), *labels(day_flows), _("Closing balance")], bold=True)
@@ -107,15 +150,13 @@ def _write_report(session, unit, item_id, period, path, title) -> None:
             summary.append([thai_date(day["day"]), *values, day["balance"]])
         summary.append([_("Total"), *totals, headline["balance"]], bold=True)
 
+        own = figures.unit_table(session, unit, item_id, period, headline)["own"]
         for level in levels_below(session, unit):
             sheet = book.sheet(level_group_label(level))
             sheet.append([" · ".join(title)], bold=True)
             sheet.append([_("Code"), _("Unit"), *labels(EXPORTED)], bold=True)
-            sums = [0] * len(EXPORTED)
-            for code, name, *values in unit_rows(session, unit, item_id, period, level):
-                sums = [a + b for a, b in zip(sums, values)]
-                sheet.append([safe_text(code), safe_text(name), *values])
-            sheet.append([_("Total"), "", *sums], bold=True)
+            for code, name, values, total in level_table(session, unit, item_id, period, level, headline, own):
+                sheet.append([code, name, *values], bold=total)
 
 
 def csv_rows(session: Session, unit: Unit, item_id: int, period: Period) -> Iterator[str]:
@@ -128,10 +169,13 @@ def csv_rows(session: Session, unit: Unit, item_id: int, period: Period) -> Iter
         buffer.write("\ufeff")
         writer.writerow([_("Level"), _("Code"), _("Unit"), _("From"), _("To"), *labels(EXPORTED)])
         start, end = thai_date(period.start), thai_date(period.end)
+        headline = figures.headline(session, unit, item_id, period)
+        own = figures.unit_table(session, unit, item_id, period, headline)["own"]
         for level in levels_below(session, unit):
             label = level_group_label(level)
-            for count, (code, name, *values) in enumerate(unit_rows(session, unit, item_id, period, level), 1):
-                writer.writerow([label, safe_text(code), safe_text(name), start, end, *values])
+            for count, (code, name, values, _total) in enumerate(
+                    level_table(session, unit, item_id, period, level, headline, own), 1):
+                writer.writerow([label, code, name, start, end, *values])
                 if count % BATCH == 0:
                     yield buffer.getvalue()
                     buffer.seek(0)

@@ -89,6 +89,52 @@ def children(session: Session, unit: Unit, item_id: int, period: Period) -> list
              **(dict(sums[kid.id]._mapping) if kid.id in sums else empty)} for kid in kids]
 
 
+# ---------------------------------------------------------------- tables that add up
+#
+# A rollup row carries a whole subtree, and every figure counts at exactly one
+# unit (a receipt, count, distribution or adjustment where it happened, an
+# allocation at its sender, a shipment in transit or confirmed at its
+# receiver). So disjoint subtrees add up, and what a subtree holds beyond
+# some disjoint parts of it is a subtraction: the unit's own figures are its
+# subtree's minus its children's. Every table of units (the dashboard's, the
+# report's level sheets, the CSV) is built from these, so its total row is
+# the headline in every column.
+
+def remainder(total: dict, parts, names=FIGURE_NAMES) -> dict:
+    """What `total` (a subtree's figures) holds beyond `parts`, figures of
+    disjoint subtrees inside it."""
+    parts = list(parts)
+    return {name: total[name] - sum(part[name] for part in parts) for name in names}
+
+
+def add_up(rows, names=FIGURE_NAMES) -> dict:
+    """Column sums of figure rows: a table's total row."""
+    rows = list(rows)
+    return {name: sum(row[name] for row in rows) for name in names}
+
+
+def own_row(unit: Unit, figures: dict) -> dict:
+    """The unit itself as a row of its own table (its own figures, not its subtree's)."""
+    return {"id": unit.id, "code": unit.code, "name": unit.name_th, "level": unit.level, "active": unit.active,
+            "own": True, **{name: figures[name] for name in FIGURE_NAMES}}
+
+
+def unit_table(session: Session, unit: Unit, item_id: int, period: Period, totals: dict) -> dict:
+    """The dashboard's table of units: the unit itself (its own stock and
+    work), each child with its subtree, and the total row, which equals
+    `totals` (the headline) in every column."""
+    kids = children(session, unit, item_id, period)
+    own = own_row(unit, remainder(totals, kids))
+    return {"own": own, "children": kids, "total": add_up([own, *kids])}
+
+
+def busiest(rows: list[dict], limit: int) -> list[dict]:
+    """The `limit` units with the most pieces distributed and in stock, for
+    the chart; units with neither are left out (a bar of zero says nothing)."""
+    active = [row for row in rows if row["distributed"] or row["balance"]]
+    return sorted(active, key=lambda row: (-(row["distributed"] + row["balance"]), row["code"]))[:limit]
+
+
 # ---------------------------------------------------------------- completeness
 
 _unit_counts_cache: dict = {}
@@ -110,7 +156,11 @@ def unit_counts(session: Session, unit: Unit) -> dict:
 
 
 def completeness(session: Session, unit: Unit, day: datetime.date) -> list[dict]:
-    """Per level of the subtree: units, how many reported on `day`, and %."""
+    """Per level of the subtree: active units, how many reported on `day`,
+    and %. The unit itself must report too: the row of its own level is the
+    unit alone (no unit has one of its own level below it, see
+    app/commands/units.ALLOWED_PARENT_LEVELS) and comes first, marked `own`,
+    so a municipality that reported with no units below shows 100%."""
     totals = unit_counts(session, unit)
     reported = dict(session.execute(select(ReportRollup.level, ReportRollup.reported).where(
         ReportRollup.unit_id == unit.id, ReportRollup.day == day)).all())
@@ -120,7 +170,7 @@ def completeness(session: Session, unit: Unit, day: datetime.date) -> list[dict]
         if total:
             done = min(reported.get(level.value, 0), total)
             levels.append({"level": level.value, "units": total, "reported": done, "missing": total - done,
-                           "percent": round(100.0 * done / total, 1)})
+                           "percent": round(100.0 * done / total, 1), "own": level.value == unit.level})
     return levels
 
 

@@ -94,9 +94,9 @@ class DashboardView(BaseView):
         headline = figures.headline(db.session, unit, item_id, period)
         days = figures.trend(db.session, unit, item_id, period)
         groups = figures.by_risk_group(db.session, unit, item_id, period)
-        kids = figures.children(db.session, unit, item_id, period)
+        table = figures.unit_table(db.session, unit, item_id, period, headline)
+        kids = table["children"]
         levels = figures.completeness(db.session, unit, today())
-        below = [level for level in levels if level["level"] != unit.level]
         labels = [thai_date(day["day"]) for day in days]
         trend_chart = charts.line_chart(labels, [
             (_("Distributed"), [day["distributed"] for day in days]),
@@ -106,17 +106,17 @@ class DashboardView(BaseView):
             (_("Pieces"), [group["distributed"] for group in groups]),
             (_("People reached"), [group["people_reached"] for group in groups])],
             title=_("Distribution by risk group"))
-        # The chart shows the busiest units (all of them are in the table below it).
-        busiest = sorted(kids, key=lambda kid: (-(kid["distributed"] + kid["balance"]), kid["code"]))[:CHART_ROWS]
+        # The chart shows the busiest units (all of them are in the table below it); none busy, no chart.
+        busiest = figures.busiest(kids, CHART_ROWS)
         child_chart = charts.bar_chart([kid["name"] for kid in busiest], [
             (_("Distributed"), [kid["distributed"] for kid in busiest]),
-            (_("Balance"), [kid["balance"] for kid in busiest])], title=_("Units below")) if kids else None
+            (_("Balance"), [kid["balance"] for kid in busiest])], title=_("Units below")) if busiest else None
         query = {"item": item_id, "start": period.start.isoformat(), "end": period.end.isoformat()}
         return self.render_template(
             "dashboard.html", unit=unit, items=items, item_id=item_id, period=period, headline=headline,
-            days=days, groups=groups, kids=kids, levels=below or levels,
-            reported_percent=figures.reported_percent(below or levels),
-            trend_chart=trend_chart, group_chart=group_chart, child_chart=child_chart,
+            days=days, groups=groups, kids=kids, own=table["own"], total=table["total"], levels=levels,
+            reported_percent=figures.reported_percent(levels), busy_units=len(busiest),
+            trend_chart=trend_chart, group_chart=group_chart, child_chart=child_chart, chart_rows=CHART_ROWS,
             breadcrumb=self._breadcrumb(unit), query=query, level_labels=LEVEL_GROUP_LABELS,
             can_export=self.appbuilder.sm.has_access(f"can_{EXPORT}", self.class_permission_name)), \
             (422 if error else 200)
@@ -134,9 +134,9 @@ class DashboardView(BaseView):
         except DomainError as problem:
             flash(str(problem), "danger")
             status, day = 422, today()
-        levels = [level for level in figures.completeness(db.session, unit, day) if level["level"] != unit.level]
+        levels = figures.completeness(db.session, unit, day)
         missing = {level["level"]: figures.not_reported(db.session, unit, day, level["level"])
-                   for level in levels if level["missing"]}
+                   for level in levels if level["missing"] and not level["own"]}
         return self.render_template(
             "completeness.html", unit=unit, day=day, levels=levels, missing=missing, level_labels=LEVEL_GROUP_LABELS,
             reported_percent=figures.reported_percent(levels), breadcrumb=self._breadcrumb(unit),

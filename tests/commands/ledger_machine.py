@@ -22,7 +22,8 @@ from app.commands.receipt import record_receipt
 from app.errors import DomainError, InsufficientStock
 from app.extensions import db
 from app.models.ledger import Allocation, AllocationLine, DailyCount, Distribution, Receipt, RiskGroup
-from app.queries.figures import headline
+from app.queries.exports import EXPORTED_NAMES, level_table
+from app.queries.figures import headline, unit_table
 from app.queries.periods import Period
 from app.thai import today
 from tests.helpers import COMMITTEE, balances, check_invariants, fresh_tree
@@ -329,8 +330,8 @@ class LedgerMachine(RuleBasedStateMachine):
     @invariant()
     def figures_match_the_documents(self):
         """The dashboards' figures (from the rollups) equal a recomputation from
-        the model: every unit's closing balance on each of the last 7 days, and
-        today's in-transit and awaiting-count stock."""
+        the model: every unit's closing balance on each of the last 7 days,
+        today's in-transit and awaiting-count stock, and the tables of units."""
         if not self.changed_since("figures"):
             return
         item_id = db.session.scalar(select(Receipt.item_id).where(Receipt.unit_id == self.lao_id).limit(1))
@@ -346,6 +347,19 @@ class LedgerMachine(RuleBasedStateMachine):
                 model.shipments[line_id].sent for line_id in model.in_transit()
                 if model.shipments[line_id].unit_id in area)
             assert figures["awaiting_count"] == (sum(model.awaiting.values()) if unit_id == self.lao_id else 0)
+        # The tables of units (the dashboard's, a report's level sheet) close on the headline, and their
+        # rows are the model's: the LAO's own stock in its own row, each end unit's in its row.
+        lao, period = self.units[self.lao_id], Period(today() - datetime.timedelta(days=6), today())
+        totals = headline(db.session, lao, item_id, period)
+        table = unit_table(db.session, lao, item_id, period, totals)
+        assert table["total"] == totals
+        assert (table["own"]["balance"], table["own"]["awaiting_count"]) == (model.balance(self.lao_id),
+                                                                              sum(model.awaiting.values()))
+        assert {kid["id"]: kid["balance"] for kid in table["children"]} == {
+            unit_id: model.balance(unit_id) for unit_id in self.unit_ids[:LAO]}
+        *_rows, (_label, _blank, sheet_total, _bold) = level_table(db.session, lao, item_id, period, "end_unit",
+                                                                   totals, table["own"])
+        assert sheet_total == [totals[name] for name in EXPORTED_NAMES]
 
 
 def run_machine(machine, app, *, max_examples, stateful_step_count, rounds=3) -> Counter:

@@ -96,8 +96,11 @@ def test_a_back_dated_document_changes_its_own_day_and_the_balances_after_it(ctx
 def test_completeness_counts_each_unit_once_a_day_per_level(ctx):
     lao, children, people = fresh_tree(3)
     day = today()
-    levels = {level["level"]: level for level in figures.completeness(db.session, lao, day)}
-    assert levels["end_unit"] == {"level": "end_unit", "units": 3, "reported": 0, "missing": 3, "percent": 0.0}
+    rows = figures.completeness(db.session, lao, day)
+    assert [(row["level"], row["own"]) for row in rows] == [("lao", True), ("end_unit", False)]  # itself first
+    levels = {level["level"]: level for level in rows}
+    assert levels["end_unit"] == {"level": "end_unit", "units": 3, "reported": 0, "missing": 3, "percent": 0.0,
+                                  "own": False}
     assert [u.id for u in figures.not_reported(db.session, lao, day, "end_unit")] == [c.id for c in children]
 
     assert report_no_activity(db.session, people["child0"], children[0]) is True
@@ -112,7 +115,7 @@ def test_completeness_counts_each_unit_once_a_day_per_level(ctx):
 
     levels = {level["level"]: level for level in figures.completeness(db.session, lao, day)}
     assert levels["end_unit"]["reported"] == 2 and levels["end_unit"]["percent"] == 66.7
-    assert levels["lao"] == {"level": "lao", "units": 1, "reported": 1, "missing": 0, "percent": 100.0}
+    assert levels["lao"] == {"level": "lao", "units": 1, "reported": 1, "missing": 0, "percent": 100.0, "own": True}
     assert [u.id for u in figures.not_reported(db.session, lao, day, "end_unit")] == [children[2].id]
     assert_rebuild_equals_incremental()
 
