@@ -4,16 +4,20 @@ data (items, risk groups) the central administrator edits, and printable
 documents (dispatch note, signed count report) with B.E. dates."""
 import json
 
+from flask import url_for
 from flask_appbuilder import BaseView, ModelView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
+from markupsafe import Markup, escape
 
+from app.labels import (ADJUSTMENT_KIND_LABELS, AUDIT_ACTION_LABELS, BLANK, LEDGER_KIND_LABELS, RECORD_TYPE_LABELS,
+                        STATUS_LABELS, audit_values, label)
 from app.permissions import PRINT, PRINT_VIEW
 from app.queries.reference import clear_reference_cache
 from app.models.ledger import (Adjustment, Allocation, AllocationLine, AuditEntry, DailyCount, Distribution,
                                Item, LedgerLine, Receipt, RiskGroup)
-from app.thai import format_number, thai_date, thai_datetime
+from app.thai import format_number, signed_number, thai_date, thai_datetime
 from app.fab.datamodel import ScopedSQLAInterface
 from app.views.helpers import ScopedViewMixin, in_scope_or_404, yes_no
 
@@ -35,23 +39,44 @@ LABELS = {
     "actor_unit": _l("From unit"), "members": _l("Committee"), "note": _l("Note"),
     "code": _l("Code"), "name_th": _l("Name (Thai)"), "name_en": _l("Name (English)"),
     "unit_label": _l("Counting unit"), "active": _l("Active"), "is_default": _l("Default"),
-    "sort_order": _l("Order"),
+    "sort_order": _l("Order"), "document": _l("Document"),
 }
-STATUS_LABELS = {"awaiting_count": _l("Awaiting count"), "counted": _l("Counted"), "draft": _l("Draft"),
-                 "signed": _l("Signed"), "in_transit": _l("In transit"), "confirmed": _l("Confirmed")}
 FORMATTERS = {
     **{name: thai_date for name in ("receipt_date", "count_date", "allocation_date", "distribution_date",
                                     "adjustment_date", "entry_date")},
     **{name: thai_datetime for name in ("created_on", "signed_on", "confirmed_on")},
     **{name: format_number for name in ("quantity_sent", "counted_quantity", "physical_count", "book_balance",
                                         "confirmed_quantity", "discrepancy", "quantity")},
-    "status": lambda value: str(STATUS_LABELS.get(value, value)),
+    "status": lambda value: label(STATUS_LABELS, value),
     "reversed": yes_no, "active": yes_no, "is_default": yes_no,
     "members": lambda value: ", ".join(f"{m['name']} ({m['position']})" for m in json.loads(value or "[]")),
 }
 
 
-class _DocumentView(ScopedViewMixin, ModelView):
+def _or_blank(formatter):
+    def format_or_blank(value):
+        text = BLANK if value is None or value == "" else formatter(value)
+        return BLANK if text == "" else text
+    return format_or_blank
+
+
+def _audit_values_html(text):
+    """Before/after values, one "label: value" line each."""
+    return Markup("<br>".join(f"{escape(name)}: {escape(value)}" if name else escape(value)
+                              for name, value in audit_values(text))) or BLANK
+
+
+class _Register:
+    """Every column a list or show page prints reads "—" when blank, never "None"."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        shown = set(cls.list_columns or []) | set(cls.show_columns or [])
+        cls.formatters_columns = {**cls.formatters_columns,
+                                  **{name: _or_blank(cls.formatters_columns.get(name, str)) for name in shown}}
+
+
+class _DocumentView(_Register, ScopedViewMixin, ModelView):
     base_permissions = READ_ONLY
     label_columns = LABELS
     formatters_columns = FORMATTERS
@@ -116,15 +141,19 @@ class AdjustmentView(_DocumentView):
     show_columns = list_columns + ["created_on"]
     search_columns = ["unit_code", "adjustment_date", "item", "kind"]
     base_order = ("adjustment_date", "desc")
+    formatters_columns = {**FORMATTERS, "kind": lambda kind: label(ADJUSTMENT_KIND_LABELS, kind),
+                          "quantity": signed_number}
 
 
 class LedgerView(_DocumentView):
     datamodel = ScopedSQLAInterface(LedgerLine)
     list_title = _l("Stock ledger")
-    list_columns = ["entry_date", "unit", "item", "kind", "quantity", "document_type", "document_id", "actor"]
+    list_columns = ["entry_date", "unit", "item", "kind", "quantity", "document", "actor"]
     show_columns = list_columns + ["created_on"]
     search_columns = ["unit_code", "entry_date", "item", "kind"]
-    base_order = ("id", "desc")
+    base_order = ("entry_date", "desc")  # FAB breaks ties by id, in the same direction: latest first
+    formatters_columns = {**FORMATTERS, "kind": lambda kind: label(LEDGER_KIND_LABELS, kind),
+                          "quantity": signed_number, "document": lambda ref: document_link(*ref)}
 
 
 class AuditView(_DocumentView):
@@ -134,9 +163,12 @@ class AuditView(_DocumentView):
     show_columns = list_columns + ["before", "after"]
     search_columns = ["unit_code", "created_on", "action", "object_type"]
     base_order = ("id", "desc")
+    formatters_columns = {**FORMATTERS, "action": lambda action: label(AUDIT_ACTION_LABELS, action),
+                          "object_type": lambda kind: label(RECORD_TYPE_LABELS, kind),
+                          "before": _audit_values_html, "after": _audit_values_html}
 
 
-class _ReferenceView(ModelView):
+class _ReferenceView(_Register, ModelView):
     """Central administrator only (no other role has these permissions)."""
 
     base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
@@ -162,6 +194,21 @@ class RiskGroupView(_ReferenceView):
     list_title = _l("Risk groups")
     list_columns = ["code", "name_th", "name_en", "active", "sort_order"]
     add_columns = edit_columns = list_columns
+
+
+# The screen that shows each kind of document a ledger line points at.
+DOCUMENT_VIEWS = {"receipt": ReceiptView, "daily_count": DailyCountView, "allocation": AllocationView,
+                  "allocation_line": ShipmentView, "distribution": DistributionView, "adjustment": AdjustmentView}
+
+
+def document_link(document_type, document_id):
+    """"Distribution no. 12", linked to its page (scoped like every page)."""
+    text = gettext("%(document)s no. %(number)s", document=label(RECORD_TYPE_LABELS, document_type),
+                   number=document_id)
+    view = DOCUMENT_VIEWS.get(document_type)
+    if view is None:
+        return text
+    return Markup('<a href="{}">{}</a>').format(url_for(f"{view.__name__}.show", pk=document_id), text)
 
 
 class PrintView(BaseView):
