@@ -86,6 +86,7 @@ class _DocumentView(_Register, ScopedViewMixin, ModelView):
 class ReceiptView(_DocumentView):
     datamodel = ScopedSQLAInterface(Receipt)
     list_title = _l("Receipts")
+    show_title = RECORD_TYPE_LABELS["receipt"]
     list_columns = ["receipt_date", "unit", "item", "source", "reference_no", "quantity_sent", "status"]
     show_columns = list_columns + ["counted_quantity", "created_by", "created_on"]
     search_columns = ["unit_code", "receipt_date", "item", "reference_no", "source", "status"]
@@ -95,6 +96,7 @@ class ReceiptView(_DocumentView):
 class DailyCountView(_DocumentView):
     datamodel = ScopedSQLAInterface(DailyCount)
     list_title = _l("Daily counts")
+    show_title = RECORD_TYPE_LABELS["daily_count"]
     list_columns = ["count_date", "unit", "item", "status", "book_balance", "physical_count", "chair_name"]
     show_columns = list_columns + ["members", "note", "signed_by", "signed_on", "created_by", "created_on"]
     search_columns = ["unit_code", "count_date", "item", "status"]
@@ -104,6 +106,7 @@ class DailyCountView(_DocumentView):
 class AllocationView(_DocumentView):
     datamodel = ScopedSQLAInterface(Allocation)
     list_title = _l("Allocations")
+    show_title = RECORD_TYPE_LABELS["allocation"]
     list_columns = ["allocation_date", "unit", "item", "document_no", "created_by"]
     show_columns = list_columns + ["created_on"]
     search_columns = ["unit_code", "allocation_date", "item", "document_no"]
@@ -115,6 +118,7 @@ class ShipmentView(_DocumentView):
 
     datamodel = ScopedSQLAInterface(AllocationLine)
     list_title = _l("Shipments")
+    show_title = RECORD_TYPE_LABELS["allocation_line"]
     list_columns = ["allocation", "unit", "quantity_sent", "status", "confirmed_quantity", "discrepancy"]
     show_columns = list_columns + ["discrepancy_reason", "confirmed_by", "confirmed_on"]
     search_columns = ["unit_code", "status"]
@@ -125,6 +129,7 @@ class ShipmentView(_DocumentView):
 class DistributionView(_DocumentView):
     datamodel = ScopedSQLAInterface(Distribution)
     list_title = _l("Distributions")
+    show_title = RECORD_TYPE_LABELS["distribution"]
     list_columns = ["distribution_date", "unit", "item", "lines", "reversed", "created_by"]
     show_columns = list_columns + ["created_on"]
     search_columns = ["unit_code", "distribution_date", "item", "reversed"]
@@ -137,6 +142,7 @@ class DistributionView(_DocumentView):
 class AdjustmentView(_DocumentView):
     datamodel = ScopedSQLAInterface(Adjustment)
     list_title = _l("Adjustments")
+    show_title = RECORD_TYPE_LABELS["adjustment"]
     list_columns = ["adjustment_date", "unit", "item", "kind", "quantity", "reason", "created_by"]
     show_columns = list_columns + ["created_on"]
     search_columns = ["unit_code", "adjustment_date", "item", "kind"]
@@ -148,6 +154,7 @@ class AdjustmentView(_DocumentView):
 class LedgerView(_DocumentView):
     datamodel = ScopedSQLAInterface(LedgerLine)
     list_title = _l("Stock ledger")
+    show_title = _l("Ledger line")
     list_columns = ["entry_date", "unit", "item", "kind", "quantity", "document", "actor"]
     show_columns = list_columns + ["created_on"]
     search_columns = ["unit_code", "entry_date", "item", "kind"]
@@ -159,6 +166,7 @@ class LedgerView(_DocumentView):
 class AuditView(_DocumentView):
     datamodel = ScopedSQLAInterface(AuditEntry)
     list_title = _l("Audit trail")
+    show_title = _l("Audit entry")
     list_columns = ["created_on", "actor", "actor_unit", "action", "object_type", "object_id", "unit"]
     show_columns = list_columns + ["before", "after"]
     search_columns = ["unit_code", "created_on", "action", "object_type"]
@@ -185,6 +193,7 @@ class _ReferenceView(_Register, ModelView):
 class ItemView(_ReferenceView):
     datamodel = SQLAInterface(Item)
     list_title = _l("Items")
+    show_title, add_title, edit_title = _l("Item"), _l("Add item"), _l("Edit item")
     list_columns = ["code", "name_th", "name_en", "unit_label", "active", "is_default", "sort_order"]
     add_columns = edit_columns = list_columns
 
@@ -192,6 +201,7 @@ class ItemView(_ReferenceView):
 class RiskGroupView(_ReferenceView):
     datamodel = SQLAInterface(RiskGroup)
     list_title = _l("Risk groups")
+    show_title, add_title, edit_title = _l("Risk group"), _l("Add risk group"), _l("Edit risk group")
     list_columns = ["code", "name_th", "name_en", "active", "sort_order"]
     add_columns = edit_columns = list_columns
 

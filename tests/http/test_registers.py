@@ -165,3 +165,19 @@ def test_the_confirmation_modal_has_thai_buttons(as_user):
     modal = modal[:modal.index('id="modal-alert"')]
     assert re.search(r'data-dismiss="modal">\s*ยกเลิก\s*<', modal) and re.search(r">\s*ตกลง\s*</a>", modal)
     assert not re.search(r">\s*(Cancel|OK)\s*<", page)
+
+
+def test_register_pages_have_thai_titles(as_user):
+    """FAB titles pages it is not told about "Show Receipt", "Add Item"..."""
+    admin = as_user("admin")
+    paths = [f"/{view}/show/1" for view in ("receiptview", "dailycountview", "allocationview", "shipmentview",
+                                            "distributionview", "adjustmentview", "ledgerview", "auditview",
+                                            "itemview", "riskgroupview")]
+    paths += ["/itemview/add", "/itemview/edit/1", "/riskgroupview/add", "/riskgroupview/edit/1"]
+    titles = {}
+    for path in paths:
+        response = admin.get(path)
+        assert response.status_code == 200, path
+        titles[path] = re.sub(r"\s+", " ", re.search(r'panel-title[^>]*>(.*?)</', response.get_data(as_text=True),
+                                                     re.S).group(1)).strip()
+    assert {path: title for path, title in titles.items() if re.search(r"[A-Za-z]", title) or not title} == {}
