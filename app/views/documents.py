@@ -6,10 +6,12 @@ import json
 
 from flask import url_for
 from flask_appbuilder import BaseView, ModelView, expose
+from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l
 from markupsafe import Markup, escape
+from wtforms import SelectField
 
 from app.labels import (ADJUSTMENT_KIND_LABELS, AUDIT_ACTION_LABELS, BLANK, LEDGER_KIND_LABELS, RECORD_TYPE_LABELS,
                         STATUS_LABELS, audit_values, label)
@@ -66,6 +68,13 @@ def _audit_values_html(text):
                               for name, value in audit_values(text))) or BLANK
 
 
+def _code_choice(title, labels):
+    """A search box for a coded column offering its Thai labels: the filter compares the stored code,
+    which nobody should have to type."""
+    return SelectField(title, choices=lambda: [(code, str(text)) for code, text in labels.items()],
+                       widget=Select2Widget())
+
+
 class _Register:
     """Every column a list or show page prints reads "—" when blank, never "None"."""
 
@@ -90,6 +99,7 @@ class ReceiptView(_DocumentView):
     list_columns = ["receipt_date", "unit", "item", "source", "reference_no", "quantity_sent", "status"]
     show_columns = list_columns + ["counted_quantity", "created_by", "created_on"]
     search_columns = ["unit_code", "receipt_date", "item", "reference_no", "source", "status"]
+    search_form_extra_fields = {"status": _code_choice(_l("Status"), STATUS_LABELS)}
     base_order = ("receipt_date", "desc")
 
 
@@ -100,6 +110,7 @@ class DailyCountView(_DocumentView):
     list_columns = ["count_date", "unit", "item", "status", "book_balance", "physical_count", "chair_name"]
     show_columns = list_columns + ["members", "note", "signed_by", "signed_on", "created_by", "created_on"]
     search_columns = ["unit_code", "count_date", "item", "status"]
+    search_form_extra_fields = {"status": _code_choice(_l("Status"), STATUS_LABELS)}
     base_order = ("count_date", "desc")
 
 
@@ -122,6 +133,7 @@ class ShipmentView(_DocumentView):
     list_columns = ["allocation", "unit", "quantity_sent", "status", "confirmed_quantity", "discrepancy"]
     show_columns = list_columns + ["discrepancy_reason", "confirmed_by", "confirmed_on"]
     search_columns = ["unit_code", "status"]
+    search_form_extra_fields = {"status": _code_choice(_l("Status"), STATUS_LABELS)}
     label_columns = {**LABELS, "unit": _l("Receiving unit")}
     formatters_columns = {**FORMATTERS, "allocation": lambda a: f"{a.document_no} · {thai_date(a.allocation_date)}"}
 
@@ -146,6 +158,7 @@ class AdjustmentView(_DocumentView):
     list_columns = ["adjustment_date", "unit", "item", "kind", "quantity", "reason", "created_by"]
     show_columns = list_columns + ["created_on"]
     search_columns = ["unit_code", "adjustment_date", "item", "kind"]
+    search_form_extra_fields = {"kind": _code_choice(_l("Kind"), ADJUSTMENT_KIND_LABELS)}
     base_order = ("adjustment_date", "desc")
     formatters_columns = {**FORMATTERS, "kind": lambda kind: label(ADJUSTMENT_KIND_LABELS, kind),
                           "quantity": signed_number}
@@ -158,6 +171,7 @@ class LedgerView(_DocumentView):
     list_columns = ["entry_date", "unit", "item", "kind", "quantity", "document", "actor"]
     show_columns = list_columns + ["created_on"]
     search_columns = ["unit_code", "entry_date", "item", "kind"]
+    search_form_extra_fields = {"kind": _code_choice(_l("Kind"), LEDGER_KIND_LABELS)}
     base_order = ("entry_date", "desc")  # FAB breaks ties by id, in the same direction: latest first
     formatters_columns = {**FORMATTERS, "kind": lambda kind: label(LEDGER_KIND_LABELS, kind),
                           "quantity": signed_number, "document": lambda ref: document_link(*ref)}
@@ -170,6 +184,8 @@ class AuditView(_DocumentView):
     list_columns = ["created_on", "actor", "actor_unit", "action", "object_type", "object_id", "unit"]
     show_columns = list_columns + ["before", "after"]
     search_columns = ["unit_code", "created_on", "action", "object_type"]
+    search_form_extra_fields = {"action": _code_choice(_l("Action"), AUDIT_ACTION_LABELS),
+                                "object_type": _code_choice(_l("Record"), RECORD_TYPE_LABELS)}
     base_order = ("id", "desc")
     formatters_columns = {**FORMATTERS, "action": lambda action: label(AUDIT_ACTION_LABELS, action),
                           "object_type": lambda kind: label(RECORD_TYPE_LABELS, kind),

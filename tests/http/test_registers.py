@@ -4,6 +4,7 @@ with Thai labels, never a stored code or "None"; the ledger lists the latest
 date first (a back-dated document recorded last sits under its date); blanks
 read "—"; FAB's confirmation modal has Thai buttons."""
 import datetime
+import json
 import re
 from html.parser import HTMLParser
 
@@ -181,3 +182,19 @@ def test_register_pages_have_thai_titles(as_user):
         titles[path] = re.sub(r"\s+", " ", re.search(r'panel-title[^>]*>(.*?)</', response.get_data(as_text=True),
                                                      re.S).group(1)).strip()
     assert {path: title for path, title in titles.items() if re.search(r"[A-Za-z]", title) or not title} == {}
+
+
+def test_coded_columns_are_searched_by_their_thai_labels(as_user):
+    """The search offers the Thai kinds, actions, record types and statuses; the filter compares the code."""
+    admin = as_user("admin")
+    for path, column, value, text in (("/ledgerview/list/", "kind", "distribution", "แจกจ่ายให้กลุ่มเสี่ยง"),
+                                      ("/auditview/list/", "action", "no_activity", "วันนี้ไม่มีรายการ"),
+                                      ("/auditview/list/", "object_type", "allocation_line", "รายการจัดส่ง"),
+                                      ("/adjustmentview/list/", "kind", "damage", "ชำรุดเสียหาย"),
+                                      ("/receiptview/list/", "status", "awaiting_count", "รอตรวจนับ")):
+        page = admin.get(path).get_data(as_text=True)
+        # FAB hands the search fields to its script as JSON ({column: html}), after the labels ({column: label}).
+        field = [json.loads(text) for text in re.findall(rf'"{column}": ("(?:[^"\\]|\\.)*")', page)][1]
+        assert "<select" in field and f'<option value="{value}">{text}</option>' in field, (path, field[:300])
+    rows = list_table(admin.get("/ledgerview/list/?_flt_0_kind=distribution").get_data(as_text=True))
+    assert {row["ประเภท"] for row in rows} == {"แจกจ่ายให้กลุ่มเสี่ยง"}
