@@ -1,7 +1,14 @@
-"""Thai labels of the unit levels, for pages, messages and report sheets."""
-from flask_babel import lazy_gettext
+"""Thai labels of the codes the system stores (unit levels, ledger kinds, audit
+actions, record types, statuses), for pages, messages, report sheets and the CLI."""
+import datetime
+import json
+import re
+
+from flask_babel import gettext, lazy_gettext
 
 from app.models.unit import UnitLevel
+from app.roles import ROLE_LABELS
+from app.thai import format_number, thai_date
 
 LEVEL_LABELS = {
     UnitLevel.CENTRAL.value: lazy_gettext("Central"),
@@ -30,3 +37,170 @@ def level_label(level: str) -> str:
 
 def level_group_label(level: str) -> str:
     return str(LEVEL_GROUP_LABELS.get(level, level))
+
+
+# --- registers: what the ledger and the audit trail store as codes --------------------------------
+# Every code written anywhere has a label here (tests/unit/test_register_labels.py reads the code
+# for the values it writes); an unknown code shows as stored, a blank as BLANK.
+BLANK = "—"
+
+# ledger_line.kind (app/stock.post callers): the ledger list and the today page's lines of the day
+LEDGER_KIND_LABELS = {
+    "receipt": lazy_gettext("Received (counted)"),
+    "allocation_out": lazy_gettext("Allocated to units below"),
+    "allocation_in": lazy_gettext("Received from allocation"),
+    "distribution": lazy_gettext("Distributed to risk groups"),
+    "adjustment": lazy_gettext("Adjustment"),
+    "reversal": lazy_gettext("Distribution reversed"),
+    "recall": lazy_gettext("Shipment recalled"),
+}
+
+# ledger_line.document_type and audit_entry.object_type: one vocabulary of what a row is about.
+RECORD_TYPE_LABELS = {
+    "receipt": lazy_gettext("Receipt"),
+    "daily_count": lazy_gettext("Daily count"),
+    "allocation": lazy_gettext("Allocation"),
+    "allocation_line": lazy_gettext("Shipment"),
+    "distribution": lazy_gettext("Distribution"),
+    "adjustment": lazy_gettext("Stock adjustment"),
+    "daily_report": lazy_gettext("Daily report"),
+    "user": lazy_gettext("User"),
+    "unit": lazy_gettext("Unit"),
+}
+
+# audit_entry.action (app/db/audit.record callers)
+AUDIT_ACTION_LABELS = {
+    "create": lazy_gettext("Created"),
+    "update": lazy_gettext("Changed"),
+    "delete": lazy_gettext("Deleted"),
+    "login": lazy_gettext("Signed in"),
+    "login_failed": lazy_gettext("Sign-in failed"),
+    "reset_password": lazy_gettext("Password reset"),
+    "activate": lazy_gettext("Account activated"),
+    "reissue_activation": lazy_gettext("Activation link reissued"),
+    "save_draft": lazy_gettext("Draft saved"),
+    "sign": lazy_gettext("Signed off"),
+    "confirm": lazy_gettext("Receipt confirmed"),
+    "adjust": lazy_gettext("Adjustment"),
+    "reverse": lazy_gettext("Reversal"),
+    "recall": lazy_gettext("Recall"),
+    "no_activity": lazy_gettext("Nothing to record today"),
+}
+
+# adjustment.kind (app/commands/adjustment.ADJUSTMENT_KINDS)
+ADJUSTMENT_KIND_LABELS = {
+    "loss": lazy_gettext("Loss"),
+    "damage": lazy_gettext("Damage"),
+    "expiry": lazy_gettext("Expiry"),
+    "correction": lazy_gettext("Correction"),
+}
+
+# receipt.status, daily_count.status, allocation_line.status
+STATUS_LABELS = {
+    "awaiting_count": lazy_gettext("Awaiting count"),
+    "counted": lazy_gettext("Counted"),
+    "draft": lazy_gettext("Draft"),
+    "signed": lazy_gettext("Signed"),
+    "in_transit": lazy_gettext("In transit"),
+    "confirmed": lazy_gettext("Confirmed"),
+    "recalled": lazy_gettext("Recalled by the sender"),
+}
+
+# The keys of an audit entry's before/after values.
+AUDIT_FIELD_LABELS = {
+    "activated": lazy_gettext("Activated"),
+    "activation_version": lazy_gettext("Activation link version"),
+    "active": lazy_gettext("Active"),
+    "balance": lazy_gettext("Balance"),
+    "book_balance": lazy_gettext("Book stock"),
+    "chair": lazy_gettext("Chair"),
+    "code": lazy_gettext("Code"),
+    "counted": lazy_gettext("Counted"),
+    "date": lazy_gettext("Date"),
+    "discrepancy": lazy_gettext("Discrepancy"),
+    "document_no": lazy_gettext("Dispatch document number"),
+    "email": lazy_gettext("Email"),
+    "first_name": lazy_gettext("First Name"),
+    "ip": lazy_gettext("IP address"),
+    "kind": lazy_gettext("Kind"),
+    "last_name": lazy_gettext("Last Name"),
+    "level": lazy_gettext("Level"),
+    "lines": lazy_gettext("Lines"),
+    "members": lazy_gettext("Committee"),
+    "phone": lazy_gettext("Phone"),
+    "physical_count": lazy_gettext("Physical count"),
+    "position": lazy_gettext("Position"),
+    "quantity": lazy_gettext("Quantity"),
+    "quantity_sent": lazy_gettext("Quantity sent"),
+    "reason": lazy_gettext("Reason"),
+    "received": lazy_gettext("Quantity received"),
+    "receiver": lazy_gettext("Receiving unit"),
+    "reference_no": lazy_gettext("Reference document number"),
+    "returned": lazy_gettext("Returned to stock"),
+    "reversed": lazy_gettext("Reversed"),
+    "role": lazy_gettext("Role"),
+    "roles": lazy_gettext("Roles"),
+    "sent": lazy_gettext("Quantity sent"),
+    "shares": lazy_gettext("Shares"),
+    "source": lazy_gettext("Source"),
+    "status": lazy_gettext("Status"),
+    "total": lazy_gettext("Total"),
+    "unit_id": lazy_gettext("Unit no."),
+    "username": lazy_gettext("Username"),
+    "via": lazy_gettext("Recorded through"),
+}
+
+# audit values "via": how a user or unit came in.
+VIA_LABELS = {"spreadsheet": lazy_gettext("Spreadsheet import"), "bulk import": lazy_gettext("Spreadsheet import")}
+
+
+def label(labels: dict, value) -> str:
+    """The Thai label of a stored code; a blank as BLANK, an unknown code as stored."""
+    if value is None or value == "":
+        return BLANK
+    return str(labels.get(value, value))
+
+
+def yes_no(value) -> str:
+    """Booleans read as words, not Python's True/False."""
+    return gettext("Yes") if value else gettext("No")
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
+# Keys whose values are codes themselves.
+_VALUE_LABELS = {"kind": ADJUSTMENT_KIND_LABELS, "status": STATUS_LABELS, "roles": ROLE_LABELS, "role": ROLE_LABELS,
+                 "level": LEVEL_LABELS, "via": VIA_LABELS}
+
+
+def _audit_value(key: str, value) -> str:
+    if value is None or value == "" or value == {}:
+        return BLANK
+    if isinstance(value, bool):
+        return yes_no(value)
+    if isinstance(value, int):
+        return format_number(value)
+    if isinstance(value, list):
+        if value and all(isinstance(row, list) for row in value):  # a document's rows, e.g. [unit code, pieces]
+            return "; ".join(" · ".join(_audit_value("", cell) for cell in row) for row in value)
+        return ", ".join(_audit_value(key, v) for v in value) or BLANK
+    if isinstance(value, dict):  # a committee member {name, position}
+        name, *rest = [_audit_value(k, v) for k, v in value.items()]
+        return f"{name} ({', '.join(rest)})" if rest else name
+    if key in _VALUE_LABELS:
+        return label(_VALUE_LABELS[key], value)
+    if _ISO_DATE.match(str(value)):
+        return thai_date(datetime.date.fromisoformat(value))
+    return str(value)
+
+
+def audit_values(text) -> list:
+    """An audit entry's before/after values (JSON) as [(Thai label, value)]."""
+    if not text:
+        return []
+    try:
+        values = json.loads(text)
+    except ValueError:
+        return [("", str(text))]
+    if not isinstance(values, dict):
+        return [("", _audit_value("", values))]
+    return [(label(AUDIT_FIELD_LABELS, key), _audit_value(key, value)) for key, value in values.items()]

@@ -79,7 +79,7 @@ class LedgerLine(Model):
     unit_code = _unit_code_of(unit_id)
     item_id = Column(Integer, ForeignKey("item.id"), nullable=False)
     entry_date = Column(Date, nullable=False)
-    # receipt | allocation_out | allocation_in | distribution | adjustment | reversal
+    # receipt | allocation_out | allocation_in | distribution | adjustment | reversal (labels: app/labels.py)
     kind = Column(String(24), nullable=False)
     quantity = Column(Integer, nullable=False)  # signed: + in, - out
     document_type = Column(String(24), nullable=False)
@@ -94,6 +94,10 @@ class LedgerLine(Model):
         Index("ix_ledger_unit_item_date", "unit_id", "item_id", "entry_date"),
         Index("ix_ledger_document", "document_type", "document_id"),
     )
+
+    def document(self):
+        """(type, id) of the document that made the line: the ledger list shows them as one column."""
+        return self.document_type, self.document_id
 
 
 class _Document:

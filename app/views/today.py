@@ -11,7 +11,6 @@ from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from app import scoping
 from app.commands.adjustment import Adjust, AdjustmentInput
@@ -24,6 +23,7 @@ from app.db.transaction import transaction
 from app.errors import DomainError, FieldErrors, SavedAtTheSameMoment
 from app.extensions import db
 from app.fab.datamodel import current_actor
+from app.labels import LEDGER_KIND_LABELS
 from app.models.unit import Unit
 from app.permissions import CONFIRM, COUNT, RECORD, TODAY, TODAY_VIEW
 from app.queries.count_sheet import MEMBER_ROWS, count_sheet, next_count_day
@@ -32,16 +32,6 @@ from app.queries.today import child_units, today_page
 from app.thai import parse_date, thai_date, today
 from app.views.helpers import (in_scope_or_404, keep_refused_form, redirect_to_own_unit, refused_form,
                                refused_form_of_page)
-
-KIND_LABELS = {
-    "receipt": _l("Received (counted)"),
-    "allocation_out": _l("Allocated to units below"),
-    "allocation_in": _l("Received from allocation"),
-    "distribution": _l("Distributed to risk groups"),
-    "adjustment": _l("Adjustment"),
-    "reversal": _l("Distribution reversed"),
-    "recall": _l("Shipment recalled"),
-}
 
 
 def chosen_item_id() -> int:
@@ -106,7 +96,7 @@ class TodayView(BaseView):
             can_confirm=scoping.is_own_unit(current_actor(), unit) and self._may(CONFIRM),
             can_record=self._may(RECORD), can_count=self._may(COUNT),
             risk_groups=active_risk_groups(db.session),
-            kind_labels={k: str(v) for k, v in KIND_LABELS.items()},
+            kind_labels={k: str(v) for k, v in LEDGER_KIND_LABELS.items()},
             posted=posted or {}, failed_form=failed_form, form_token=uuid.uuid4().hex,
             adjustment_kinds=[("loss", _("Loss")), ("damage", _("Damage")), ("expiry", _("Expiry")),
                               ("correction", _("Correction (+/-)"))],
