@@ -42,10 +42,11 @@ LABELS = {
     "code": _l("Code"), "name_th": _l("Name (Thai)"), "name_en": _l("Name (English)"),
     "unit_label": _l("Counting unit"), "active": _l("Active"), "is_default": _l("Default"),
     "sort_order": _l("Order"), "document": _l("Document"),
+    "recall_date": _l("Recalled on"), "recall_reason": _l("Reason for the recall"), "recalled_by": _l("Recalled by"),
 }
 FORMATTERS = {
     **{name: thai_date for name in ("receipt_date", "count_date", "allocation_date", "distribution_date",
-                                    "adjustment_date", "entry_date")},
+                                    "adjustment_date", "entry_date", "recall_date")},
     **{name: thai_datetime for name in ("created_on", "signed_on", "confirmed_on")},
     **{name: format_number for name in ("quantity_sent", "counted_quantity", "physical_count", "book_balance",
                                         "confirmed_quantity", "discrepancy", "quantity")},
@@ -131,7 +132,8 @@ class ShipmentView(_DocumentView):
     list_title = _l("Shipments")
     show_title = RECORD_TYPE_LABELS["allocation_line"]
     list_columns = ["allocation", "unit", "quantity_sent", "status", "confirmed_quantity", "discrepancy"]
-    show_columns = list_columns + ["discrepancy_reason", "confirmed_by", "confirmed_on"]
+    show_columns = list_columns + ["discrepancy_reason", "confirmed_by", "confirmed_on", "recall_date",
+                                   "recall_reason", "recalled_by"]
     search_columns = ["unit_code", "status"]
     search_form_extra_fields = {"status": _code_choice(_l("Status"), STATUS_LABELS)}
     label_columns = {**LABELS, "unit": _l("Receiving unit")}

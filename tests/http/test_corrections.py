@@ -115,6 +115,10 @@ def test_the_sender_recalls_a_shipment_before_it_is_confirmed(app, tree):
         audit = db.session.query(AuditEntry).filter_by(action="recall", object_id=line_id).one()
         assert json.loads(audit.after)["sent"] == 300
         check_invariants()
+    # The shipments register shows it recalled, when, by whom and why, in Thai.
+    shown = officer.get(f"/shipmentview/show/{line_id}").get_data(as_text=True)
+    assert "ผู้ส่งเรียกคืนแล้ว" in shown and "ส่งผิดหน่วย" in shown and "วันที่เรียกคืน" in shown
+    assert "recalled" not in shown and "None" not in shown
     # A confirmed shipment cannot be recalled.
     other = int(re.search(rf"/today/{second}/confirm/(\d+)", client_for(app, tree["child1"]).get(
         f"/today/{second}").get_data(as_text=True)).group(1))
