@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app import scoping
 from app.errors import DomainError
-from app.commands.users import EMAIL_PATTERN, USERNAME_PATTERN, normalise_username
+from app.commands.users import EMAIL_PATTERN, USERNAME_PATTERN, email_or_placeholder, normalise_username
 from app.models.unit import Unit
 from app.models.user import MaskLogUser
 from app.roles import ROLE_DEFINITIONS, grantable_role_names, role_label
@@ -37,7 +37,6 @@ COLUMNS = [
 ]
 REQUIRED = ("username", "first_name", "last_name", "unit_code", "role")
 MAX_ROWS = 20_000
-NO_EMAIL_DOMAIN = "no-email.masklog.invalid"
 
 
 @dataclass
@@ -254,7 +253,7 @@ def import_rows(session: Session, actor, rows: list) -> int:
         dict(username=row.values["username"], first_name=row.values["first_name"],
              last_name=row.values["last_name"], position=row.values["position"] or None,
              phone=row.values["phone"] or None,
-             email=row.values["email"] or f"{row.values['username']}@{NO_EMAIL_DOMAIN}",
+             email=email_or_placeholder(row.values["username"], row.values["email"]),
              unit_id=row.unit.id, active=True, password=None, activation_version=0,
              created_by_fk=actor_id, changed_by_fk=actor_id)
         for row in good]).all()

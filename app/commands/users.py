@@ -10,9 +10,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 from app import scoping
+from app.commands.passwords import check_password, hash_password
 from app.errors import DomainError
 from app.models.unit import Unit
 from app.models.user import MaskLogUser
@@ -20,6 +20,14 @@ from app.roles import CENTRAL_ADMIN, grantable_role_names, role_label
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._\-@]{1,127}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# FAB needs an email per user; people without one get a unique address that
+# can never receive mail (.invalid is reserved, RFC 2606).
+NO_EMAIL_DOMAIN = "no-email.masklog.invalid"
+
+
+def email_or_placeholder(username: str, email: Optional[str]) -> str:
+    """The email to store: the one given, or `<username>@no-email.masklog.invalid`."""
+    return (email or "").strip() or f"{username}@{NO_EMAIL_DOMAIN}"
 
 
 def normalise_username(username: Optional[str]) -> str:
@@ -71,7 +79,7 @@ def _check_user(session: Session, actor, user: MaskLogUser, original_roles: Opti
         clash = clash.filter(MaskLogUser.id != user.id)
     if clash.first():
         raise DomainError(_("Username %(username)s is already taken.", username=user.username))
-    user.email = (user.email or "").strip().lower()
+    user.email = email_or_placeholder(user.username, user.email).lower()
     if not EMAIL_PATTERN.match(user.email):
         raise DomainError(_("The email address %(email)s is not valid.", email=user.email))
     clash = session.query(MaskLogUser.id).filter(func.lower(MaskLogUser.email) == user.email)
@@ -99,18 +107,15 @@ def _check_user(session: Session, actor, user: MaskLogUser, original_roles: Opti
             raise DomainError(_("A central administrator must belong to the central unit."))
 
 
-def hash_password(password: str) -> str:
-    return generate_password_hash(
-        password,
-        method=current_app.config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
-        salt_length=current_app.config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16),
-    )
-
-
 def create_user(session: Session, actor, *, username: str, first_name: str, last_name: str,
-                email: str, unit: Unit, role_names: list, password: Optional[str] = None,
+                email: Optional[str], unit: Unit, role_names: list, password: Optional[str] = None,
                 position: Optional[str] = None, phone: Optional[str] = None) -> MaskLogUser:
-    """Create a user (CLI, demo data, bulk registration). Does not commit."""
+    """Create a user (CLI, demo data, tests). Without a password the user
+    activates the account with an activation link; a password given here
+    meets the same rules as everywhere (app/commands/passwords.py). Does not
+    commit."""
+    if password is not None:
+        check_password(username, password)
     sm = current_app.appbuilder.sm
     roles = []
     for name in role_names:
