@@ -307,11 +307,24 @@ class MaskLogSecurityManager(SecurityManager):
         """Usernames are stored lower-case and trimmed; people type them any way.
         A failed attempt on an unknown username is audited too."""
         username = normalise_username(username)
+        if self._not_activated_yet(username):
+            return None
         user = super().auth_user_db(username, password)
         if user is None and username and self.find_user(username=username) is None:
             with transaction():
                 self._audit_sign_in(False, None, username)
         return user
+
+    def _not_activated_yet(self, username) -> bool:
+        """A user without a password (not activated) cannot sign in: FAB
+        would compare the password with a NULL hash and fail with a 500.
+        Audited as a failed sign-in."""
+        user = self.find_user(username=username) if username else None
+        if user is None or user.password:
+            return False
+        with transaction():
+            self._audit_sign_in(False, user, username)
+        return True
 
     def update_user_auth_stat(self, user, success=True):
         """FAB counts the attempt on the user and commits: the audit entry is

@@ -43,11 +43,12 @@ THAI_OFFSET_SECONDS = 7 * 3600  # days start at midnight in Thailand (UTC+7, no 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0 O 1 I L
 CODE_LENGTH = 8
 MAX_WRONG_CODES = 5
+RECOGNISED_EXTRA_DAYS = 30
 
 
-def issue_day(now: Optional[float] = None) -> int:
+def issue_day() -> int:
     """Today's number (days since 1970-01-01, Thai time): the day a link printed now carries."""
-    return int((time.time() if now is None else now) + THAI_OFFSET_SECONDS) // DAY_SECONDS
+    return int(time.time() + THAI_OFFSET_SECONDS) // DAY_SECONDS
 
 
 def _day_start(day: int) -> int:
@@ -75,7 +76,8 @@ def short_code(user: MaskLogUser, day: Optional[int] = None) -> str:
     """The code printed beside the link of this user, version and day."""
     day = issue_day() if day is None else day
     message = f"masklog-activation-code:{user.id}:{user.activation_version or 0}:{day}".encode()
-    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).digest()
+    key = current_app.config["SECRET_KEY"]
+    digest = hmac.new(key.encode() if isinstance(key, str) else key, message, hashlib.sha256).digest()
     number = int.from_bytes(digest[:10], "big")
     chars = []
     for _i in range(CODE_LENGTH):
@@ -135,10 +137,10 @@ def redeem_code(session: Session, username: Optional[str], typed_code: Optional[
     if (user.fail_login_count or 0) >= MAX_WRONG_CODES:
         return CodeResult(error=_("Too many wrong attempts for this username. Scan the QR code on your sheet, "
                                   "or ask your administrator to issue a new activation link."))
-    today, now = issue_day(), time.time()
-    for day in range(today, today - MAX_AGE_SECONDS // DAY_SECONDS - 2, -1):
-        if now - _day_start(day) > MAX_AGE_SECONDS:
-            break  # that day's link has expired, and every earlier one
+    # The print days a code may come from: the link's 14 days and a month more,
+    # so that an expired code says so (by its link's own check) instead of "wrong".
+    today = issue_day()
+    for day in range(today, today - MAX_AGE_SECONDS // DAY_SECONDS - RECOGNISED_EXTRA_DAYS, -1):
         if len(code) == CODE_LENGTH and hmac.compare_digest(code, short_code(user, day)):
             token = make_token(user, day)
             try:
