@@ -315,6 +315,22 @@ class MaskLogSecurityManager(SecurityManager):
                 self._audit_sign_in(False, None, username)
         return user
 
+    # ------------------------------------------------------------ passwords
+    # FAB's own ways to set a password (`flask fab reset-password`,
+    # `flask fab create-admin` / `create-user`) meet the same rules; MaskLog's
+    # screens and CLI go through app/commands/passwords.set_password.
+    def reset_password(self, userid, password):
+        user = self.get_user_by_id(userid)
+        check_password(getattr(user, "username", None), password)
+        super().reset_password(userid, password)
+
+    def add_user(self, username, first_name, last_name, email, role=None, password="", hashed_password="",
+                 **kwargs):
+        if password:
+            check_password(username, password)
+        return super().add_user(username, first_name, last_name, email, role, password=password,
+                                hashed_password=hashed_password, **kwargs)
+
     def _not_activated_yet(self, username) -> bool:
         """A user without a password (not activated) cannot sign in: FAB
         would compare the password with a NULL hash and fail with a 500.

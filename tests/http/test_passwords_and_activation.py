@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.commands.passwords import hash_password
 from app.commands.setup import system_actor
 from app.commands.users import create_user
+from app.errors import DomainError
 from app.extensions import db
 from app.models.ledger import AuditEntry
 from app.models.unit import Unit
@@ -280,3 +281,15 @@ def test_reissuing_a_link_asks_first_and_says_it_did(app, as_user):
     other_id, _ = new_user(app, unit_code="1001")
     assert admin.get(f"/registration/reissue/{other_id}").status_code == 404
     assert admin.post(f"/registration/reissue/{other_id}").status_code == 404
+
+
+def test_fabs_own_reset_password_command_meets_the_same_rules(app):
+    user_id, username = new_user(app, password=STRONG)
+    before = stored(app, user_id)["password"]
+    from flask_appbuilder.cli import reset_password  # `flask fab reset-password` (a plugin group of flask)
+
+    result = app.test_cli_runner().invoke(reset_password, ["--username", username, "--password", "12345678"])
+    assert isinstance(result.exception, DomainError) and stored(app, user_id)["password"] == before
+    result = app.test_cli_runner().invoke(reset_password, ["--username", username, "--password", "Lampang-2563!"])
+    assert result.exit_code == 0, result.output
+    assert login(app.test_client(), username, "Lampang-2563!")
