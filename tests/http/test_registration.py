@@ -127,11 +127,11 @@ def test_activation_link_is_one_time_and_reissue_invalidates_it(app, as_user):
     with app.app_context():
         user = db.session.query(MaskLogUser).filter_by(username="t5.new").one()
         user_id, unit_id = user.id, user.unit_id
-    sheet = admin.get(f"/registration/sheet/{unit_id}").get_data(as_text=True)
+    sheet = admin.get(f"/registration/sheet/{unit_id}?user={user_id}").get_data(as_text=True)
     assert "data:image/png;base64," in sheet
     first_link = re.search(r"(/activate/[^<\s\"]+)", sheet).group(1)
     assert admin.post(f"/registration/reissue/{user_id}").status_code == 302
-    sheet = admin.get(f"/registration/sheet/{unit_id}").get_data(as_text=True)
+    sheet = admin.get(f"/registration/sheet/{unit_id}?user={user_id}").get_data(as_text=True)
     new_link = re.search(r"(/activate/[^<\s\"]+)", sheet).group(1)
     anonymous = app.test_client()
     assert anonymous.get(first_link).status_code == 400  # superseded
