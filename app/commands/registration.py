@@ -22,7 +22,7 @@ from app.errors import DomainError
 from app.commands.users import EMAIL_PATTERN, USERNAME_PATTERN, normalise_username
 from app.models.unit import Unit
 from app.models.user import MaskLogUser
-from app.roles import ROLE_DEFINITIONS, grantable_role_names, role_label
+from app.roles import ROLE_DEFINITIONS, grantable_role_names, misplaced_role_message, role_label
 
 # Column key, Thai header (as in the template), accepted English header.
 COLUMNS = [
@@ -238,6 +238,10 @@ def validate_rows(session: Session, actor, table: list) -> list:
                 errors.append(_("you may not grant the role %(role)s", role=role_label(role)))
             else:
                 row.role = role
+        # The same placement rule as the one-by-one form (app/roles.py).
+        misplaced = misplaced_role_message(row.role, row.unit.level) if row.role and row.unit else None
+        if misplaced is not None:
+            errors.append(str(misplaced))
     return rows
 
 

@@ -16,7 +16,7 @@ from app import scoping
 from app.errors import DomainError
 from app.models.unit import Unit
 from app.models.user import MaskLogUser
-from app.roles import CENTRAL_ADMIN, grantable_role_names, role_label
+from app.roles import grantable_role_names, misplaced_role_message, role_label
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._\-@]{1,127}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -93,10 +93,9 @@ def _check_user(session: Session, actor, user: MaskLogUser, original_roles: Opti
     for role in user.roles:
         if role.name not in grantable:
             raise DomainError(_("You may not grant the role %(role)s.", role=role_label(role.name)))
-        # A central administrator anywhere but the root would reach the
-        # unscoped security screens (roles, groups) from inside a subtree.
-        if role.name == CENTRAL_ADMIN and user.unit.parent_id is not None:
-            raise DomainError(_("A central administrator must belong to the central unit."))
+        misplaced = misplaced_role_message(role.name, user.unit.level)
+        if misplaced is not None:
+            raise DomainError(str(misplaced))
 
 
 def hash_password(password: str) -> str:
