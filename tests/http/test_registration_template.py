@@ -75,6 +75,15 @@ def test_example_rows_copied_into_the_data_sheet_are_refused(app, as_user):
         assert db.session.query(Unit).filter(Unit.name_th.like("%ตัวอย่าง")).count() == 0
 
 
+def test_example_row_of_an_old_template_is_refused(app, as_user):
+    """Templates downloaded before had the example in the data sheet, row 2."""
+    old_example = ["somchai.j", "สมชาย", "ใจดี", "ปลัดอำเภอ", "0812345678", "somchai@example.go.th", "5001",
+                   "เจ้าหน้าที่บันทึกข้อมูล"]
+    found = problems(upload(as_user("cm-admin"), csv_file([old_example]), mode="valid"))
+    assert list(found) == [2] and "แถวตัวอย่าง" in found[2]
+    assert count_users(app, "somchai.j") == 0
+
+
 def test_phone_and_code_columns_are_text_in_the_template(as_user):
     book = load_workbook(io.BytesIO(template(as_user("cm-admin"))))
     sheet = book["ผู้ใช้"]
