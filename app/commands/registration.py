@@ -207,7 +207,7 @@ def validate_rows(session: Session, actor, table: list) -> list:
     seen_usernames, seen_emails = {}, {}
     for row in rows:
         v, errors = row.values, row.errors
-        if v["username"] in EXAMPLE_USERNAMES or v["email"].endswith(EXAMPLE_EMAIL_DOMAIN):
+        if v["username"] in EXAMPLE_USERNAMES or (v["username"], v["email"]) == OLD_EXAMPLE:
             errors.append(_("this is the template's example row; delete it and type the real person"))
         elif v["username"]:
             if not USERNAME_PATTERN.match(v["username"]):
@@ -305,11 +305,11 @@ USERS_SHEET = "ผู้ใช้"
 EXAMPLE_SHEET = "ตัวอย่าง"
 ROLES_SHEET = "บทบาท"
 UNITS_SHEET = "รหัสหน่วยงาน"
-# The example rows are refused if someone copies one into the data sheet; the
-# example email domain also catches the example row of templates downloaded
-# before the examples moved to their own sheet (somchai.j, somchai@example.go.th).
+# The example rows are refused if someone copies one into the data sheet, and
+# so is the example row of templates downloaded before the examples moved to
+# their own sheet (its username and email together: a real somchai.j may exist).
 EXAMPLE_USERNAMES = ("example.somchai", "example.somying")
-EXAMPLE_EMAIL_DOMAIN = "@example.go.th"
+OLD_EXAMPLE = ("somchai.j", "somchai@example.go.th")
 
 
 def template_book(out, data_sheet: str, columns: list, widths: tuple, examples: list, example_note: str,
