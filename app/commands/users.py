@@ -16,6 +16,7 @@ from app import scoping
 from app.errors import DomainError
 from app.models.unit import Unit
 from app.models.user import MaskLogUser
+from app.phone import normalise_phone
 from app.roles import grantable_role_names, misplaced_role_message, role_label
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._\-@]{1,127}$")
@@ -79,6 +80,8 @@ def _check_user(session: Session, actor, user: MaskLogUser, original_roles: Opti
         clash = clash.filter(MaskLogUser.id != user.id)
     if clash.first():
         raise DomainError(_("The email address %(email)s is already used by another user.", email=user.email))
+    # The same phone rule as bulk import: digits only, a lost leading 0 given back.
+    user.phone = normalise_phone(user.phone) or None
     user.first_name = (user.first_name or "").strip()
     user.last_name = (user.last_name or "").strip()
     if not user.first_name or not user.last_name:

@@ -129,3 +129,20 @@ def test_province_admin_coverage_for_the_central_administrator(app, as_user):
     body = as_user("admin").get("/province-admins/?all=1").get_data(as_text=True)
     assert "<td>แพร่</td>" in body and "อุตรดิตถ์" in body
     assert as_user("cm-admin").get("/province-admins/").status_code in (302, 403)
+
+
+def test_the_user_form_stores_phones_like_bulk_import(app, as_user):
+    client = as_user("cm-admin")
+    unit_id, role_id = _ids(app, "5001", OFFICER)
+    response = client.post("/users/add", follow_redirects=True, data={
+        "first_name": "โทร", "last_name": "ผิด", "username": "phone-bad", "email": "phone-bad@example.com",
+        "position": "", "phone": "12345", "active": "y", "unit": str(unit_id), "roles": str(role_id),
+        "password": PASSWORD, "conf_password": PASSWORD})
+    body = response.get_data(as_text=True)
+    assert "12345" in body and _users_named(app, "phone-bad") == 0
+    client.post("/users/add", follow_redirects=True, data={
+        "first_name": "โทร", "last_name": "ถูก", "username": "phone-good", "email": "phone-good@example.com",
+        "position": "", "phone": "๐๘๑-๒๓๔-๐๐๐๑", "active": "y", "unit": str(unit_id), "roles": str(role_id),
+        "password": PASSWORD, "conf_password": PASSWORD})
+    with app.app_context():
+        assert db.session.scalar(select(MaskLogUser.phone).where(MaskLogUser.username == "phone-good")) == "0812340001"
