@@ -8,6 +8,7 @@ from flask_appbuilder.models.sqla.filters import FilterEqual, FilterInFunction
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.forms import ResetPasswordForm
+from flask_appbuilder.security.sqla.models import Role
 from flask_appbuilder.security.views import (PermissionViewModelView, ResetMyPasswordView, ResetPasswordView,
                                              RoleModelView, UserDBModelView, UserGroupModelView,
                                              UserStatsChartView)
@@ -29,12 +30,17 @@ from app.extensions import db
 from app.models.user import MaskLogUser
 from app.permissions import RESET_MY_PASSWORD_VIEW, RESET_PASSWORD_VIEW
 from app.roles import ROLE_DEFINITIONS, grantable_role_names, role_label
-from app.thai import thai_datetime
+from app.labels import BLANK
+from app.thai import format_number, thai_datetime
 from app.user_cache import load_signed_in_user
 from app.fab.datamodel import ScopedSQLAInterface, current_actor
 from app.views.helpers import ScopedViewMixin, yes_no
 
 _USER_FIELDS = ["first_name", "last_name", "username", "email", "position", "phone", "unit", "roles", "active"]
+
+
+def _or_blank(value):
+    return BLANK if value is None or value == "" else value
 
 
 def _grantable_for_current_actor():
@@ -82,9 +88,13 @@ class MaskLogUserView(ScopedViewMixin, UserDBModelView):
         "active": _l("Deactivate a user instead of deleting them."),
     }
     formatters_columns = {
-        "roles": lambda roles: ", ".join(role_label(r.name) for r in roles),
+        "roles": lambda roles: ", ".join(role_label(r.name) for r in roles) or BLANK,
         "active": yes_no,
-        **{name: thai_datetime for name in ("last_login", "created_on", "changed_on")},
+        # A blank shows as "—" and a count never given as 0, never as "None".
+        **{name: _or_blank for name in ("first_name", "last_name", "email", "position", "phone", "unit",
+                                        "created_by", "changed_by")},
+        **{name: lambda count: format_number(count or 0) for name in ("login_count", "fail_login_count")},
+        **{name: lambda at: thai_datetime(at) or BLANK for name in ("last_login", "created_on", "changed_on")},
     }
     _rel_filters = {
         "roles": [["name", FilterInFunction, _grantable_for_current_actor]],
@@ -92,6 +102,20 @@ class MaskLogUserView(ScopedViewMixin, UserDBModelView):
     }
     add_form_query_rel_fields = _rel_filters
     edit_form_query_rel_fields = _rel_filters
+
+    def _init_forms(self):
+        """FAB lists a role by its stored (English) name: show its Thai label."""
+        super()._init_forms()
+        for form in (self.add_form, self.edit_form):
+            form.roles.kwargs["get_label"] = lambda role: role_label(role.name)
+
+    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
+        """`?role=<name>` pre-selects a role the actor may grant (the province
+        administrators page links "add an administrator" this way)."""
+        wanted = request.args.get("role")
+        if request.method == "GET" and wanted in _grantable_for_current_actor():
+            form.roles.data = [role for role in db.session.scalars(select(Role).where(Role.name == wanted))]
+        return super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)
 
     def pre_add(self, item):
         self.run_domain_check(check_user, db.session, current_actor(), item)

@@ -16,7 +16,8 @@ from app.commands.passwords import check_password, hash_password
 from app.errors import DomainError
 from app.models.unit import Unit
 from app.models.user import MaskLogUser
-from app.roles import CENTRAL_ADMIN, grantable_role_names, role_label
+from app.phone import normalise_phone
+from app.roles import grantable_role_names, misplaced_role_message, role_label
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._\-@]{1,127}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -87,6 +88,8 @@ def _check_user(session: Session, actor, user: MaskLogUser, original_roles: Opti
         clash = clash.filter(MaskLogUser.id != user.id)
     if clash.first():
         raise DomainError(_("The email address %(email)s is already used by another user.", email=user.email))
+    # The same phone rule as bulk import: digits only, a lost leading 0 given back.
+    user.phone = normalise_phone(user.phone) or None
     user.first_name = (user.first_name or "").strip()
     user.last_name = (user.last_name or "").strip()
     if not user.first_name or not user.last_name:
@@ -101,10 +104,9 @@ def _check_user(session: Session, actor, user: MaskLogUser, original_roles: Opti
     for role in user.roles:
         if role.name not in grantable:
             raise DomainError(_("You may not grant the role %(role)s.", role=role_label(role.name)))
-        # A central administrator anywhere but the root would reach the
-        # unscoped security screens (roles, groups) from inside a subtree.
-        if role.name == CENTRAL_ADMIN and user.unit.parent_id is not None:
-            raise DomainError(_("A central administrator must belong to the central unit."))
+        misplaced = misplaced_role_message(role.name, user.unit.level)
+        if misplaced is not None:
+            raise DomainError(str(misplaced))
 
 
 def create_user(session: Session, actor, *, username: str, first_name: str, last_name: str,

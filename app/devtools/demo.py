@@ -20,6 +20,10 @@ DEMO_USERS = [
     ("cm-committee", "ประเสริฐ", "ตรงเวลา", "ประธานคณะกรรมการตรวจนับ", "50", COUNTING_COMMITTEE),
     ("cm-viewer", "วิชัย", "มองการณ์ไกล", "ผู้ว่าราชการจังหวัดเชียงใหม่", "50", VIEWER),
     ("bkk-admin", "กมล", "นครหลวง", "เจ้าหน้าที่ กรุงเทพมหานคร", "10", PROVINCE_ADMIN),
+    # At an LAO and an end receiving unit: a newcomer confirms the shipment the
+    # district sends the municipality, then passes masks on to its health centre.
+    ("cm-city-officer", "มานพ", "เทศบาล", "นักวิชาการสาธารณสุข เทศบาลนครเชียงใหม่", "CM-CITY", OFFICER),
+    ("cm-hc1-officer", "สุดา", "ใส่ใจ", "พยาบาลวิชาชีพ ศูนย์บริการสาธารณสุข 1", "CM-CITY-HC1", OFFICER),
 ]
 
 # code, level, parent code, Thai name, English name. LAOs and end units under
@@ -70,6 +74,9 @@ def seed_demo_activity(session: Session, actor) -> int:
             confirm_receipt(session, user("cm-officer"), allocation.lines[0], confirmed_quantity=20000)
             distribute(session, user("cm-officer"), unit=by_code(district), distribution_date=day,
                        lines=[(groups[0], 5000, 2500), (groups[1], 1200, 600)])
+            # Left in transit for cm-city-officer to confirm.
+            allocate(session, user("cm-officer"), unit=by_code(district), allocation_date=day,
+                     document_no="DEMO-CM-5001/1", shares=[(by_code("CM-CITY"), 3000)])
     return 1
 
 

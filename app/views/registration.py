@@ -17,8 +17,8 @@ from app.db.transaction import transaction
 from app.errors import DomainError, RowsRejected
 from app.commands.activation import (activate, format_code, issue_day, make_token, redeem_code, reissue, short_code,
                                      user_for_token)
-from app.commands.registration import COLUMNS, import_rows, read_table, template_workbook, validate_rows
-from app.commands.unit_import import import_units, unit_template_workbook
+from app.commands.registration import COLUMNS, USERS_SHEET, import_rows, read_table, template_workbook, validate_rows
+from app.commands.unit_import import DATA_SHEET as UNITS_DATA_SHEET, import_units, unit_template_workbook
 from app.extensions import db
 from app.models.unit import Unit
 from app.models.user import MaskLogUser
@@ -48,9 +48,8 @@ class RegistrationView(BaseView):
 
     @staticmethod
     def _send_template(build, filename):
-        """A template workbook whose example rows use the admin's own unit code."""
-        unit = getattr(current_actor(), "unit", None)
-        return send_file(io.BytesIO(build(unit.code if unit is not None else "5001")), as_attachment=True,
+        """A template workbook made for the admin: their roles and units."""
+        return send_file(io.BytesIO(build(db.session, current_actor())), as_attachment=True,
                          download_name=filename,
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -58,15 +57,16 @@ class RegistrationView(BaseView):
         flash(message, "danger")
         return self.render_template("registration.html", columns=COLUMNS, result=None), 422
 
-    def _run_upload(self, handle):
-        """Read the uploaded spreadsheet and hand its table to `handle`; an
-        unreadable file comes back to the page with a Thai message."""
+    def _run_upload(self, handle, sheet):
+        """Read the uploaded spreadsheet (its sheet `sheet`, the template's data
+        sheet) and hand its table to `handle`; an unreadable file comes back to
+        the page with a Thai message."""
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             flash(_("Please choose a file."), "danger")
             return redirect(url_for(".index"))
         try:
-            return handle(read_table(upload.filename, upload.read()))
+            return handle(read_table(upload.filename, upload.read(), sheet))
         except DomainError as error:
             return self._refused(str(error))
 
@@ -78,7 +78,7 @@ class RegistrationView(BaseView):
     @expose("/upload", methods=["POST"])
     @has_access
     def upload(self):
-        return self._run_upload(self._import_users)
+        return self._run_upload(self._import_users, USERS_SHEET)
 
     def _import_users(self, table):
         actor = current_actor()
@@ -88,7 +88,8 @@ class RegistrationView(BaseView):
         if not bad or request.form.get("mode") == "valid":
             with transaction():
                 imported = import_rows(db.session, actor, rows)
-        result = {"total": len(rows), "bad": bad, "imported": imported, "units": sorted(
+        repaired = sum(1 for row in rows if "phone" in row.repaired and not row.errors) if imported else 0
+        result = {"total": len(rows), "bad": bad, "imported": imported, "phones_repaired": repaired, "units": sorted(
             {(row.unit.id, row.unit.name_th, row.unit.code) for row in rows if not row.errors and row.unit},
             key=lambda u: u[2]) if imported else []}
         status = 200 if imported or not bad else 422
@@ -102,7 +103,7 @@ class RegistrationView(BaseView):
     @expose("/units/upload", methods=["POST"])
     @has_access
     def unit_upload(self):
-        return self._run_upload(self._import_units)
+        return self._run_upload(self._import_units, UNITS_DATA_SHEET)
 
     def _import_units(self, table):
         try:
