@@ -24,7 +24,7 @@ from app.db.audit import record
 from app.db.transaction import transaction
 from app.errors import DomainError, SavedAtTheSameMoment
 from app.commands.passwords import check_password, set_password
-from app.commands.users import (can_manage_user, change_summary, check_user, has_recorded_anything,
+from app.commands.users import (can_manage_user, given_email, change_summary, check_user, has_recorded_anything,
                                 normalise_username, snapshot, stored_role_names)
 from app.extensions import db
 from app.models.user import MaskLogUser
@@ -91,7 +91,8 @@ class MaskLogUserView(ScopedViewMixin, UserDBModelView):
         "roles": lambda roles: ", ".join(role_label(r.name) for r in roles) or BLANK,
         "active": yes_no,
         # A blank shows as "—" and a count never given as 0, never as "None".
-        **{name: _or_blank for name in ("first_name", "last_name", "email", "position", "phone", "unit",
+        "email": lambda email: given_email(email) or BLANK,
+        **{name: _or_blank for name in ("first_name", "last_name", "position", "phone", "unit",
                                         "created_by", "changed_by")},
         **{name: lambda count: format_number(count or 0) for name in ("login_count", "fail_login_count")},
         **{name: lambda at: thai_datetime(at) or BLANK for name in ("last_login", "created_on", "changed_on")},
@@ -108,6 +109,10 @@ class MaskLogUserView(ScopedViewMixin, UserDBModelView):
         super()._init_forms()
         for form in (self.add_form, self.edit_form):
             form.roles.kwargs["get_label"] = lambda role: role_label(role.name)
+
+    def prefill_form(self, form, pk):
+        """The edit form shows the placeholder email of a person without one as empty."""
+        form.email.data = given_email(form.email.data)
 
     def _get_add_widget(self, form, exclude_cols=None, widgets=None):
         """`?role=<name>` pre-selects a role the actor may grant (the province

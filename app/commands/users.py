@@ -31,6 +31,11 @@ def email_or_placeholder(username: str, email: Optional[str]) -> str:
     return (email or "").strip() or f"{username}@{NO_EMAIL_DOMAIN}"
 
 
+def given_email(email: Optional[str]) -> str:
+    """The email a person gave: '' for the stored placeholder."""
+    return "" if (email or "").endswith("@" + NO_EMAIL_DOMAIN) else (email or "")
+
+
 def normalise_username(username: Optional[str]) -> str:
     """Usernames are compared without case and surrounding spaces."""
     return (username or "").strip().lower()
