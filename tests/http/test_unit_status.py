@@ -3,6 +3,8 @@ off, its users are refused on their next request on another app server (page,
 write, API token) and at sign-in, the confirmation page says how many units
 and users before anything happens, and switching back on brings back exactly
 what went off with it."""
+import csv
+import io
 import json
 import re
 
@@ -135,6 +137,9 @@ def test_switching_off_a_district_blocks_its_subtree_on_another_server_and_back_
         assert "(ปิดใช้งาน)" in row
         total = re.compile(r'id="children-total".*?data-figure="balance">([^<]*)<', re.S)
         assert total.search(after).group(1) == total.search(before).group(1)
+        report = viewer.get(f"/dashboard/{province}/report.csv").data.decode("utf-8-sig")
+        row = next(row for row in csv.reader(io.StringIO(report)) if row[1] == DISTRICT)
+        assert row[2].endswith("(ปิดใช้งาน)")
 
         # Switching back on: the confirmation says who stays off.
         page = admin.get(f"/unit-status/{district_id}/reactivate").get_data(as_text=True)
