@@ -1,11 +1,11 @@
 """Switching a unit off and on again: a confirmation page that says how many
 units and users it affects, then the operation (app/commands/unit_status.py)."""
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 
-from app.commands.unit_status import (ReactivateUnit, DeactivateUnit, UnitSwitchInput, deactivation_effect,
+from app.commands.unit_status import (DeactivateUnit, ReactivateUnit, UnitSwitchInput, deactivation_effect,
                                       load_switchable, reactivation_effect)
 from app.db.transaction import transaction
 from app.errors import DomainError
@@ -21,7 +21,6 @@ class UnitStatusView(BaseView):
     route_base = "/unit-status"
     class_permission_name = UNIT_STATUS_VIEW
     method_permission_name = {"deactivate": SWITCH, "reactivate": SWITCH}
-    default_view = "deactivate"
 
     @expose("/<int:unit_id>/deactivate", methods=["GET", "POST"])
     @has_access
@@ -65,17 +64,13 @@ class UnitStatusView(BaseView):
 def unit_switch(unit_id):
     """For the unit's page: which switch the signed-in user may use on it
     ({"operation", "url"}), or None."""
-    from flask import current_app
-
-    from app.models.unit import Unit
-
     if not current_app.appbuilder.sm.has_access(f"can_{SWITCH}", UNIT_STATUS_VIEW):
         return None
     try:
         unit = load_switchable(db.session, current_actor(), int(unit_id))
     except (DomainError, TypeError, ValueError):
         return None
-    operation = "deactivate" if isinstance(unit, Unit) and unit.active else "reactivate"
+    operation = "deactivate" if unit.active else "reactivate"
     return {"operation": operation, "url": url_for(f"UnitStatusView.{operation}", unit_id=unit.id)}
 
 
