@@ -244,9 +244,15 @@ class MaskLogSecurityManager(SecurityManager):
         app/views/sign_in_locked.py); only a failure is counted."""
         username = normalise_username(username)
         limits = sign_in_limits.for_app(current_app)
+        counted_as = username
+        if limits is not None and username and "@" in username and self.find_user(username=username) is None:
+            # FAB also signs in by email: count those tries on the account's
+            # username, or the email would be a second set of guesses.
+            owner = self.find_user(email=username)
+            counted_as = owner.username if owner is not None else username
         if limits is not None and username:
             try:
-                limits.check(username, request.remote_addr)
+                limits.check(counted_as, request.remote_addr)
             except SignInLocked as locked:
                 user = self.find_user(username=username)
                 with transaction():
@@ -265,7 +271,7 @@ class MaskLogSecurityManager(SecurityManager):
                 with transaction():
                     self._audit_sign_in(False, None, username)
             if limits is not None:
-                limits.record_failure(username, request.remote_addr)
+                limits.record_failure(counted_as, request.remote_addr)
         return user
 
     def update_user_auth_stat(self, user, success=True):

@@ -120,6 +120,8 @@ def test_wrong_passwords_lock_only_that_username_on_the_form_and_the_api(app, re
     body = response.get_data(as_text=True)
     assert response.status_code == 429 and THAI_TRY_AGAIN.search(body) and "ขอให้ผู้ดูแลระบบปลดล็อก" in body
     assert 14 * 60 < int(response.headers["Retry-After"]) <= 15 * 60
+    # Signing in by email (FAB allows it) is the same account, locked too.
+    assert form_sign_in(client_at(server, "203.0.113.23"), f"{target}@example.go.th").status_code == 429
     # ...and over the API, in English and Thai.
     response = api_sign_in(client_at(server, "203.0.113.20"), target)
     answer = response.get_json()
@@ -191,7 +193,7 @@ def test_an_administrator_unlocks_a_user_early_audited_and_in_scope_only(app, re
     # The province administrator of the user's province unlocks them.
     chiang_mai = login(client_at(server, "203.0.113.44"), "cm-admin")
     show = chiang_mai.get(f"/users/show/{pk}").get_data(as_text=True)
-    assert "ปลดล็อกการเข้าสู่ระบบ" in show
+    assert "ปลดล็อกการเข้าสู่ระบบ" in show and re.search(r"ถูกล็อก.*จนถึงเวลา \d\d:\d\d น\.", show)
     response = chiang_mai.post(f"/users/action/unlock/{pk}", follow_redirects=True)
     assert response.status_code == 200 and "ปลดล็อกการเข้าสู่ระบบแล้ว" in response.get_data(as_text=True)
     assert signed_in(form_sign_in(client_at(server, "203.0.113.45"), name))
