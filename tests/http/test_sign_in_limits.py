@@ -13,9 +13,10 @@ import uuid
 
 import pytest
 from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
 from app import create_app
-from app.commands.users import create_user, hash_password
+from app.commands.users import create_user
 from app.extensions import db
 from app.models.ledger import AuditEntry
 from app.roles import OFFICER
@@ -60,10 +61,12 @@ def limited_app(app, storage, **settings):
 
 
 def office(app, n):
-    """n officers of one Chiang Mai district office, all with PASSWORD (hashed once)."""
+    """n officers of one Chiang Mai district office, all with PASSWORD: hashed
+    once, and cheaply (a check costs what the stored hash says), so 80 sign-ins
+    do not spend the test's time in scrypt."""
     tag = uuid.uuid4().hex[:6]
     with app.app_context():
-        hashed = hash_password(PASSWORD)
+        hashed = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
         names = []
         for i in range(n):
             person = create_user(db.session, user("cm-admin"), username=f"s{tag}-{i}", first_name="เจ้าหน้าที่",
@@ -99,13 +102,12 @@ def test_a_whole_office_signs_in_from_one_address(app, redis_url):
     failures are far from the address's 100)."""
     server = limited_app(app, redis_url)
     names = office(app, 40)
-    started = time.monotonic()
     results = []
     for name in names:
         client = client_at(server, "203.0.113.10")
         assert not signed_in(form_sign_in(client, name, "typo"))
         results.append(signed_in(form_sign_in(client, name)))
-    assert all(results) and time.monotonic() - started < 60
+    assert all(results)
 
 
 def test_wrong_passwords_lock_only_that_username_on_the_form_and_the_api(app, redis_url):
@@ -119,6 +121,7 @@ def test_wrong_passwords_lock_only_that_username_on_the_form_and_the_api(app, re
     response = form_sign_in(client, target)
     body = response.get_data(as_text=True)
     assert response.status_code == 429 and THAI_TRY_AGAIN.search(body) and "ขอให้ผู้ดูแลระบบปลดล็อก" in body
+    assert "ระงับการเข้าสู่ระบบชั่วคราว" in body and not re.search(r"Too many|Sign-in paused|Try again", body)
     assert 14 * 60 < int(response.headers["Retry-After"]) <= 15 * 60
     # Signing in by email (FAB allows it) is the same account, locked too.
     assert form_sign_in(client_at(server, "203.0.113.23"), f"{target}@example.go.th").status_code == 429
@@ -210,3 +213,14 @@ def test_an_administrator_unlocks_a_user_early_audited_and_in_scope_only(app, re
     central.post(f"/users/action/unlock/{other_pk}")
     with app.app_context():
         assert db.session.query(AuditEntry).filter_by(action="unlock", object_id=other_pk).count() == 1
+
+
+def test_sign_in_stays_open_when_the_counter_store_is_down(app):
+    """Redis unreachable (nothing listens on the port): people still sign in,
+    wrong passwords are still just wrong — no 500, nobody locked out."""
+    server = limited_app(app, f"redis://127.0.0.1:{_free_port()}/0")
+    (name,) = office(app, 1)
+    client = client_at(server, "192.0.2.5")
+    assert [form_sign_in(client, name, "wrong").status_code for _ in range(3)] == [302] * 3
+    assert signed_in(form_sign_in(client, name))
+    assert api_sign_in(client_at(server, "192.0.2.5"), name).status_code == 200
