@@ -1,5 +1,5 @@
 """The "Unlock sign-in" action of the user screens (show page and list)."""
-from flask import current_app, flash, redirect
+from flask import current_app, flash, redirect, url_for
 from flask_appbuilder.actions import action
 from flask_babel import gettext, lazy_gettext as _l
 
@@ -43,6 +43,8 @@ class UnlockSignInMixin:
 
     @action("unlock", _l("Unlock sign-in"), _l("Unlock sign-in for these users now?"), "fa-unlock")
     def unlock(self, items):
+        # Back where the button was: the user's page, or the list.
+        back = redirect(url_for(".list") if isinstance(items, list) else url_for(".show", pk=items.id))
         items = items if isinstance(items, list) else [items]
         limits = sign_in_limits.for_app(current_app)
         try:
@@ -51,9 +53,9 @@ class UnlockSignInMixin:
                             if unlock_sign_in(db.session, current_actor(), user, limits)]
         except DomainError as error:
             flash(str(error), "danger")
-            return redirect(self.get_redirect())
+            return back
         if unlocked:
             flash(gettext("Sign-in unlocked: %(users)s", users=", ".join(unlocked)), "success")
         else:
             flash(gettext("These users were not locked; nothing was changed."), "info")
-        return redirect(self.get_redirect())
+        return back
