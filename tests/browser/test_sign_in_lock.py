@@ -10,6 +10,7 @@ import pytest
 from tests.browser.conftest import Session
 
 USERNAME = "cm-locked-out"
+PASSWORD = "Forgot-it-2563"
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +20,6 @@ def limited_server(live_app):
     from app import create_app
     from app.commands.setup import system_actor
     from app.commands.users import create_user
-    from app.devtools.demo import DEMO_PASSWORD
     from app.extensions import db
     from app.models.unit import Unit
     from app.roles import OFFICER
@@ -34,7 +34,7 @@ def limited_server(live_app):
         create_user(db.session, system_actor(db.session), username=USERNAME, first_name="ลืม",
                     last_name="รหัสผ่าน", email=f"{USERNAME}@demo.masklog.invalid",
                     unit=db.session.query(Unit).filter(Unit.code == "5001").one(), role_names=[OFFICER],
-                    password=DEMO_PASSWORD, position="เจ้าหน้าที่")
+                    password=PASSWORD, position="เจ้าหน้าที่")
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="masklog-limited-server", daemon=True)
@@ -53,7 +53,6 @@ def _try(page, password):
 
 
 def test_a_locked_out_officer_is_told_when_and_unlocked_by_their_administrator(browser, limited_server):
-    from app.devtools.demo import DEMO_PASSWORD
     from app.extensions import db
     from app.models.user import MaskLogUser
 
@@ -65,7 +64,7 @@ def test_a_locked_out_officer_is_told_when_and_unlocked_by_their_administrator(b
     try:
         for attempt in range(10):
             _try(officer.page, f"wrong-{attempt}")
-        _try(officer.page, DEMO_PASSWORD)
+        _try(officer.page, PASSWORD)
         text = officer.page.inner_text("#sign-in-locked")
         assert re.search(r"ลองใหม่ได้เวลา \d\d:\d\d น\.", text), text
 
@@ -78,7 +77,7 @@ def test_a_locked_out_officer_is_told_when_and_unlocked_by_their_administrator(b
         assert "ปลดล็อกการเข้าสู่ระบบแล้ว" in admin.page.inner_text("body")
 
         officer.page.goto("/login/")
-        officer.login(USERNAME)
+        officer.login(USERNAME, PASSWORD)
         assert "/login" not in officer.page.url
     finally:
         officer.close()
