@@ -75,6 +75,8 @@ AUDIT_ACTION_LABELS = {
     "delete": lazy_gettext("Deleted"),
     "login": lazy_gettext("Signed in"),
     "login_failed": lazy_gettext("Sign-in failed"),
+    "login_refused": lazy_gettext("Sign-in refused: locked after failed attempts"),
+    "unlock": lazy_gettext("Sign-in unlocked"),
     "reset_password": lazy_gettext("Password reset"),
     "activate": lazy_gettext("Account activated"),
     "reissue_activation": lazy_gettext("Activation link reissued"),

@@ -80,7 +80,7 @@ ROLE_DEFINITIONS = {
     + [
         (_names(UNIT_VIEW), _can("add", "edit")),
         (_names(UNIT_STATUS_VIEW), _can(SWITCH)),
-        (_names(USER_VIEW), "(can_(list|show|add|edit)|resetpasswords)$"),
+        (_names(USER_VIEW), "(can_(list|show|add|edit)|resetpasswords|unlock)$"),
         (_names(RESET_PASSWORD_VIEW), "can_this_form_(get|post)$"),
         (_names(MENU_SECURITY, MENU_LIST_USERS, MENU_REGISTER_USERS, MENU_ACTIVATION_SHEETS), _MENU),
         (_names(REGISTRATION_VIEW), _can(REGISTER)),

@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, ValidationError
 
+from app import sign_in_limits
 from app.db.audit import record
 from app.db.transaction import transaction
 from app.errors import DomainError, SavedAtTheSameMoment
@@ -29,6 +30,7 @@ from app.commands.users import (can_manage_user, given_email, change_summary, ch
 from app.extensions import db
 from app.models.user import MaskLogUser
 from app.permissions import RESET_MY_PASSWORD_VIEW, RESET_PASSWORD_VIEW
+from app.sign_in_limits import SignInLocked
 from app.roles import ROLE_DEFINITIONS, grantable_role_names, role_label
 from app.labels import BLANK
 from app.thai import format_number, thai_datetime
@@ -36,6 +38,8 @@ from app.user_cache import load_signed_in_user
 from app.fab.datamodel import ScopedSQLAInterface, current_actor
 from app.views.helpers import ScopedViewMixin, yes_no
 from app.views.sign_in import AuthDBView as MaskLogAuthDBView
+from app.views.sign_in_locked import answer_locked_api_sign_in, register as register_sign_in_locked
+from app.views.unlock import UnlockSignInMixin
 
 _USER_FIELDS = ["first_name", "last_name", "username", "email", "position", "phone", "unit", "roles", "active"]
 
@@ -48,7 +52,7 @@ def _grantable_for_current_actor():
     return grantable_role_names(current_actor())
 
 
-class MaskLogUserView(ScopedViewMixin, UserDBModelView):
+class MaskLogUserView(UnlockSignInMixin, ScopedViewMixin, UserDBModelView):
     datamodel = ScopedSQLAInterface(MaskLogUser)
 
     list_columns = ["username", "first_name", "last_name", "position", "unit", "roles", "active"]
@@ -308,42 +312,69 @@ class MaskLogSecurityManager(SecurityManager):
             self.userstatschartview.datamodel = scoped
 
     def register_views(self):
-        """FAB's views, plus the form's sign-in rate limit on the API sign-in
-        (`POST /api/v1/security/login` takes passwords too; FAB limits only
-        the form, so the API was a way around the limit)."""
+        """FAB's views, and the answer to a locked sign-in. FAB's own limit
+        (AUTH_RATE_LIMITED) stays off: it counted every attempt per address,
+        so an office behind one address was shut out after ten sign-ins. The
+        sign-in limits (app/sign_in_limits.py) live in auth_user_db, which the
+        form login and the API login (POST /api/v1/security/login) both call."""
         super().register_views()
-        endpoint = f"{self.security_api.__name__}.login"
-        if self.is_auth_limited and endpoint in current_app.view_functions:
-            # The limiter checks a decorated view in its wrapper: route to the wrapper.
-            current_app.view_functions[endpoint] = self.limiter.limit(self.auth_rate_limit, methods=["POST"])(
-                current_app.view_functions[endpoint])
-        if self.is_auth_limited:
-            self.limiter.request_filter(self._not_rate_limited)
+        sign_in_limits.for_app(current_app)  # its store is made once, before requests run in threads
+        register_sign_in_locked(current_app)
+        self._api_login_endpoint = f"{self.security_api.__name__}.login"
+        view = current_app.view_functions.get(self._api_login_endpoint)
+        if view is not None:
+            current_app.view_functions[self._api_login_endpoint] = answer_locked_api_sign_in(view)
+        self.limiter.request_filter(self._not_rate_limited)
 
     def _not_rate_limited(self) -> bool:
-        """Requests the limiter may skip: every one outside the sign-ins and
-        views that declare limits (the limiter's own check cost ~3% of a
-        submission; it would look up and find no limit). MaskLog sets no
-        application-wide limits; one added later would need this filter to go."""
+        """Requests flask-limiter may skip: all but those to views that declare
+        limits (its check cost ~3% of a submission; it would look up and find
+        no limit). MaskLog sets no application-wide limits; one added later
+        would need this filter to go."""
         limited = getattr(self, "_rate_limited_blueprints", None)
         if limited is None:
-            auth_view = getattr(self, "auth_view", None)
             limited = self._rate_limited_blueprints = frozenset(
-                [self.security_api.__name__] + ([auth_view.blueprint.name] if auth_view else [])
-                + [view.blueprint.name for view in self.appbuilder.baseviews if getattr(view, "limits", None)])
+                view.blueprint.name for view in self.appbuilder.baseviews if getattr(view, "limits", None))
         return request.blueprint not in limited
 
     # ------------------------------------------------------------ sign-in audit
     def auth_user_db(self, username, password):
         """Usernames are stored lower-case and trimmed; people type them any way.
-        A failed attempt on an unknown username is audited too."""
+        A failed attempt on an unknown username is audited too. A locked
+        username or address (app/sign_in_limits.py) is refused before the
+        password is looked at, audited, and answered 429 (SignInLocked,
+        app/views/sign_in_locked.py); only a failure is counted."""
         username = normalise_username(username)
-        if self._not_activated_yet(username):
-            return None
-        user = super().auth_user_db(username, password)
-        if user is None and username and self.find_user(username=username) is None:
-            with transaction():
-                self._audit_sign_in(False, None, username)
+        limits = sign_in_limits.for_app(current_app)
+        counted_as = username
+        if limits is not None and username and "@" in username and self.find_user(username=username) is None:
+            # FAB also signs in by email: count those tries on the account's
+            # username, or the email would be a second set of guesses.
+            owner = self.find_user(email=username)
+            counted_as = owner.username if owner is not None else username
+        if limits is not None and username:
+            try:
+                limits.check(counted_as, request.remote_addr)
+            except SignInLocked as locked:
+                user = self.find_user(username=username)
+                with transaction():
+                    record(db.session, None, "login_refused", "user", getattr(user, "id", None),
+                           getattr(user, "unit_id", None),
+                           after={"username": username[:128], "ip": request.remote_addr})
+                if request.endpoint == self._api_login_endpoint:
+                    # FAB's API turns any exception into a 500 (@safe): the API
+                    # login's wrapper (register_views) answers 429 from g instead.
+                    g.sign_in_locked = locked
+                    return None
+                raise
+        # Not activated yet (no password): refused and audited there, counted here.
+        user = None if self._not_activated_yet(username) else super().auth_user_db(username, password)
+        if user is None and username:
+            if self.find_user(username=username) is None:
+                with transaction():
+                    self._audit_sign_in(False, None, username)
+            if limits is not None:
+                limits.record_failure(counted_as, request.remote_addr)
         return user
 
     # ------------------------------------------------------------ passwords

@@ -185,10 +185,9 @@ def main():
     args = parser.parse_args()
     server = ThrowawayPostgres(find_pg_bindir())
     url = server.start()
-    # 16 officers sign in from one address within a second: the sign-in rate limit
-    # stays on (its per-request cost is part of what is measured), only wider.
-    env = dict(os.environ, DATABASE_URL=url, MASKLOG_CONFIG="demo", FLASK_APP="run.py",
-               AUTH_RATE_LIMIT="100000 per minute")
+    # 16 officers sign in from one address within a second: the sign-in limits stay
+    # on as in production (successful sign-ins never count, so none is held back).
+    env = dict(os.environ, DATABASE_URL=url, MASKLOG_CONFIG="demo", FLASK_APP="run.py")
     processes = []
     try:
         subprocess.run([os.path.join(BIN, "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True,

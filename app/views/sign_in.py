@@ -1,17 +1,31 @@
 """The sign-in form: FAB's, plus a Thai reason when the account or its unit
 is switched off (FAB would say only "invalid login"). The reason is given
 only to someone who typed the right password (app/commands/users.py)."""
-from flask import flash, g, redirect, request
+from flask import current_app, flash, g, redirect, request
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import no_cache
 from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.views import AuthDBView as FabAuthDBView
 from flask_appbuilder.utils.base import get_safe_redirect
 
-from app.commands.users import blocked_sign_in
+from app import sign_in_limits
+from app.commands.users import blocked_sign_in, normalise_username
 from app.db.audit import record
 from app.db.transaction import transaction
 from app.extensions import db
+
+
+def _locked(username) -> bool:
+    """A locked username or address gets the lock page (FAB's path below), never
+    the "switched off" reason: that reason would confirm a guessed password."""
+    limits = sign_in_limits.for_app(current_app)
+    if limits is None:
+        return False
+    try:
+        limits.check(normalise_username(username), request.remote_addr)
+    except sign_in_limits.SignInLocked:
+        return True
+    return False
 
 
 # FAB's class name, kept: it is the endpoint, and FAB's has_access builds
@@ -23,7 +37,7 @@ class AuthDBView(FabAuthDBView):
     def login(self):
         if request.method == "POST" and not (g.user is not None and g.user.is_authenticated):
             form = LoginForm_db()
-            if form.validate_on_submit():
+            if form.validate_on_submit() and not _locked(form.username.data):
                 blocked = blocked_sign_in(db.session, form.username.data, form.password.data)
                 if blocked:
                     user, message = blocked
