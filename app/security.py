@@ -3,7 +3,7 @@ scoped user screens, and roles from app/roles.py. Nothing else lives here: the
 scoping rule is app/scoping.py, the user rules app/commands/users.py."""
 from flask import abort, current_app, g, request
 from flask_appbuilder import expose
-from flask_appbuilder.models.sqla.filters import FilterEqual, FilterInFunction
+from flask_appbuilder.models.sqla.filters import FilterInFunction
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import (PermissionViewModelView, ResetPasswordView, RoleModelView,
@@ -25,6 +25,7 @@ from app.roles import ROLE_DEFINITIONS, grantable_role_names, role_label
 from app.thai import thai_datetime
 from app.user_cache import load_signed_in_user
 from app.fab.datamodel import ScopedSQLAInterface, current_actor
+from app.fab.unit_picker import UnitPickerField
 from app.views.helpers import ScopedViewMixin, yes_no
 
 _USER_FIELDS = ["first_name", "last_name", "username", "email", "position", "phone", "unit", "roles", "active"]
@@ -72,12 +73,14 @@ class MaskLogUserView(ScopedViewMixin, UserDBModelView):
         "active": yes_no,
         **{name: thai_datetime for name in ("last_login", "created_on", "changed_on")},
     }
-    _rel_filters = {
-        "roles": [["name", FilterInFunction, _grantable_for_current_actor]],
-        "unit": [["active", FilterEqual, True]],
-    }
+    _rel_filters = {"roles": [["name", FilterInFunction, _grantable_for_current_actor]]}
     add_form_query_rel_fields = _rel_filters
     edit_form_query_rel_fields = _rel_filters
+    # Searched as one types, scoped and active only (a dropdown listed every unit in scope).
+    _unit_picker = {"unit": UnitPickerField(_l("Unit"), description=_l(
+        "The user sees the data of this unit and of every unit below it."))}
+    add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, **_unit_picker}
+    edit_form_extra_fields = {**(UserDBModelView.edit_form_extra_fields or {}), **_unit_picker}
 
     def pre_add(self, item):
         self.run_domain_check(check_user, db.session, current_actor(), item)

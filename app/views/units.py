@@ -1,7 +1,6 @@
 """Unit screens: browse the hierarchy in scope; province administrators add and
 edit LAOs and end receiving units. Rules live in app/commands/units.py."""
 from flask_appbuilder import ModelView
-from flask_appbuilder.models.sqla.filters import FilterEqual, FilterInFunction
 from flask_babel import lazy_gettext as _l
 
 from app.commands.units import prepare_new_unit, prepare_unit_update
@@ -10,6 +9,7 @@ from app.extensions import db
 from app.models.unit import Unit, UnitLevel
 from app.thai import thai_datetime
 from app.fab.datamodel import ScopedSQLAInterface, current_actor
+from app.fab.unit_picker import UnitPickerField
 from app.views.helpers import ScopedViewMixin, yes_no
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from wtforms import BooleanField, SelectField, StringField
@@ -18,6 +18,12 @@ from wtforms.validators import Length, Optional
 # Units that may receive children by hand (see ALLOWED_PARENT_LEVELS).
 _PARENT_LEVELS = [UnitLevel.PROVINCE.value, UnitLevel.DISTRICT.value,
                   UnitLevel.SUBDISTRICT.value, UnitLevel.LAO.value]
+
+
+def _parent_picker():
+    """Searched as one types: active units in the area that may have units under them."""
+    return UnitPickerField(_l("Parent unit"), levels=_PARENT_LEVELS,
+                           description=_l("Only units inside the area you manage are listed."))
 
 
 class UnitModelView(ScopedViewMixin, ModelView):
@@ -59,6 +65,7 @@ class UnitModelView(ScopedViewMixin, ModelView):
     formatters_columns = {"level": level_label, "active": yes_no, "created_on": thai_datetime,
                           "changed_on": thai_datetime}
     add_form_extra_fields = {
+        "parent": _parent_picker(),
         # Optional here (the model requires it): prepare_new_unit generates one.
         "code": StringField(_l("Code"), validators=[Optional(), Length(max=32)], widget=BS3TextFieldWidget(),
                             description=_l("Leave empty to generate one from the parent's code.")),
@@ -71,11 +78,7 @@ class UnitModelView(ScopedViewMixin, ModelView):
     }
     # FAB makes a non-nullable boolean "required", so an unticked box could
     # never be saved: a unit could not be deactivated.
-    edit_form_extra_fields = {"active": BooleanField(_l("Active"))}
-    _parent_filter = {"parent": [["level", FilterInFunction, lambda: _PARENT_LEVELS],
-                                 ["active", FilterEqual, True]]}
-    add_form_query_rel_fields = _parent_filter
-    edit_form_query_rel_fields = _parent_filter
+    edit_form_extra_fields = {"active": BooleanField(_l("Active")), "parent": _parent_picker()}
 
     def pre_add(self, item):
         self.run_domain_check(prepare_new_unit, db.session, current_actor(), item)
