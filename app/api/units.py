@@ -49,12 +49,12 @@ class UnitApi(ModelRestApi):
     @safe
     @permission_name("get")
     def search(self):
-        """Units in the caller's subtree matching `q` (Thai name or code), best
+        """Units in the caller's subtree matching `term` (Thai name or code), best
         first: {"results": [{"id", "text", "name", "code", "level",
         "level_label", "parent", "active"}]}. `levels`: comma-separated unit
         levels to keep; `page_size`: at most 20. Only active units."""
         levels = [level for level in (request.args.get("levels") or "").split(",") if level] or None
         size = request.args.get("page_size", default=MAX_RESULTS, type=int) or MAX_RESULTS
-        results = search_results(db.session, current_actor(), request.args.get("q", "")[:100],
+        results = search_results(db.session, current_actor(), request.args.get("term", "")[:100],
                                  levels=levels, limit=size)
         return self.response(200, results=results)

@@ -87,6 +87,7 @@ class UnitPickerField(Field):
         self.allow_blank = allow_blank
         self.go_to = go_to
         self._refusal = None
+        self.flags.required = not allow_blank  # FAB's form marks the label with a red star
 
     def process_formdata(self, valuelist):
         self._refusal = None

@@ -68,7 +68,7 @@
       if (query === lastQuery) return;
       lastQuery = query;
       var mine = ++seq;
-      var url = box.getAttribute("data-url") + "?q=" + encodeURIComponent(query);
+      var url = box.getAttribute("data-url") + "?term=" + encodeURIComponent(query);
       if (box.getAttribute("data-levels")) url += "&levels=" + encodeURIComponent(box.getAttribute("data-levels"));
       setStatus(box.getAttribute("data-searching"));
       fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
