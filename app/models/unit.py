@@ -64,7 +64,7 @@ class Unit(Model):
         # The unit picker's name and code prefix searches (app/queries/unit_search.py).
         # PostgreSQL serves LIKE 'prefix%' from a B-tree only with the pattern
         # operator class (its default collations do not compare byte-wise).
-        Index("ix_unit_level_name", "level", "name_th", "path", postgresql_ops={"name_th": "text_pattern_ops"}),
+        Index("ix_unit_level_name", "level", "name_th", "path", "active", postgresql_ops={"name_th": "text_pattern_ops"}),
         Index("ix_unit_code_prefix", "code", postgresql_ops={"code": "text_pattern_ops"}),
     )
 

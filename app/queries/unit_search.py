@@ -16,7 +16,9 @@ LIMIT, so it stays fast with 80,000 units (bench/unit_picker.py):
   LIKE 'prefix%', which that operator class serves;
 - code prefix: the same over ix_unit_code_prefix;
 - "contains" cannot use a B-tree: it runs only when the scans above found
-  fewer than `limit`, over the actor's subtree (the path index)."""
+  fewer than `limit`, for Thai text of two letters or more, and not over the
+  end units of the whole country (a scan of ~70,000 names; the central
+  administrator finds an end unit by its name's start or its code)."""
 from __future__ import annotations
 
 import re
@@ -117,12 +119,21 @@ def search_units(session: Session, actor, text: Optional[str], *, levels: Option
     ids = sorted(ranked, key=lambda unit_id: ranked[unit_id])[:limit]
 
     # Phase 2: names that contain the text, only when the page is not full yet.
-    if len(ids) < limit:
-        contains = session.execute(
-            select(Unit.id).where(where(Unit.name_th.contains(terms.name, autoescape=True),
-                                        Unit.id.notin_(ids) if ids else true()))
-            .order_by(_level_rank(), Unit.name_th).limit(limit - len(ids))).scalars().all()
-        ids += contains
+    # Not for one letter (nearly every name has it), nor for what can only be
+    # a code (names are Thai): a scan of the whole area each.
+    if len(ids) < limit and len(terms.name) > 1 and not _CODE_LIKE.match(terms.name):
+        # The country's ~70,000 end units would make it a 25-40 ms scan on
+        # every keystroke: across the whole country (the central unit's area)
+        # end units are found by the start of their name or their code.
+        national = len(scoping.ancestor_ids(root)) == 1
+        levels_scanned = [level for level in wanted if not (national and level == UnitLevel.END_UNIT.value)]
+        if levels_scanned:
+            contains = session.execute(
+                select(Unit.id).where(where(Unit.level.in_(levels_scanned),
+                                            Unit.name_th.contains(terms.name, autoescape=True),
+                                            Unit.id.notin_(ids) if ids else true()))
+                .order_by(_level_rank(), Unit.name_th).limit(limit - len(ids))).scalars().all()
+            ids += contains
     if not ids:
         return []
     by_id = {unit.id: unit for unit in session.execute(select(Unit).where(Unit.id.in_(ids))).scalars()}
