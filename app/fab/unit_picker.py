@@ -66,8 +66,9 @@ class UnitPickerWidget:
                               "class": "masklog-unit-value"})
         script, style = asset_url("static", "unit_picker.js"), asset_url("static", "unit_picker.css")
         return Markup(
-            f'<link rel="stylesheet" href="{escape(style)}"><div {box}><input {hidden}><input {search}>'
-            f'<ul id="{escape(listbox)}" class="masklog-unit-options" role="listbox" hidden></ul>'
+            f'<link rel="stylesheet" href="{escape(style)}"><div {box}><input {hidden}>'
+            f'<div class="masklog-unit-field"><input {search}>'
+            f'<ul id="{escape(listbox)}" class="masklog-unit-options" role="listbox" hidden></ul></div>'
             f'<p class="masklog-unit-status" aria-live="polite"></p></div>'
             f'<script src="{escape(script)}" defer></script>')
 

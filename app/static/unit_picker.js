@@ -87,6 +87,7 @@
       lastQuery = null;
       open(false);
       setStatus("");
+      input.select();  // the next key typed starts a new search
       hidden.dispatchEvent(new Event("change", {bubbles: true}));
       if (go) window.location.href = go.replace("{id}", encodeURIComponent(row.id));
     }
@@ -105,10 +106,13 @@
       clearTimeout(timer);
       timer = setTimeout(search, 150);
     });
-    input.addEventListener("focus", function () {
-      // The whole label selected: the first key typed replaces it.
-      if (input.value && input.value === chosenLabel) input.select();
-    });
+    function selectLabel() {
+      // The whole label selected: the first key typed replaces it. Later than
+      // the event: the browser places the caret after a click's own handlers.
+      setTimeout(function () { if (input.value && input.value === chosenLabel) input.select(); }, 0);
+    }
+    input.addEventListener("focus", selectLabel);
+    input.addEventListener("click", selectLabel);
     input.addEventListener("keydown", function (event) {
       if (event.key === "ArrowDown" || event.key === "ArrowUp") {
         event.preventDefault();
@@ -119,7 +123,7 @@
         if (!list.hidden && active >= 0) { event.preventDefault(); pick(active); }
         else if (input.value !== chosenLabel) event.preventDefault();
       } else if (event.key === "Escape") {
-        if (!list.hidden) { event.preventDefault(); revert(); }
+        if (!list.hidden || input.value !== chosenLabel) { event.preventDefault(); revert(); input.select(); }
       }
     });
     input.addEventListener("blur", function () { setTimeout(function () {
