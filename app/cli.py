@@ -74,11 +74,12 @@ def setup_command(demo):
 @click.option("--username", required=True)
 @click.option("--first-name", required=True)
 @click.option("--last-name", required=True)
-@click.option("--email", required=True)
-@click.password_option()
+@click.option("--email", default="", help="Optional (then <username>@no-email.masklog.invalid).")
+@click.password_option(help="At least 8 characters, not containing the username, not a common password.")
 @with_appcontext
 def create_admin_command(username, first_name, last_name, email, password):
-    """Create a central administrator (attached to the central unit)."""
+    """Create a central administrator (attached to the central unit). The
+    password meets the same rules as every other (app/commands/passwords.py)."""
     from app.commands.users import create_user
 
     try:

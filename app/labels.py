@@ -151,7 +151,8 @@ AUDIT_FIELD_LABELS = {
 }
 
 # audit values "via": how a user or unit came in.
-VIA_LABELS = {"spreadsheet": lazy_gettext("Spreadsheet import"), "bulk import": lazy_gettext("Spreadsheet import")}
+VIA_LABELS = {"spreadsheet": lazy_gettext("Spreadsheet import"), "bulk import": lazy_gettext("Spreadsheet import"),
+              "activation_code": lazy_gettext("Activation code")}
 
 
 def label(labels: dict, value) -> str:

@@ -100,6 +100,26 @@ GRANTABLE_ROLES = {
 }
 
 
+# Which unit levels each role may sit at. A province administrator manages one
+# province (the letter: two per province), so they sit at the province unit; a
+# central administrator anywhere but the root would reach the unscoped security
+# screens (roles, groups) from inside a subtree. Roles not listed sit anywhere.
+ROLE_LEVELS = {
+    CENTRAL_ADMIN: ("central",),
+    PROVINCE_ADMIN: ("province",),
+}
+
+
+def misplaced_role_message(role_name: str, unit_level: str):
+    """A Thai reason when a role may not sit at a unit of this level, else None."""
+    allowed = ROLE_LEVELS.get(role_name)
+    if allowed is None or unit_level in allowed:
+        return None
+    if role_name == CENTRAL_ADMIN:
+        return _l("A central administrator must belong to the central unit.")
+    return _l("A province administrator must belong to a province unit (not a district or a unit below it).")
+
+
 def role_label(name: str) -> str:
     return str(ROLE_LABELS.get(name, name))
 

@@ -1,34 +1,47 @@
 """MaskLog's security manager: FAB's, with the user model that carries a unit,
 scoped user screens, and roles from app/roles.py. Nothing else lives here: the
 scoping rule is app/scoping.py, the user rules app/commands/users.py."""
-from flask import abort, current_app, g, request
+from flask import abort, current_app, flash, g, request, url_for
 from flask_appbuilder import expose
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget
 from flask_appbuilder.models.sqla.filters import FilterInFunction
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import (PermissionViewModelView, ResetPasswordView, RoleModelView,
-                                             UserDBModelView, UserGroupModelView, UserStatsChartView)
+from flask_appbuilder.security.forms import ResetPasswordForm
+from flask_appbuilder.security.sqla.models import Role
+from flask_appbuilder.security.views import (PermissionViewModelView, ResetMyPasswordView, ResetPasswordView,
+                                             RoleModelView, UserDBModelView, UserGroupModelView,
+                                             UserStatsChartView)
 from flask_babel import gettext, lazy_gettext as _l
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, ValidationError
 
 from app.db.audit import record
 from app.db.transaction import transaction
 from app.errors import DomainError, SavedAtTheSameMoment
-from app.commands.users import (can_manage_user, change_summary, check_user, has_recorded_anything,
+from app.commands.passwords import check_password, set_password
+from app.commands.users import (can_manage_user, given_email, change_summary, check_user, has_recorded_anything,
                                 normalise_username, snapshot, stored_role_names)
 from app.extensions import db
 from app.models.user import MaskLogUser
-from app.permissions import RESET_PASSWORD_VIEW
+from app.permissions import RESET_MY_PASSWORD_VIEW, RESET_PASSWORD_VIEW
 from app.roles import ROLE_DEFINITIONS, grantable_role_names, role_label
-from app.thai import thai_datetime
+from app.labels import BLANK
+from app.thai import format_number, thai_datetime
 from app.user_cache import load_signed_in_user
 from app.fab.datamodel import ScopedSQLAInterface, current_actor
 from app.fab.unit_picker import UnitPickerField
 from app.views.helpers import ScopedViewMixin, yes_no
 
 _USER_FIELDS = ["first_name", "last_name", "username", "email", "position", "phone", "unit", "roles", "active"]
+
+
+def _or_blank(value):
+    return BLANK if value is None or value == "" else value
 
 
 def _grantable_for_current_actor():
@@ -41,7 +54,19 @@ class MaskLogUserView(ScopedViewMixin, UserDBModelView):
     list_columns = ["username", "first_name", "last_name", "position", "unit", "roles", "active"]
     # No "unit" filter: it would render a dropdown of every unit in scope.
     search_columns = ["username", "first_name", "last_name", "email", "position", "active", "last_login"]
-    add_columns = _USER_FIELDS + ["password", "conf_password"]
+    # No password: a person's password is chosen by that person, on the
+    # activation page (app/commands/activation.py), like a bulk-registered one.
+    add_columns = _USER_FIELDS
+    # Email is optional as in bulk registration (check_user stores
+    # <username>@no-email.masklog.invalid); FAB would make it required.
+    # The unit is searched as one types, scoped and active only (app/fab/unit_picker.py;
+    # a dropdown listed every unit in scope).
+    add_form_extra_fields = edit_form_extra_fields = {
+        "email": StringField(_l("Email"), widget=BS3TextFieldWidget(),
+                             description=_l("Optional. Leave empty if the person has no email address.")),
+        "unit": UnitPickerField(_l("Unit"), description=_l(
+            "The user sees the data of this unit and of every unit below it.")),
+    }
     edit_columns = _USER_FIELDS
     show_fieldsets = [
         (_l("User info"), {"fields": ["username", "active", "roles", "unit", "login_count"]}),
@@ -64,33 +89,60 @@ class MaskLogUserView(ScopedViewMixin, UserDBModelView):
     description_columns = {
         **UserDBModelView.description_columns,
         "username": _l("Used to sign in: English lower-case letters, digits and . _ - @"),
-        "email": _l("Each user needs their own email address."),
         "unit": _l("The user sees the data of this unit and of every unit below it."),
         "active": _l("Deactivate a user instead of deleting them."),
     }
     formatters_columns = {
-        "roles": lambda roles: ", ".join(role_label(r.name) for r in roles),
+        "roles": lambda roles: ", ".join(role_label(r.name) for r in roles) or BLANK,
         "active": yes_no,
-        **{name: thai_datetime for name in ("last_login", "created_on", "changed_on")},
+        # A blank shows as "—" and a count never given as 0, never as "None".
+        "email": lambda email: given_email(email) or BLANK,
+        **{name: _or_blank for name in ("first_name", "last_name", "position", "phone", "unit",
+                                        "created_by", "changed_by")},
+        **{name: lambda count: format_number(count or 0) for name in ("login_count", "fail_login_count")},
+        **{name: lambda at: thai_datetime(at) or BLANK for name in ("last_login", "created_on", "changed_on")},
     }
     _rel_filters = {"roles": [["name", FilterInFunction, _grantable_for_current_actor]]}
     add_form_query_rel_fields = _rel_filters
     edit_form_query_rel_fields = _rel_filters
-    # Searched as one types, scoped and active only (a dropdown listed every unit in scope).
-    _unit_picker = {"unit": UnitPickerField(_l("Unit"), description=_l(
-        "The user sees the data of this unit and of every unit below it."))}
-    add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, **_unit_picker}
-    edit_form_extra_fields = {**(UserDBModelView.edit_form_extra_fields or {}), **_unit_picker}
+
+    def _init_forms(self):
+        """FAB lists a role by its stored (English) name: show its Thai label."""
+        super()._init_forms()
+        for form in (self.add_form, self.edit_form):
+            form.roles.kwargs["get_label"] = lambda role: role_label(role.name)
+
+    def prefill_form(self, form, pk):
+        """The edit form shows the placeholder email of a person without one as empty."""
+        form.email.data = given_email(form.email.data)
+
+    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
+        """`?role=<name>` pre-selects a role the actor may grant (the province
+        administrators page links "add an administrator" this way)."""
+        wanted = request.args.get("role")
+        if request.method == "GET" and wanted in _grantable_for_current_actor():
+            form.roles.data = [role for role in db.session.scalars(select(Role).where(Role.name == wanted))]
+        return super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)
 
     def pre_add(self, item):
         self.run_domain_check(check_user, db.session, current_actor(), item)
-        super().pre_add(item)  # hashes the password
+        # Not FAB's pre_add (it hashes the form's password): the new user has
+        # no password (NULL) until they activate the account themselves.
+        item.password = None
         # The audit entry needs the user's id: flush now, and FAB's own commit
         # right after writes the user and its audit entry in one transaction.
         self.run_domain_check(self._flush_new, item)
         record(db.session, current_actor(), "create", "user", item.id, item.unit_id,
                after={"username": item.username, "roles": sorted(r.name for r in item.roles),
                       "unit_id": item.unit_id})
+
+    def post_add(self, item):
+        sheet = url_for("RegistrationView.sheet", unit_id=item.unit_id, user=item.id)
+        flash(Markup(escape(gettext(
+            "%(name)s (%(username)s) has no password yet: print their activation sheet and hand it over; "
+            "they choose their own password with it.", name=item.get_full_name(), username=item.username)))
+            + Markup(' <a href="%s" target="_blank">%s</a>') % (sheet, gettext("Print the activation sheet")),
+            "info")
 
     @staticmethod
     def _flush_new(item):
@@ -125,36 +177,82 @@ class MaskLogUserView(ScopedViewMixin, UserDBModelView):
                before={"username": item.username})
 
 
+class PasswordRules:
+    """WTForms validator: the password rules (app/commands/passwords.py) for
+    the user whose password the form sets; the Thai reason shows beside the field."""
+
+    def __init__(self, user_of):
+        self.user_of = user_of
+
+    def __call__(self, form, field):
+        try:
+            check_password(self.user_of().username, field.data)
+        except DomainError as error:
+            raise ValidationError(str(error))
+
+
+def _password_form(user_of):
+    """FAB's reset form, with the password rules on its first field."""
+
+    class PasswordForm(ResetPasswordForm):
+        password = PasswordField(
+            _l("Password"), widget=BS3PasswordFieldWidget(),
+            description=_l("At least 8 characters, not containing the username, not a common password."),
+            validators=[DataRequired(), PasswordRules(user_of)])
+
+    return PasswordForm
+
+
+def _reset_target():
+    """The user an administrator's reset is for, if the actor may manage them."""
+    user = db.session.get(MaskLogUser, request.args.get("pk", type=int) or 0)
+    if user is None or not can_manage_user(current_actor(), user):
+        abort(404)
+    return user
+
+
 class ScopedResetPasswordView(ResetPasswordView):
     """FAB's admin password reset takes the user id from the query string and
     checks nothing else: only users the actor may manage are accepted."""
 
     class_permission_name = RESET_PASSWORD_VIEW
-
-    def _target_or_404(self):
-        user = db.session.get(MaskLogUser, request.args.get("pk", type=int) or 0)
-        if user is None or not can_manage_user(current_actor(), user):
-            abort(404)
-        return user
+    form = _password_form(_reset_target)
 
     @expose("/form", methods=["GET"])
     @has_access
     def this_form_get(self):
-        self._target_or_404()
+        _reset_target()
         return super().this_form_get()
 
     @expose("/form", methods=["POST"])
     @has_access
     def this_form_post(self):
-        self._target_or_404()
+        _reset_target()
         return super().this_form_post()
 
     def form_post(self, form):
-        """Called by FAB once the form is valid: the audit entry first, so
-        FAB's commit of the new password writes both in one transaction."""
-        user = self._target_or_404()
-        record(db.session, current_actor(), "reset_password", "user", user.id, user.unit_id)
-        super().form_post(form)
+        """Called by FAB once the form is valid: the same domain operation as
+        every other place a password is set, audited, in one transaction."""
+        with transaction():
+            set_password(db.session, current_actor(), _reset_target(), form.password.data)
+        flash(gettext("Password Changed"), "info")
+
+
+def _signed_in_user():
+    return db.session.get(MaskLogUser, g.user.id)
+
+
+class MaskLogResetMyPasswordView(ResetMyPasswordView):
+    """FAB's "reset my password", with the same password rules."""
+
+    class_permission_name = RESET_MY_PASSWORD_VIEW  # FAB's name, which the roles grant
+    form = _password_form(_signed_in_user)
+
+    def form_post(self, form):
+        with transaction():
+            user = _signed_in_user()
+            set_password(db.session, user, user, form.password.data)
+        flash(gettext("Password Changed"), "info")
 
 
 class _RoleName:
@@ -195,6 +293,7 @@ class MaskLogSecurityManager(SecurityManager):
     user_model = MaskLogUser
     userdbmodelview = MaskLogUserView
     resetpasswordview = ScopedResetPasswordView
+    resetmypasswordview = MaskLogResetMyPasswordView
     rolemodelview = MaskLogRoleView
     groupmodelview = MaskLogGroupView
     permissionviewmodelview = MaskLogPermissionViewView
@@ -239,11 +338,40 @@ class MaskLogSecurityManager(SecurityManager):
         """Usernames are stored lower-case and trimmed; people type them any way.
         A failed attempt on an unknown username is audited too."""
         username = normalise_username(username)
+        if self._not_activated_yet(username):
+            return None
         user = super().auth_user_db(username, password)
         if user is None and username and self.find_user(username=username) is None:
             with transaction():
                 self._audit_sign_in(False, None, username)
         return user
+
+    # ------------------------------------------------------------ passwords
+    # FAB's own ways to set a password (`flask fab reset-password`,
+    # `flask fab create-admin` / `create-user`) meet the same rules; MaskLog's
+    # screens and CLI go through app/commands/passwords.set_password.
+    def reset_password(self, userid, password):
+        user = self.get_user_by_id(userid)
+        check_password(getattr(user, "username", None), password)
+        super().reset_password(userid, password)
+
+    def add_user(self, username, first_name, last_name, email, role=None, password="", hashed_password="",
+                 **kwargs):
+        if password:
+            check_password(username, password)
+        return super().add_user(username, first_name, last_name, email, role, password=password,
+                                hashed_password=hashed_password, **kwargs)
+
+    def _not_activated_yet(self, username) -> bool:
+        """A user without a password (not activated) cannot sign in: FAB
+        would compare the password with a NULL hash and fail with a 500.
+        Audited as a failed sign-in."""
+        user = self.find_user(username=username) if username else None
+        if user is None or user.password:
+            return False
+        with transaction():
+            self._audit_sign_in(False, user, username)
+        return True
 
     def update_user_auth_stat(self, user, success=True):
         """FAB counts the attempt on the user and commits: the audit entry is

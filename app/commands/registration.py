@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 
 from app import scoping
 from app.errors import DomainError
-from app.commands.users import EMAIL_PATTERN, USERNAME_PATTERN, normalise_username
+from app.commands.users import EMAIL_PATTERN, USERNAME_PATTERN, email_or_placeholder, normalise_username
 from app.models.unit import Unit
 from app.models.user import MaskLogUser
-from app.roles import ROLE_DEFINITIONS, grantable_role_names, role_label
+from app.phone import normalise_phone
+from app.roles import ROLE_DEFINITIONS, grantable_role_names, misplaced_role_message, role_label
 
 # Column key, Thai header (as in the template), accepted English header.
 COLUMNS = [
@@ -37,7 +38,6 @@ COLUMNS = [
 ]
 REQUIRED = ("username", "first_name", "last_name", "unit_code", "role")
 MAX_ROWS = 20_000
-NO_EMAIL_DOMAIN = "no-email.masklog.invalid"
 
 
 @dataclass
@@ -45,6 +45,7 @@ class Row:
     number: int  # the spreadsheet's row number, header = 1
     values: dict
     errors: list = field(default_factory=list)
+    repaired: list = field(default_factory=list)  # what was put right, e.g. a phone's lost leading 0
     unit: Optional[Unit] = None
     role: Optional[str] = None
 
@@ -70,23 +71,26 @@ def _header_key(text: str) -> Optional[str]:
     return _header_key_for(COLUMNS, text)
 
 
-def read_table(filename: str, data: bytes) -> list:
-    """Rows (lists of cell values, header first) of an xlsx or CSV upload."""
+def read_table(filename: str, data: bytes, sheet: Optional[str] = None) -> list:
+    """Rows (lists of cell values, header first) of an xlsx or CSV upload: of
+    the sheet named `sheet` (the template's data sheet) when the workbook has
+    it, else of its first sheet."""
     if not data:
         raise DomainError(_("The file is empty."))
     name = (filename or "").lower()
     if data[:2] == b"PK" or name.endswith(".xlsx"):
-        return _read_xlsx(data)
+        return _read_xlsx(data, sheet)
     if name.endswith((".csv", ".txt")) or not name:
         return _read_csv(data)
     raise DomainError(_("Please upload an .xlsx or .csv file (from the template)."))
 
 
-def _read_xlsx(data: bytes) -> list:
+def _read_xlsx(data: bytes, name: Optional[str]) -> list:
     from openpyxl import load_workbook
 
     try:
-        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=False).worksheets[0]
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        sheet = book[name] if name in book.sheetnames else book.worksheets[0]
     except Exception:  # openpyxl raises many kinds on a file that is not a workbook
         raise DomainError(_("The file is not an Excel workbook (.xlsx) that can be read."))
     rows = []
@@ -186,19 +190,25 @@ def _existing(session: Session, rows: list) -> tuple:
 
 def validate_rows(session: Session, actor, table: list) -> list:
     """Every row checked; nothing written. Returns Row objects with Thai errors."""
-    rows = table_rows(table, COLUMNS, REQUIRED, _("The file has a header row but no users."))
+    rows = table_rows(table, COLUMNS, REQUIRED, _(
+        "There are no data rows under the header, so nobody was imported. Type one person per row under the "
+        "header of the sheet %(sheet)s (the rows of the sheet %(examples)s are examples and are never imported).",
+        sheet=USERS_SHEET, examples=EXAMPLE_SHEET))
     for row in rows:
         row.values["username"] = normalise_username(row.values["username"])
         row.values["email"] = row.values["email"].lower()
         row.values["unit_code"] = row.values["unit_code"].upper()
 
-    grantable = set(grantable_role_names(actor))
+    grantable = grantable_role_names(actor)
+    valid_roles = ", ".join(role_label(name) for name in grantable)
     roles = _role_lookup()
     units, taken_usernames, taken_emails = _existing(session, rows)
     seen_usernames, seen_emails = {}, {}
     for row in rows:
         v, errors = row.values, row.errors
-        if v["username"]:
+        if v["username"] in EXAMPLE_USERNAMES or (v["username"], v["email"]) == OLD_EXAMPLE:
+            errors.append(_("this is the template's example row; delete it and type the real person"))
+        elif v["username"]:
             if not USERNAME_PATTERN.match(v["username"]):
                 errors.append(_("username %(username)s: use English lower-case letters, digits and . _ - @",
                                 username=v["username"]))
@@ -218,8 +228,15 @@ def validate_rows(session: Session, actor, table: list) -> list:
             seen_emails.setdefault(v["email"], row.number)
         if len(v["first_name"]) > 64 or len(v["last_name"]) > 64:
             errors.append(_("first or last name is longer than 64 characters"))
-        if len(v["position"]) > 128 or len(v["phone"]) > 32:
-            errors.append(_("position or phone is too long"))
+        if len(v["position"]) > 128:
+            errors.append(_("position is too long"))
+        try:
+            phone = normalise_phone(v["phone"])
+            if phone != v["phone"] and phone.lstrip("0") == v["phone"]:
+                row.repaired.append("phone")
+            v["phone"] = phone
+        except DomainError as error:
+            errors.append(str(error))
         if v["unit_code"]:
             unit = units.get(v["unit_code"])
             if unit is None:
@@ -233,11 +250,16 @@ def validate_rows(session: Session, actor, table: list) -> list:
         if v["role"]:
             role = roles.get(v["role"].lower())
             if role is None:
-                errors.append(_("unknown role %(role)s", role=v["role"]))
+                errors.append(_("unknown role %(role)s; use one of: %(roles)s", role=v["role"], roles=valid_roles))
             elif role not in grantable:
-                errors.append(_("you may not grant the role %(role)s", role=role_label(role)))
+                errors.append(_("you may not grant the role %(role)s; you may grant: %(roles)s",
+                                role=role_label(role), roles=valid_roles))
             else:
                 row.role = role
+        # The same placement rule as the one-by-one form (app/roles.py).
+        misplaced = misplaced_role_message(row.role, row.unit.level) if row.role and row.unit else None
+        if misplaced is not None:
+            errors.append(str(misplaced))
     return rows
 
 
@@ -254,7 +276,7 @@ def import_rows(session: Session, actor, rows: list) -> int:
         dict(username=row.values["username"], first_name=row.values["first_name"],
              last_name=row.values["last_name"], position=row.values["position"] or None,
              phone=row.values["phone"] or None,
-             email=row.values["email"] or f"{row.values['username']}@{NO_EMAIL_DOMAIN}",
+             email=email_or_placeholder(row.values["username"], row.values["email"]),
              unit_id=row.unit.id, active=True, password=None, activation_version=0,
              created_by_fk=actor_id, changed_by_fk=actor_id)
         for row in good]).all()
@@ -280,39 +302,97 @@ def _chunks(values, size=500):
         yield values[start:start + size]
 
 
-def template_book(title: str, columns: list, widths: tuple, examples: list):
-    """A workbook whose first sheet has the Thai headers of `columns`, styled,
-    and the example rows: the templates the upload pages offer."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
+# The template's sheets. Only the data sheet is read back; examples live on
+# their own sheet, so an untouched template imports nobody.
+USERS_SHEET = "ผู้ใช้"
+EXAMPLE_SHEET = "ตัวอย่าง"
+ROLES_SHEET = "บทบาท"
+UNITS_SHEET = "รหัสหน่วยงาน"
+# The example rows are refused if someone copies one into the data sheet, and
+# so is the example row of templates downloaded before the examples moved to
+# their own sheet (its username and email together: a real somchai.j may exist).
+EXAMPLE_USERNAMES = ("example.somchai", "example.somying")
+OLD_EXAMPLE = ("somchai.j", "somchai@example.go.th")
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title
-    sheet.append([thai for _k, thai, _e in columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+
+def template_book(out, data_sheet: str, columns: list, widths: tuple, examples: list, example_note: str,
+                  drop_downs=()):
+    """Write the first sheets of an upload template to `out` (a binary file) and
+    return the open app.xlsx Workbook so the caller can add its own lists:
+    the data sheet (Thai headers only, every column formatted as text so Excel
+    keeps the 0 of 0812345678 and of codes), then the example sheet."""
+    from app.xlsx import HEADER, Workbook
+
+    book = Workbook(out)
+    text_columns = range(len(columns))
+    sheet = book.sheet(data_sheet, widths=widths, text_columns=text_columns, freeze_header=True)
+    sheet.append([thai for _k, thai, _e in columns], style=HEADER)
+    for column, source in drop_downs:
+        sheet.drop_down(column, 2, MAX_ROWS + 1, source)
+    sheet = book.sheet(EXAMPLE_SHEET, widths=widths, text_columns=text_columns, freeze_header=True)
+    sheet.append([thai for _k, thai, _e in columns], style=HEADER)
     for example in examples:
         sheet.append(example)
-    for index, width in enumerate(widths):
-        sheet.column_dimensions["ABCDEFGHIJ"[index]].width = width
+    sheet.append([])
+    sheet.append([example_note])
     return book
 
 
-def template_workbook(example_unit_code: str = "5001") -> bytes:
-    """The registration template: Thai headers, one example row, a role list."""
+def units_sheet(book, session: Session, actor) -> int:
+    """The downloader's active units (their subtree), to look codes up in:
+    code, Thai name, level in Thai, parent's code and name. One query, streamed."""
     from flask_babel import force_locale
+    from sqlalchemy.orm import aliased
+
+    from app.labels import LEVEL_LABELS
+    from app.xlsx import HEADER
 
     with force_locale("th"):
-        example = ["somchai.j", "สมชาย", "ใจดี", "ปลัดอำเภอ", "0812345678", "somchai@example.go.th",
-                   example_unit_code, role_label("Officer")]
-    book = template_book("ผู้ใช้", COLUMNS, (18, 16, 16, 24, 14, 28, 16, 26), [example])
-    roles = book.create_sheet("บทบาท")
-    roles.append(["บทบาทที่ใช้ได้ (คัดลอกไปวางในคอลัมน์บทบาท)"])
+        levels = {level: str(label) for level, label in LEVEL_LABELS.items()}
+        headers = [_("Unit code"), _("Unit name"), _("Level"), _("Parent unit code"), _("Parent unit")]
+    parent = aliased(Unit)
+    rows = session.execute(
+        select(Unit.code, Unit.name_th, Unit.level, parent.code, parent.name_th)
+        .outerjoin(parent, parent.id == Unit.parent_id)
+        .where(scoping.unit_scope_clause(actor), Unit.active.is_(True)).order_by(Unit.code))
+    sheet = book.sheet(UNITS_SHEET, widths=(16, 44, 24, 16, 44), text_columns=(0, 3), freeze_header=True)
+    sheet.append(headers, style=HEADER)
+    count = 0
+    for code, name, level, parent_code, parent_name in rows:
+        sheet.append([code, name, levels.get(level, level), parent_code, parent_name])
+        count += 1
+    return count
+
+
+def template_workbook(session: Session, actor) -> bytes:
+    """The registration template: an empty data sheet, the examples, the roles
+    the downloader may grant and the units they may place people in."""
+    from flask_babel import force_locale
+
+    unit = getattr(actor, "unit", None)
+    unit_code = unit.code if unit is not None else ""
+    grantable = grantable_role_names(actor)
     with force_locale("th"):
-        for name in ("Officer", "Counting Committee", "Viewer", "Province Administrator"):
-            roles.append([role_label(name)])
+        labels = [role_label(name) for name in grantable]
+        example_role = role_label("Officer") if "Officer" in grantable else (labels[0] if labels else "")
+        examples = [["example.somchai", "สมชาย", "ใจดี", "ปลัดอำเภอ", "0812345678", "somchai@example.go.th",
+                     unit_code, example_role],
+                    ["example.somying", "สมหญิง", "รักงาน", "เจ้าพนักงานปกครอง", "053112345", "", unit_code,
+                     example_role]]
+        note = _("These rows are examples only and are never imported. Type the real people in the sheet "
+                 "%(sheet)s; codes are in the sheet %(units)s, roles in the sheet %(roles)s.",
+                 sheet=USERS_SHEET, units=UNITS_SHEET, roles=ROLES_SHEET)
+        heading = _("Roles you may grant (choose one in the role column)")
     out = io.BytesIO()
-    book.save(out)
+    role_column = [key for key, _t, _e in COLUMNS].index("role")
+    book = template_book(out, USERS_SHEET, COLUMNS, (18, 16, 16, 24, 14, 28, 16, 26), examples, note,
+                         drop_downs=[(role_column, f"'{ROLES_SHEET}'!$A$2:$A${len(labels) + 1}")] if labels else [])
+    from app.xlsx import HEADER
+
+    roles = book.sheet(ROLES_SHEET, widths=(48,))
+    roles.append([heading], style=HEADER)
+    for label in labels:
+        roles.append([label])
+    units_sheet(book, session, actor)
+    book.close()
     return out.getvalue()

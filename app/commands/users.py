@@ -10,16 +10,30 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 from app import scoping
+from app.commands.passwords import check_password, hash_password
 from app.errors import DomainError
 from app.models.unit import Unit
 from app.models.user import MaskLogUser
-from app.roles import CENTRAL_ADMIN, grantable_role_names, role_label
+from app.phone import normalise_phone
+from app.roles import grantable_role_names, misplaced_role_message, role_label
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._\-@]{1,127}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# FAB needs an email per user; people without one get a unique address that
+# can never receive mail (.invalid is reserved, RFC 2606).
+NO_EMAIL_DOMAIN = "no-email.masklog.invalid"
+
+
+def email_or_placeholder(username: str, email: Optional[str]) -> str:
+    """The email to store: the one given, or `<username>@no-email.masklog.invalid`."""
+    return (email or "").strip() or f"{username}@{NO_EMAIL_DOMAIN}"
+
+
+def given_email(email: Optional[str]) -> str:
+    """The email a person gave: '' for the stored placeholder."""
+    return "" if (email or "").endswith("@" + NO_EMAIL_DOMAIN) else (email or "")
 
 
 def normalise_username(username: Optional[str]) -> str:
@@ -71,7 +85,7 @@ def _check_user(session: Session, actor, user: MaskLogUser, original_roles: Opti
         clash = clash.filter(MaskLogUser.id != user.id)
     if clash.first():
         raise DomainError(_("Username %(username)s is already taken.", username=user.username))
-    user.email = (user.email or "").strip().lower()
+    user.email = email_or_placeholder(user.username, user.email).lower()
     if not EMAIL_PATTERN.match(user.email):
         raise DomainError(_("The email address %(email)s is not valid.", email=user.email))
     clash = session.query(MaskLogUser.id).filter(func.lower(MaskLogUser.email) == user.email)
@@ -79,6 +93,8 @@ def _check_user(session: Session, actor, user: MaskLogUser, original_roles: Opti
         clash = clash.filter(MaskLogUser.id != user.id)
     if clash.first():
         raise DomainError(_("The email address %(email)s is already used by another user.", email=user.email))
+    # The same phone rule as bulk import: digits only, a lost leading 0 given back.
+    user.phone = normalise_phone(user.phone) or None
     user.first_name = (user.first_name or "").strip()
     user.last_name = (user.last_name or "").strip()
     if not user.first_name or not user.last_name:
@@ -93,24 +109,20 @@ def _check_user(session: Session, actor, user: MaskLogUser, original_roles: Opti
     for role in user.roles:
         if role.name not in grantable:
             raise DomainError(_("You may not grant the role %(role)s.", role=role_label(role.name)))
-        # A central administrator anywhere but the root would reach the
-        # unscoped security screens (roles, groups) from inside a subtree.
-        if role.name == CENTRAL_ADMIN and user.unit.parent_id is not None:
-            raise DomainError(_("A central administrator must belong to the central unit."))
-
-
-def hash_password(password: str) -> str:
-    return generate_password_hash(
-        password,
-        method=current_app.config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
-        salt_length=current_app.config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16),
-    )
+        misplaced = misplaced_role_message(role.name, user.unit.level)
+        if misplaced is not None:
+            raise DomainError(str(misplaced))
 
 
 def create_user(session: Session, actor, *, username: str, first_name: str, last_name: str,
-                email: str, unit: Unit, role_names: list, password: Optional[str] = None,
+                email: Optional[str], unit: Unit, role_names: list, password: Optional[str] = None,
                 position: Optional[str] = None, phone: Optional[str] = None) -> MaskLogUser:
-    """Create a user (CLI, demo data, bulk registration). Does not commit."""
+    """Create a user (CLI, demo data, tests). Without a password the user
+    activates the account with an activation link; a password given here
+    meets the same rules as everywhere (app/commands/passwords.py). Does not
+    commit."""
+    if password is not None:
+        check_password(username, password)
     sm = current_app.appbuilder.sm
     roles = []
     for name in role_names:

@@ -2,6 +2,7 @@
 All demo passwords are `masklog-demo`."""
 from sqlalchemy.orm import Session
 
+from app.commands.passwords import hash_password
 from app.commands.setup import prepare_database, system_actor
 from app.commands.units import create_unit
 from app.commands.users import create_user
@@ -19,6 +20,10 @@ DEMO_USERS = [
     ("cm-committee", "ประเสริฐ", "ตรงเวลา", "ประธานคณะกรรมการตรวจนับ", "50", COUNTING_COMMITTEE),
     ("cm-viewer", "วิชัย", "มองการณ์ไกล", "ผู้ว่าราชการจังหวัดเชียงใหม่", "50", VIEWER),
     ("bkk-admin", "กมล", "นครหลวง", "เจ้าหน้าที่ กรุงเทพมหานคร", "10", PROVINCE_ADMIN),
+    # At an LAO and an end receiving unit: a newcomer confirms the shipment the
+    # district sends the municipality, then passes masks on to its health centre.
+    ("cm-city-officer", "มานพ", "เทศบาล", "นักวิชาการสาธารณสุข เทศบาลนครเชียงใหม่", "CM-CITY", OFFICER),
+    ("cm-hc1-officer", "สุดา", "ใส่ใจ", "พยาบาลวิชาชีพ ศูนย์บริการสาธารณสุข 1", "CM-CITY-HC1", OFFICER),
 ]
 
 # code, level, parent code, Thai name, English name. LAOs and end units under
@@ -69,6 +74,9 @@ def seed_demo_activity(session: Session, actor) -> int:
             confirm_receipt(session, user("cm-officer"), allocation.lines[0], confirmed_quantity=20000)
             distribute(session, user("cm-officer"), unit=by_code(district), distribution_date=day,
                        lines=[(groups[0], 5000, 2500), (groups[1], 1200, 600)])
+            # Left in transit for cm-city-officer to confirm.
+            allocate(session, user("cm-officer"), unit=by_code(district), allocation_date=day,
+                     document_no="DEMO-CM-5001/1", shares=[(by_code("CM-CITY"), 3000)])
     return 1
 
 
@@ -85,9 +93,12 @@ def seed_demo(session: Session, actor) -> dict:
     for username, first, last, position, unit_code, role in DEMO_USERS:
         if session.query(MaskLogUser.id).filter(MaskLogUser.username == username).first():
             continue
-        create_user(session, actor, username=username, first_name=first, last_name=last,
-                    email=f"{username}@demo.masklog.invalid", unit=by_code(unit_code),
-                    role_names=[role], password=DEMO_PASSWORD, position=position)
+        user = create_user(session, actor, username=username, first_name=first, last_name=last,
+                           email=f"{username}@demo.masklog.invalid", unit=by_code(unit_code),
+                           role_names=[role], position=position)
+        # The demo's one well-known password fails the password rules on
+        # purpose (it is common): dev data only, set past them.
+        user.password = hash_password(DEMO_PASSWORD)
         created_users += 1
     session.flush()
     activity = seed_demo_activity(session, actor)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 from flask import flash, redirect, request, send_file, url_for
+from flask_login import login_user
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -14,9 +15,10 @@ from sqlalchemy import select
 from app import scoping
 from app.db.transaction import transaction
 from app.errors import DomainError, RowsRejected
-from app.commands.activation import activate, make_token, reissue, user_for_token
-from app.commands.registration import COLUMNS, import_rows, read_table, template_workbook, validate_rows
-from app.commands.unit_import import import_units, unit_template_workbook
+from app.commands.activation import (activate, format_code, issue_day, make_token, redeem_code, reissue, short_code,
+                                     user_for_token)
+from app.commands.registration import COLUMNS, USERS_SHEET, import_rows, read_table, template_workbook, validate_rows
+from app.commands.unit_import import DATA_SHEET as UNITS_DATA_SHEET, import_units, unit_template_workbook
 from app.extensions import db
 from app.models.unit import Unit
 from app.models.user import MaskLogUser
@@ -28,8 +30,8 @@ from app.fab.datamodel import current_actor
 from app.permissions import REGISTER, REGISTRATION_VIEW
 
 
-def activation_url(user: MaskLogUser) -> str:
-    return f"{public_base()}/activate/{make_token(user)}"
+def activation_url(user: MaskLogUser, day=None) -> str:
+    return f"{public_base()}/activate/{make_token(user, day)}"
 
 
 class RegistrationView(BaseView):
@@ -46,9 +48,8 @@ class RegistrationView(BaseView):
 
     @staticmethod
     def _send_template(build, filename):
-        """A template workbook whose example rows use the admin's own unit code."""
-        unit = getattr(current_actor(), "unit", None)
-        return send_file(io.BytesIO(build(unit.code if unit is not None else "5001")), as_attachment=True,
+        """A template workbook made for the admin: their roles and units."""
+        return send_file(io.BytesIO(build(db.session, current_actor())), as_attachment=True,
                          download_name=filename,
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -56,15 +57,16 @@ class RegistrationView(BaseView):
         flash(message, "danger")
         return self.render_template("registration.html", columns=COLUMNS, result=None), 422
 
-    def _run_upload(self, handle):
-        """Read the uploaded spreadsheet and hand its table to `handle`; an
-        unreadable file comes back to the page with a Thai message."""
+    def _run_upload(self, handle, sheet):
+        """Read the uploaded spreadsheet (its sheet `sheet`, the template's data
+        sheet) and hand its table to `handle`; an unreadable file comes back to
+        the page with a Thai message."""
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             flash(_("Please choose a file."), "danger")
             return redirect(url_for(".index"))
         try:
-            return handle(read_table(upload.filename, upload.read()))
+            return handle(read_table(upload.filename, upload.read(), sheet))
         except DomainError as error:
             return self._refused(str(error))
 
@@ -76,7 +78,7 @@ class RegistrationView(BaseView):
     @expose("/upload", methods=["POST"])
     @has_access
     def upload(self):
-        return self._run_upload(self._import_users)
+        return self._run_upload(self._import_users, USERS_SHEET)
 
     def _import_users(self, table):
         actor = current_actor()
@@ -86,7 +88,8 @@ class RegistrationView(BaseView):
         if not bad or request.form.get("mode") == "valid":
             with transaction():
                 imported = import_rows(db.session, actor, rows)
-        result = {"total": len(rows), "bad": bad, "imported": imported, "units": sorted(
+        repaired = sum(1 for row in rows if "phone" in row.repaired and not row.errors) if imported else 0
+        result = {"total": len(rows), "bad": bad, "imported": imported, "phones_repaired": repaired, "units": sorted(
             {(row.unit.id, row.unit.name_th, row.unit.code) for row in rows if not row.errors and row.unit},
             key=lambda u: u[2]) if imported else []}
         status = 200 if imported or not bad else 422
@@ -100,7 +103,7 @@ class RegistrationView(BaseView):
     @expose("/units/upload", methods=["POST"])
     @has_access
     def unit_upload(self):
-        return self._run_upload(self._import_units)
+        return self._run_upload(self._import_units, UNITS_DATA_SHEET)
 
     def _import_units(self, table):
         try:
@@ -130,35 +133,60 @@ class RegistrationView(BaseView):
     @expose("/sheet/<int:unit_id>")
     @has_access
     def sheet(self, unit_id):
+        """A unit's cards; `?user=<id>` prints one person's card only (the
+        form that creates a single user links here)."""
         unit = in_scope_or_404(Unit, unit_id)
-        users = db.session.execute(select(MaskLogUser).where(
+        query = select(MaskLogUser).where(
             MaskLogUser.unit_id == unit.id, MaskLogUser.password.is_(None), MaskLogUser.active.is_(True))
-            .order_by(MaskLogUser.username)).unique().scalars().all()
-        cards = [{"user": u, "url": activation_url(u), "roles": ", ".join(role_label(r.name) for r in u.roles)}
-                 for u in users]
+        only = request.args.get("user", type=int)
+        if only is not None:
+            query = query.where(MaskLogUser.id == only)
+        users = db.session.execute(query.order_by(MaskLogUser.username)).unique().scalars().all()
+        day = issue_day()  # one day for the whole sheet: links and codes printed together
+        cards = [{"user": u, "url": activation_url(u, day), "code": format_code(short_code(u, day)),
+                  "roles": ", ".join(role_label(r.name) for r in u.roles)} for u in users]
         for card in cards:
             card["qr"] = qr_img(card["url"], size_px=120, alt=card["user"].username)
-        return self.render_template("activation_sheet.html", unit=unit, cards=cards)
+        return self.render_template("activation_sheet.html", unit=unit, cards=cards, single=only is not None,
+                                    code_page=f"{public_base()}/activate/")
 
-    @expose("/reissue/<int:user_id>", methods=["POST"])
+    @expose("/reissue/<int:user_id>", methods=["GET", "POST"])
     @has_access
     def reissue_link(self, user_id):
+        """GET asks for confirmation (the person's printed sheet stops
+        working); POST issues the new link."""
         user = in_scope_or_404(MaskLogUser, user_id)
+        if request.method == "GET":
+            return self.render_template("reissue_activation.html", user=user)
         try:
             with transaction():
                 reissue(db.session, current_actor(), user)
-            flash(_("A new activation link was issued for %(username)s; earlier links no longer work.",
-                    username=user.username), "success")
+            flash(_("A new activation link was issued for %(name)s (%(username)s); the earlier sheet, link and "
+                    "code no longer work. Print the new card below.",
+                    name=user.get_full_name(), username=user.username), "success")
         except DomainError as error:
             flash(str(error), "danger")
-        return redirect(url_for(".sheet", unit_id=user.unit_id))
+        return redirect(url_for(".sheet", unit_id=user.unit_id, user=user.id))
 
 
 class ActivationView(BaseView):
-    """Public: the link itself is the credential."""
+    """Public: the link (or the username with the short code) is the credential."""
 
     route_base = "/activate"
-    default_view = "form"
+    default_view = "code"
+
+    @expose("/", methods=["GET", "POST"])
+    def code(self):
+        """For people who cannot scan the QR code: username and short code."""
+        if request.method == "POST":
+            with transaction():  # a wrong code is counted, so this commits either way
+                result = redeem_code(db.session, request.form.get("username"), request.form.get("code"),
+                                     ip=request.remote_addr)
+            if result.token:
+                return redirect(url_for(".form", token=result.token))
+            return self.render_template("activate.html", error=result.error, user=None, code_form=True,
+                                        username=request.form.get("username", "")), 422
+        return self.render_template("activate.html", error=None, user=None, code_form=True, username="")
 
     @expose("/<token>", methods=["GET", "POST"])
     def form(self, token):
@@ -172,6 +200,10 @@ class ActivationView(BaseView):
                     activate(db.session, token, request.form.get("password"), request.form.get("confirm"))
             except DomainError as error:
                 return self.render_template("activate.html", error=str(error), user=user), 422
-            flash(_("Your password is set. Please sign in."), "success")
-            return redirect(self.appbuilder.get_url_for_login)
+            # Signed in at once, as FAB's own sign-in does (and audited as a sign-in).
+            sm = self.appbuilder.sm
+            login_user(user, remember=False)
+            sm.update_user_auth_stat(user, True)
+            flash(_("Your password is set and you are signed in."), "success")
+            return redirect(self.appbuilder.get_url_for_index)
         return self.render_template("activate.html", error=None, user=user)

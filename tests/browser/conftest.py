@@ -47,6 +47,7 @@ def _prepare(app) -> None:
     from app.commands.setup import system_actor
     from app.devtools.demo import prepare_demo
     from app.commands.users import create_user
+    from app.commands.passwords import hash_password
     from app.devtools.demo import DEMO_PASSWORD
     from app.extensions import db
     from app.models.unit import Unit
@@ -58,9 +59,10 @@ def _prepare(app) -> None:
         prepare_demo(db.session)
         actor = system_actor(db.session)
         checkpoint = db.session.query(Unit).filter(Unit.code == "CM-CHECKPOINT").one()
-        create_user(db.session, actor, username=CHECKPOINT_OFFICER, first_name="มานะ",
-                    last_name="ขยันยิ่ง", email="cm-checkpoint@demo.masklog.invalid", unit=checkpoint,
-                    role_names=[OFFICER], password=DEMO_PASSWORD, position="เจ้าหน้าที่จุดตรวจ")
+        officer = create_user(db.session, actor, username=CHECKPOINT_OFFICER, first_name="มานะ",
+                              last_name="ขยันยิ่ง", email="cm-checkpoint@demo.masklog.invalid", unit=checkpoint,
+                              role_names=[OFFICER], position="เจ้าหน้าที่จุดตรวจ")
+        officer.password = hash_password(DEMO_PASSWORD)  # the demo's password, past the rules (test data)
         # Yesterday the district's committee counted and signed: today's sheet starts from it.
         district = db.session.query(Unit).filter(Unit.code == "5001").one()
         yesterday = today() - datetime.timedelta(days=1)

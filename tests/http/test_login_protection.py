@@ -115,28 +115,6 @@ def test_admin_changes_to_users_are_audited(app, as_user):
         assert entry is not None and "ตรงเวลา (แก้ไข)" in entry.after and "ตรงเวลา" in entry.before
 
 
-def test_province_admin_coverage_for_the_central_administrator(app, as_user):
-    from app.commands.setup import system_actor
-    from app.commands.users import create_user
-    from app.models.unit import Unit
-    from app.roles import PROVINCE_ADMIN
-    from app.views.coverage import province_admin_counts
-
-    with app.app_context():
-        phrae = db.session.query(Unit).filter_by(code="54").one()
-        for n in (1, 2):
-            create_user(db.session, system_actor(db.session), username=f"phrae-admin-{n}", first_name="แพร่", last_name=str(n),
-                        email=f"phrae{n}@example.go.th", unit=phrae, role_names=[PROVINCE_ADMIN])
-        db.session.commit()
-        counts = {code: n for _id, code, _name, n in province_admin_counts(db.session)}
-    assert counts["54"] == 2 and counts["51"] == 0 and len(counts) == 77
-    body = as_user("admin").get("/province-admins/").get_data(as_text=True)
-    assert "ลำพูน" in body and "<td>แพร่</td>" not in body
-    body = as_user("admin").get("/province-admins/?all=1").get_data(as_text=True)
-    assert "<td>แพร่</td>" in body and "ลำพูน" in body
-    assert as_user("cm-admin").get("/province-admins/").status_code in (302, 403)
-
-
 def test_users_change_their_own_password(as_user):
     client = as_user("cm-viewer")
     assert client.get("/resetmypassword/form").status_code == 200

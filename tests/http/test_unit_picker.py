@@ -125,8 +125,7 @@ def _role_id(app, name):
 
 def _user_form(app, unit_id, username):
     return {"first_name": "ทดสอบ", "last_name": "ตัวเลือก", "username": username,
-            "email": f"{username}@example.com", "position": "", "phone": "", "active": "y",
-            "password": "Str0ng-pass-123", "conf_password": "Str0ng-pass-123", "unit": str(unit_id),
+            "email": f"{username}@example.com", "position": "", "phone": "", "active": "y", "unit": str(unit_id),
             "roles": str(_role_id(app, OFFICER))}
 
 

@@ -236,13 +236,22 @@ def test_central_administrator_only_at_the_central_unit(app, as_user):
 
 
 def test_province_admin_resets_passwords_in_scope_only(app, as_user):
+    # A user of its own: a demo user's changed password would lock later tests out.
+    from app.commands.setup import system_actor
+    from app.commands.users import create_user
+
+    with app.app_context():
+        create_user(db.session, system_actor(db.session), username="cm-reset-me", first_name="รีเซ็ต",
+                    last_name="รหัสผ่าน", email="cm-reset-me@example.com", unit=db.session.scalar(
+                        select(Unit).where(Unit.code == "5001")), role_names=[VIEWER], password="Old-pass-2563!")
+        db.session.commit()
     client = as_user("cm-admin")
-    inside, outside = _row(MaskLogUser, username="cm-committee"), _row(MaskLogUser, username="bkk-admin")
+    inside, outside = _row(MaskLogUser, username="cm-reset-me"), _row(MaskLogUser, username="bkk-admin")
     assert client.get(f"/resetpassword/form?pk={inside.id}").status_code == 200
     response = client.post(f"/resetpassword/form?pk={inside.id}",
                            data={"password": "Lamphun-2563!", "conf_password": "Lamphun-2563!"})
     assert response.status_code == 302
-    assert _row(MaskLogUser, username="cm-committee").password != inside.password
+    assert _row(MaskLogUser, username="cm-reset-me").password != inside.password
     assert client.get(f"/resetpassword/form?pk={outside.id}").status_code == 404
 
 
