@@ -16,7 +16,7 @@ second box inside a dropdown that it places above the field when the phone's
 keyboard leaves little room below."""
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from flask import url_for
 from flask_babel import gettext, lazy_gettext as _l
@@ -82,11 +82,17 @@ class UnitPickerField(Field):
     limit = 20
 
     def __init__(self, label=None, validators=None, *, levels: Optional[Iterable[str]] = None,
-                 allow_blank: bool = False, go_to: Optional[str] = None, **kwargs):
+                 allow_blank: bool = False, go_to: Optional[str] = None,
+                 stored: Optional[Callable[[], Optional[int]]] = None, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.levels = list(levels) if levels else None
         self.allow_blank = allow_blank
         self.go_to = go_to
+        # The id the edited row holds now (FAB's edit POST gives the form no
+        # object): kept unchanged, it is accepted even where the actor could
+        # not choose it — a province administrator saving their own province,
+        # whose parent is the centre. Any other id meets the scoping rule.
+        self.stored = stored
         self._refusal = None
         self.flags.required = not allow_blank  # FAB's form marks the label with a red star
 
@@ -102,6 +108,8 @@ class UnitPickerField(Field):
         """(unit, None) when this actor may choose the unit with this id here,
         else (None, the reason in Thai)."""
         unit = scoping.get_in_scope(db.session, Unit, posted, current_actor())
+        if unit is None and self.stored is not None and posted.isdigit() and int(posted) == self.stored():
+            return db.session.get(Unit, int(posted)), None
         if unit is None:  # outside the area reads exactly as "does not exist"
             return None, gettext("Choose a unit inside the area you manage.")
         if not unit.active:

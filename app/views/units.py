@@ -1,8 +1,10 @@
 """Unit screens: browse the hierarchy in scope; province administrators add and
 edit LAOs and end receiving units. Rules live in app/commands/units.py."""
+from flask import request
 from flask_appbuilder import ModelView
 from flask_babel import lazy_gettext as _l
 
+from app import scoping
 from app.commands.units import prepare_new_unit, prepare_unit_update
 from app.labels import LEVEL_LABELS, level_label
 from app.extensions import db
@@ -20,10 +22,16 @@ _PARENT_LEVELS = [UnitLevel.PROVINCE.value, UnitLevel.DISTRICT.value,
                   UnitLevel.SUBDISTRICT.value, UnitLevel.LAO.value]
 
 
-def _parent_picker():
+def _parent_picker(**options):
     """Searched as one types: active units in the area that may have units under them."""
     return UnitPickerField(_l("Parent unit"), levels=_PARENT_LEVELS,
-                           description=_l("Only units inside the area you manage are listed."))
+                           description=_l("Only units inside the area you manage are listed."), **options)
+
+
+def _stored_parent_id():
+    """The parent the unit being edited has now (its own row is in scope)."""
+    unit = scoping.get_in_scope(db.session, Unit, (request.view_args or {}).get("pk"), current_actor())
+    return unit.parent_id if unit is not None else None
 
 
 class UnitModelView(ScopedViewMixin, ModelView):
@@ -78,7 +86,7 @@ class UnitModelView(ScopedViewMixin, ModelView):
     }
     # FAB makes a non-nullable boolean "required", so an unticked box could
     # never be saved: a unit could not be deactivated.
-    edit_form_extra_fields = {"active": BooleanField(_l("Active")), "parent": _parent_picker()}
+    edit_form_extra_fields = {"active": BooleanField(_l("Active")), "parent": _parent_picker(stored=_stored_parent_id)}
 
     def pre_add(self, item):
         self.run_domain_check(prepare_new_unit, db.session, current_actor(), item)

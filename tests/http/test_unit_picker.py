@@ -214,3 +214,21 @@ def test_the_dashboard_offers_go_to_unit(app, as_user):
     ids = _ids(app, "50")
     body = as_user("cm-admin").get(f"/dashboard/{ids['50']}").get_data(as_text=True)
     assert "ไปที่หน่วยงาน" in body and 'data-go="/dashboard/{id}?item=' in body
+
+
+def test_a_unit_kept_under_its_parent_saves_even_when_the_parent_is_outside_the_area(app, as_user):
+    """Chiang Mai's administrator saves their own province unchanged: its parent, the
+    central unit, is outside their area but not changed. Another parent outside is refused."""
+    ids = _ids(app, "50", "TH", "10")
+    client = as_user("cm-admin")
+    body = client.get(f"/unitmodelview/edit/{ids['50']}").get_data(as_text=True)
+    assert f'name="parent" value="{ids["TH"]}"' in body
+    form = {"code": "50", "name_th": "เชียงใหม่", "name_en": "Chiang Mai", "active": "y"}
+    with app.app_context():
+        form["name_en"] = db.session.get(Unit, ids["50"]).name_en or ""
+    response = client.post(f"/unitmodelview/edit/{ids['50']}", data={**form, "parent": ids["TH"]})
+    assert response.status_code == 302, _field_error(response.get_data(as_text=True), "parent")
+    body = client.post(f"/unitmodelview/edit/{ids['50']}", data={**form, "parent": ids["10"]}).get_data(as_text=True)
+    assert _field_error(body, "parent") == "กรุณาเลือกหน่วยงานในพื้นที่ที่ท่านดูแล"
+    with app.app_context():
+        assert db.session.get(Unit, ids["50"]).parent_id == ids["TH"]
