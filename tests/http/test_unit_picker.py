@@ -193,10 +193,12 @@ def test_the_user_form_refuses_an_inactive_unit(app, as_user):
 def test_the_unit_form_takes_a_parent_of_the_right_level_in_scope(app, as_user):
     client = as_user("cm-admin")
     form = {"level": "end_unit", "code": "", "name_th": "หน่วยทดสอบตัวเลือก", "name_en": "", "active": "y"}
+    with app.app_context():  # other tests may rename it
+        checkpoint = db.session.execute(select(Unit.name_th).where(Unit.code == "CM-CHECKPOINT")).scalar_one()
     refused = {
         "1001": "กรุณาเลือกหน่วยงานในพื้นที่ที่ท่านดูแล",
         # An end unit may not have units under it.
-        "CM-CHECKPOINT": "เลือก จุดตรวจคัดกรองอำเภอเมืองเชียงใหม่ ในช่องนี้ไม่ได้ กรุณาเลือกหน่วยงานระดับอื่น",
+        "CM-CHECKPOINT": f"เลือก {checkpoint} ในช่องนี้ไม่ได้ กรุณาเลือกหน่วยงานระดับอื่น",
     }
     ids = _ids(app, "1001", "CM-CHECKPOINT", "500105")
     for code, message in refused.items():
