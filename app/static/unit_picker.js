@@ -26,7 +26,21 @@
     function setStatus(text) { status.textContent = text || ""; status.hidden = !text; }
     setStatus("");
 
+    function fitBelow() {
+      // The list always opens under the box. On a phone with the keyboard up
+      // little room is left there: scroll the box up to the top first, then
+      // let the list take what remains of the visible height.
+      var visible = window.visualViewport ? window.visualViewport.height : window.innerHeight;
+      var rect = input.getBoundingClientRect();
+      if (visible - rect.bottom < 220 && rect.top > 60) {
+        window.scrollBy(0, rect.top - 60);
+        rect = input.getBoundingClientRect();
+      }
+      list.style.maxHeight = Math.max(160, Math.floor(visible - rect.bottom - 8)) + "px";
+    }
+
     function open(show) {
+      if (show && list.hidden) { list.hidden = false; fitBelow(); }
       list.hidden = !show;
       input.setAttribute("aria-expanded", show ? "true" : "false");
       if (!show) { active = -1; input.removeAttribute("aria-activedescendant"); }
@@ -57,9 +71,14 @@
         item.addEventListener("click", function () { pick(i); });
         list.appendChild(item);
       });
+      if (rows.length >= limit) {  // at the end of the list, where the eye is
+        var more = el("li", "masklog-unit-more", box.getAttribute("data-more"));
+        more.setAttribute("role", "presentation");
+        more.addEventListener("mousedown", function (event) { event.preventDefault(); });
+        list.appendChild(more);
+      }
       open(rows.length > 0);
-      if (!rows.length) setStatus(box.getAttribute("data-no-results"));
-      else setStatus(rows.length >= limit ? box.getAttribute("data-more") : "");
+      setStatus(rows.length ? "" : box.getAttribute("data-no-results"));
       if (rows.length) highlight(0);
     }
 

@@ -65,6 +65,9 @@ def test_a_province_is_picked_by_typing_and_stored_with_the_user(open_session, l
     province = next(i for i, text in enumerate(texts) if text.startswith("เชียงใหม่\n"))
     assert "จังหวัด · 50" in texts[province]
     assert texts[province].split("\n")[0] == "เชียงใหม่"
+    if viewport == "desktop":  # the centre gets a full page of 20, and a word on it at the end
+        assert options.count() == 20
+        assert "20 รายการแรก" in page.locator("#unit-options .masklog-unit-more").inner_text()
     _shot(page, tmp_path, f"unit-picker-open-{viewport}")
     if viewport == "phone":
         heights = [options.nth(i).bounding_box()["height"] for i in range(min(options.count(), 5))]
