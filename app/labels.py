@@ -85,6 +85,9 @@ AUDIT_ACTION_LABELS = {
     "reverse": lazy_gettext("Reversal"),
     "recall": lazy_gettext("Recall"),
     "no_activity": lazy_gettext("Nothing to record today"),
+    "deactivate": lazy_gettext("Switched off"),
+    "reactivate": lazy_gettext("Switched back on"),
+    "login_blocked": lazy_gettext("Sign-in refused: account or unit switched off"),
 }
 
 # adjustment.kind (app/commands/adjustment.ADJUSTMENT_KINDS)
@@ -121,6 +124,7 @@ AUDIT_FIELD_LABELS = {
     "document_no": lazy_gettext("Dispatch document number"),
     "email": lazy_gettext("Email"),
     "first_name": lazy_gettext("First Name"),
+    "in_transit": lazy_gettext("Shipments in transit"),
     "ip": lazy_gettext("IP address"),
     "kind": lazy_gettext("Kind"),
     "last_name": lazy_gettext("Last Name"),
@@ -146,6 +150,10 @@ AUDIT_FIELD_LABELS = {
     "status": lazy_gettext("Status"),
     "total": lazy_gettext("Total"),
     "unit_id": lazy_gettext("Unit no."),
+    "units": lazy_gettext("Units"),
+    "units_kept_off": lazy_gettext("Units that stay switched off"),
+    "users": lazy_gettext("Users"),
+    "users_kept_off": lazy_gettext("Users who stay deactivated"),
     "username": lazy_gettext("Username"),
     "via": lazy_gettext("Recorded through"),
 }

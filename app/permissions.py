@@ -12,6 +12,7 @@ PRINT_VIEW = "PrintView"
 MANUAL_VIEW = "ManualView"
 UNIT_VIEW = "UnitModelView"
 UNIT_API = "UnitApi"
+UNIT_STATUS_VIEW = "UnitStatusView"
 USER_VIEW = "MaskLogUserView"
 RESET_PASSWORD_VIEW = "ResetPasswordView"
 REGISTRATION_VIEW = "RegistrationView"
@@ -29,6 +30,7 @@ RESET_MY_PASSWORD_VIEW = "ResetMyPasswordView"
 TODAY, RECORD, CONFIRM, COUNT = "today", "record", "confirm", "count"
 DASHBOARD, EXPORT, CHART, PRINT = "dashboard", "export", "chart", "print"
 READ, REGISTER, LIST = "read", "register", "list"
+SWITCH = "switch"  # switch a unit (and its subtree) off or on
 
 # ---------------------------------------------------------------- menu entries (names, not labels)
 MENU_TODAY = "Today"

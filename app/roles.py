@@ -15,7 +15,7 @@ from app.permissions import (AUDIT_VIEW, CHART, CONFIRM, COUNT, DASHBOARD, DASHB
                              MENU_DASHBOARD, MENU_DOCUMENTS, MENU_HELP, MENU_LIST_UNITS, MENU_LIST_USERS, MENU_MANUAL,
                              MENU_RECORDS, MENU_REGISTER_USERS, MENU_SECURITY, MENU_TODAY, MENU_UNITS, PRINT,
                              PRINT_VIEW, READ, RECORD, REGISTER, REGISTRATION_VIEW, RESET_MY_PASSWORD_VIEW,
-                             RESET_PASSWORD_VIEW, ROLLUP_CHART_VIEW, TODAY, TODAY_VIEW, UNIT_API, UNIT_VIEW,
+                             RESET_PASSWORD_VIEW, ROLLUP_CHART_VIEW, TODAY, TODAY_VIEW, SWITCH, UNIT_API, UNIT_STATUS_VIEW, UNIT_VIEW,
                              USER_INFO_EDIT_VIEW, USER_VIEW)
 
 CENTRAL_ADMIN = "Central Administrator"
@@ -79,6 +79,7 @@ ROLE_DEFINITIONS = {
     + _TODAY
     + [
         (_names(UNIT_VIEW), _can("add", "edit")),
+        (_names(UNIT_STATUS_VIEW), _can(SWITCH)),
         (_names(USER_VIEW), "(can_(list|show|add|edit)|resetpasswords)$"),
         (_names(RESET_PASSWORD_VIEW), "can_this_form_(get|post)$"),
         (_names(MENU_SECURITY, MENU_LIST_USERS, MENU_REGISTER_USERS, MENU_ACTIVATION_SHEETS), _MENU),

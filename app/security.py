@@ -36,6 +36,7 @@ from app.user_cache import load_signed_in_user
 from app.fab.datamodel import ScopedSQLAInterface, current_actor
 from app.fab.unit_picker import UnitPickerField
 from app.views.helpers import ScopedViewMixin, yes_no
+from app.views.sign_in import AuthDBView as MaskLogAuthDBView
 
 _USER_FIELDS = ["first_name", "last_name", "username", "email", "position", "phone", "unit", "roles", "active"]
 
@@ -298,6 +299,7 @@ class MaskLogSecurityManager(SecurityManager):
     groupmodelview = MaskLogGroupView
     permissionviewmodelview = MaskLogPermissionViewView
     userstatschartview = MaskLogUserStatsView
+    authdbview = MaskLogAuthDBView  # a Thai reason when the account or its unit is switched off
 
     def __init__(self, appbuilder):
         super().__init__(appbuilder)

@@ -45,7 +45,10 @@ def main():
         from app.extensions import db
         from app.models.ledger import AuditEntry, Receipt, StockBalance
 
-        app = create_app()
+        from config import config_from_env
+
+        # config.py read DATABASE_URL when `app` was first imported (above), before it was set.
+        app = create_app(type("BenchConfig", (config_from_env(),), {"SQLALCHEMY_DATABASE_URI": url}))
         with app.app_context():
             session = db.session
             connection = session.connection()
@@ -63,6 +66,12 @@ def main():
                 {"form_token_0": f"x{n}"}).scalar(), repeat)
             measure("SELECT: driver SQL", lambda n: connection.exec_driver_sql(
                 "SELECT id FROM receipt WHERE form_token = %(t)s", {"t": f"x{n}"}).scalar(), repeat)
+
+            from app.user_cache import standing
+            officer_id = session.execute(text("SELECT id FROM ab_user WHERE username = 'cm-officer'")).scalar()
+            # What every signed-in request pays on top of the cached user (README, "Signed-in user cache").
+            measure("SELECT: the signed-in user's standing (every request)", lambda n: standing(
+                session, officer_id), repeat)
 
             audit = {"action": "bench", "object_type": "bench", "after": "{}"}
 

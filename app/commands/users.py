@@ -174,3 +174,22 @@ def has_recorded_anything(session: Session, user_id: int) -> bool:
         AuditEntry.actor_id == user_id,
         AuditEntry.action.notin_(["login", "login_failed", "activate"])).limit(1)).first()
     return bool(recorded or acted)
+
+
+def blocked_sign_in(session: Session, username, password) -> Optional[tuple]:
+    """(user, why in Thai) when a sign-in with the right password is refused
+    because the account or its unit is switched off. None for anyone else (unknown username, wrong
+    password, an allowed user): they get FAB's usual answer, so the message
+    tells nothing to someone who does not know the password."""
+    from werkzeug.security import check_password_hash
+
+    name = normalise_username(username)
+    if not name or not password:
+        return None
+    user = session.execute(select(MaskLogUser).where(func.lower(MaskLogUser.username) == name)).scalar_one_or_none()
+    if user is None or user.is_active or not user.password or not check_password_hash(user.password, password):
+        return None
+    if not user.active:
+        return user, _("Your account has been deactivated. Please contact your province administrator.")
+    return user, _("Your unit %(unit)s has been switched off, so its accounts cannot sign in. "
+                   "Please contact your province administrator.", unit=user.unit.name_th)

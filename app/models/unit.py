@@ -50,6 +50,10 @@ class Unit(Model):
     parent_id = Column(Integer, ForeignKey("unit.id"), nullable=True, index=True)
     path = Column(PathString, nullable=False, default="", index=True)
     active = Column(Boolean, nullable=False, default=True)
+    # The unit whose deactivation switched this one off (itself when switched
+    # off directly): reactivating that unit switches back on exactly these
+    # (app/commands/unit_status.py). NULL while active.
+    deactivated_by_id = Column(Integer, ForeignKey("unit.id"), nullable=True)
     # "geothai" for rows synced from the DOPA list, "manual" for LAOs and end units.
     source = Column(String(16), nullable=False, default="manual")
     created_on = Column(DateTime, nullable=False, default=datetime.datetime.utcnow)
@@ -57,7 +61,7 @@ class Unit(Model):
         DateTime, nullable=False, default=datetime.datetime.utcnow, onupdate=datetime.datetime.utcnow
     )
 
-    parent = relationship("Unit", remote_side=[id], backref="children")
+    parent = relationship("Unit", remote_side=[id], foreign_keys=[parent_id], backref="children")
 
     __table_args__ = (
         Index("ix_unit_level_path", "level", "path"),

@@ -18,5 +18,12 @@ class MaskLogUser(User):
     unit = relationship("Unit", foreign_keys=[unit_id])
 
     @property
+    def is_active(self) -> bool:
+        """Signed in and allowed to work: the account is active and so is its
+        unit (deactivating a unit blocks its users without touching their own
+        flag, so reactivating it leaves users deactivated by hand deactivated)."""
+        return bool(self.active) and (self.unit is None or bool(self.unit.active))
+
+    @property
     def is_activated(self) -> bool:
         return bool(self.password)

@@ -56,18 +56,20 @@ def levels_below(session: Session, unit: Unit) -> list[str]:
 
 
 def unit_rows(session: Session, unit: Unit, item_id: int, period: Period, level: str) -> Iterator[tuple]:
-    """(code, name, figures...) of every unit of `level` in the subtree, by code."""
+    """(code, name, figures...) of every unit of `level` in the subtree, by
+    code; a unit switched off is listed too (its stock still counts), marked as such."""
     sums = (select(DailyRollup.unit_id, *figures.period_sums(period))
             .join(Unit, Unit.id == DailyRollup.unit_id)
             .where(scoping.subtree_clause(Unit.path, unit.path), Unit.level == level,
                    DailyRollup.item_id == item_id, DailyRollup.day <= period.end)
             .group_by(DailyRollup.unit_id).subquery())
-    query = (select(Unit.code, Unit.name_th, *[func.coalesce(sums.c[name], 0) for name in EXPORTED_NAMES])
+    query = (select(Unit.code, Unit.name_th, Unit.active, *[func.coalesce(sums.c[name], 0) for name in EXPORTED_NAMES])
              .outerjoin(sums, sums.c.unit_id == Unit.id)
              .where(scoping.subtree_clause(Unit.path, unit.path), Unit.level == level)
              .order_by(Unit.code).execution_options(yield_per=BATCH))
-    for row in session.execute(query):
-        yield tuple(row)
+    switched_off = _("switched off")
+    for code, name, active, *values in session.execute(query):
+        yield (code, name if active else f"{name} ({switched_off})", *values)
 
 
 def percent_text(value) -> str:

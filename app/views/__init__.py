@@ -15,6 +15,7 @@ def register_views(appbuilder) -> None:
     from app.views.qr import PublicQRView, QRView
     from app.views.registration import ActivationView, RegistrationView
     from app.views.today import TodayView
+    from app.views.unit_status import UnitStatusView
     from app.views.units import UnitModelView
 
     appbuilder.add_view(TodayView, p.MENU_TODAY, href="/today/", icon="fa-calendar-check", label=_l("Today"))
@@ -23,6 +24,7 @@ def register_views(appbuilder) -> None:
                         label=_l("Dashboard"))
     appbuilder.add_view(UnitModelView, p.MENU_LIST_UNITS, icon="fa-sitemap", label=_l("Units"),
                         category=p.MENU_UNITS, category_label=_l("Units"), category_icon="fa-sitemap")
+    appbuilder.add_view_no_menu(UnitStatusView)
     records = dict(category=p.MENU_RECORDS, category_label=_l("Records"), category_icon="fa-book")
     document_views = (d.ReceiptView, d.DailyCountView, d.AllocationView, d.ShipmentView, d.DistributionView,
                       d.AdjustmentView, d.LedgerView)
@@ -62,7 +64,9 @@ def register_template_helpers(app) -> None:
     from app.views.dashboard import register as register_dashboard_helpers
     from app.views.navbar import register as register_navbar
     from app.views.qr import register_qr_helpers
+    from app.views.unit_status import register as register_unit_status_helpers
 
     register_dashboard_helpers(app)
     register_qr_helpers(app)
+    register_unit_status_helpers(app)
     register_navbar(app)

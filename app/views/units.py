@@ -14,7 +14,7 @@ from app.fab.datamodel import ScopedSQLAInterface, current_actor
 from app.fab.unit_picker import UnitPickerField
 from app.views.helpers import ScopedViewMixin, yes_no
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
 # Units that may receive children by hand (see ALLOWED_PARENT_LEVELS).
@@ -49,8 +49,11 @@ class UnitModelView(ScopedViewMixin, ModelView):
     # in scope (8,400+ for the centre). DOPA codes nest, so "code starts with
     # 5001" already finds a district's subdistricts.
     search_columns = ["code", "name_th", "name_en", "level", "active"]
-    add_columns = ["level", "parent", "code", "name_th", "name_en", "active"]
-    edit_columns = ["parent", "code", "name_th", "name_en", "active"]
+    # Not "active": a unit is switched off (with everything below it) or back on
+    # through its own confirmation page (app/views/unit_status.py), linked from its page.
+    add_columns = ["level", "parent", "code", "name_th", "name_en"]
+    edit_columns = ["parent", "code", "name_th", "name_en"]
+    show_template = "unit_show.html"
     order_columns = ["code", "name_th", "name_en", "level", "active"]
     # DOPA codes nest (50, 5001, 500101), so code order reads as the tree.
     base_order = ("code", "asc")
@@ -77,16 +80,13 @@ class UnitModelView(ScopedViewMixin, ModelView):
         # Optional here (the model requires it): prepare_new_unit generates one.
         "code": StringField(_l("Code"), validators=[Optional(), Length(max=32)], widget=BS3TextFieldWidget(),
                             description=_l("Leave empty to generate one from the parent's code.")),
-        "active": BooleanField(_l("Active"), default=True),
         "level": SelectField(
             _l("Level"),
             choices=[(UnitLevel.LAO.value, LEVEL_LABELS[UnitLevel.LAO.value]),
                      (UnitLevel.END_UNIT.value, LEVEL_LABELS[UnitLevel.END_UNIT.value])],
         )
     }
-    # FAB makes a non-nullable boolean "required", so an unticked box could
-    # never be saved: a unit could not be deactivated.
-    edit_form_extra_fields = {"active": BooleanField(_l("Active")), "parent": _parent_picker(stored=_stored_parent_id)}
+    edit_form_extra_fields = {"parent": _parent_picker(stored=_stored_parent_id)}
 
     def pre_add(self, item):
         self.run_domain_check(prepare_new_unit, db.session, current_actor(), item)

@@ -255,13 +255,15 @@ def test_province_admin_resets_passwords_in_scope_only(app, as_user):
     assert client.get(f"/resetpassword/form?pk={outside.id}").status_code == 404
 
 
-def test_an_lao_can_be_deactivated_but_an_official_unit_cannot(app, as_user):
+def test_the_edit_form_does_not_switch_units_off(app, as_user):
+    """Switching off has its own confirmation page (tests/http/test_unit_status.py):
+    an edit posted without the old "active" box leaves the unit on."""
     client = as_user("cm-admin")
     _add_unit(client, level="lao", parent=_unit("5004").id, code="CM-OFF-LAO", name_th="เทศบาลที่จะปิด")
     lao = _unit("CM-OFF-LAO")
     response = client.post(f"/unitmodelview/edit/{lao.id}", data={
         "parent": str(lao.parent_id), "code": "CM-OFF-LAO", "name_th": "เทศบาลที่จะปิด"})
-    assert response.status_code == 302 and _unit("CM-OFF-LAO").active is False
+    assert response.status_code == 302 and _unit("CM-OFF-LAO").active is True
     district = _unit("5004")
     client.post(f"/unitmodelview/edit/{district.id}", data={
         "parent": str(district.parent_id), "code": "5004", "name_th": district.name_th, "name_en": district.name_en})

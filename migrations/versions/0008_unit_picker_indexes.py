@@ -1,7 +1,7 @@
 """unit picker indexes
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-04
 
 Search-as-you-type over ~80,000 units (app/queries/unit_search.py): Thai name
@@ -15,8 +15,8 @@ too, the extra index is there for PostgreSQL.)
 """
 from alembic import op
 
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
