@@ -4,7 +4,7 @@ scoping rule is app/scoping.py, the user rules app/commands/users.py."""
 from flask import abort, current_app, flash, g, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget
-from flask_appbuilder.models.sqla.filters import FilterEqual, FilterInFunction
+from flask_appbuilder.models.sqla.filters import FilterInFunction
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.forms import ResetPasswordForm
@@ -36,6 +36,7 @@ from app.labels import BLANK
 from app.thai import format_number, thai_datetime
 from app.user_cache import load_signed_in_user
 from app.fab.datamodel import ScopedSQLAInterface, current_actor
+from app.fab.unit_picker import UnitPickerField
 from app.views.helpers import ScopedViewMixin, yes_no
 from app.views.sign_in import AuthDBView as MaskLogAuthDBView
 from app.views.sign_in_locked import answer_locked_api_sign_in, register as register_sign_in_locked
@@ -63,9 +64,13 @@ class MaskLogUserView(UnlockSignInMixin, ScopedViewMixin, UserDBModelView):
     add_columns = _USER_FIELDS
     # Email is optional as in bulk registration (check_user stores
     # <username>@no-email.masklog.invalid); FAB would make it required.
+    # The unit is searched as one types, scoped and active only (app/fab/unit_picker.py;
+    # a dropdown listed every unit in scope).
     add_form_extra_fields = edit_form_extra_fields = {
         "email": StringField(_l("Email"), widget=BS3TextFieldWidget(),
                              description=_l("Optional. Leave empty if the person has no email address.")),
+        "unit": UnitPickerField(_l("Unit"), description=_l(
+            "The user sees the data of this unit and of every unit below it.")),
     }
     edit_columns = _USER_FIELDS
     show_fieldsets = [
@@ -102,10 +107,7 @@ class MaskLogUserView(UnlockSignInMixin, ScopedViewMixin, UserDBModelView):
         **{name: lambda count: format_number(count or 0) for name in ("login_count", "fail_login_count")},
         **{name: lambda at: thai_datetime(at) or BLANK for name in ("last_login", "created_on", "changed_on")},
     }
-    _rel_filters = {
-        "roles": [["name", FilterInFunction, _grantable_for_current_actor]],
-        "unit": [["active", FilterEqual, True]],
-    }
+    _rel_filters = {"roles": [["name", FilterInFunction, _grantable_for_current_actor]]}
     add_form_query_rel_fields = _rel_filters
     edit_form_query_rel_fields = _rel_filters
 

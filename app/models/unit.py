@@ -63,7 +63,14 @@ class Unit(Model):
 
     parent = relationship("Unit", remote_side=[id], foreign_keys=[parent_id], backref="children")
 
-    __table_args__ = (Index("ix_unit_level_path", "level", "path"),)
+    __table_args__ = (
+        Index("ix_unit_level_path", "level", "path"),
+        # The unit picker's name and code prefix searches (app/queries/unit_search.py).
+        # PostgreSQL serves LIKE 'prefix%' from a B-tree only with the pattern
+        # operator class (its default collations do not compare byte-wise).
+        Index("ix_unit_level_name", "level", "name_th", "path", "active", postgresql_ops={"name_th": "text_pattern_ops"}),
+        Index("ix_unit_code_prefix", "code", postgresql_ops={"code": "text_pattern_ops"}),
+    )
 
     @property
     def is_official(self) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 
 import os
+from urllib.parse import urlencode
 
 from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
@@ -26,6 +27,8 @@ from app.queries import exports, figures, periods
 from app.queries.reference import active_items
 from app.thai import format_number, thai_date, today
 from app.fab.datamodel import ScopedSQLAInterface, current_actor
+from app.fab.unit_picker import UnitPickerField
+from wtforms import Form
 from app.views.helpers import redirect_to_own_unit
 
 CHART_ROWS = 15
@@ -113,7 +116,7 @@ class DashboardView(BaseView):
             (_("Balance"), [kid["balance"] for kid in busiest])], title=_("Units below")) if busiest else None
         query = {"item": item_id, "start": period.start.isoformat(), "end": period.end.isoformat()}
         return self.render_template(
-            "dashboard.html", unit=unit, items=items, item_id=item_id, period=period, headline=headline,
+            "dashboard.html", unit=unit, go_to=_go_to_unit(query), items=items, item_id=item_id, period=period, headline=headline,
             days=days, groups=groups, kids=kids, own=table["own"], total=table["total"], levels=levels,
             reported_percent=figures.reported_percent(levels), busy_units=len(busiest),
             trend_chart=trend_chart, group_chart=group_chart, child_chart=child_chart, chart_rows=CHART_ROWS,
@@ -173,6 +176,17 @@ class DashboardView(BaseView):
         return render_template("error.html", status=404,
                                message=_("This unit does not exist or is outside the area you manage."),
                                base_template=self.appbuilder.base_template, appbuilder=self.appbuilder), 404
+
+
+class _GoToUnit(Form):
+    unit = UnitPickerField(_l("Go to unit"), allow_blank=True)
+
+
+def _go_to_unit(query: dict) -> _GoToUnit:
+    """The search box that opens another unit's dashboard (same item and period)."""
+    form = _GoToUnit()
+    form.unit.go_to = f"{url_for('DashboardView.mine')}{{id}}?{urlencode(query)}"
+    return form
 
 
 def _file_response(path: str, filename: str, mimetype: str):

@@ -1,15 +1,17 @@
 """Unit screens: browse the hierarchy in scope; province administrators add and
 edit LAOs and end receiving units. Rules live in app/commands/units.py."""
+from flask import request
 from flask_appbuilder import ModelView
-from flask_appbuilder.models.sqla.filters import FilterEqual, FilterInFunction
 from flask_babel import lazy_gettext as _l
 
+from app import scoping
 from app.commands.units import prepare_new_unit, prepare_unit_update
 from app.labels import LEVEL_LABELS, level_label
 from app.extensions import db
 from app.models.unit import Unit, UnitLevel
 from app.thai import thai_datetime
 from app.fab.datamodel import ScopedSQLAInterface, current_actor
+from app.fab.unit_picker import UnitPickerField
 from app.views.helpers import ScopedViewMixin, yes_no
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from wtforms import SelectField, StringField
@@ -18,6 +20,18 @@ from wtforms.validators import Length, Optional
 # Units that may receive children by hand (see ALLOWED_PARENT_LEVELS).
 _PARENT_LEVELS = [UnitLevel.PROVINCE.value, UnitLevel.DISTRICT.value,
                   UnitLevel.SUBDISTRICT.value, UnitLevel.LAO.value]
+
+
+def _parent_picker(**options):
+    """Searched as one types: active units in the area that may have units under them."""
+    return UnitPickerField(_l("Parent unit"), levels=_PARENT_LEVELS,
+                           description=_l("Only units inside the area you manage are listed."), **options)
+
+
+def _stored_parent_id():
+    """The parent the unit being edited has now (its own row is in scope)."""
+    unit = scoping.get_in_scope(db.session, Unit, (request.view_args or {}).get("pk"), current_actor())
+    return unit.parent_id if unit is not None else None
 
 
 class UnitModelView(ScopedViewMixin, ModelView):
@@ -62,6 +76,7 @@ class UnitModelView(ScopedViewMixin, ModelView):
     formatters_columns = {"level": level_label, "active": yes_no, "created_on": thai_datetime,
                           "changed_on": thai_datetime}
     add_form_extra_fields = {
+        "parent": _parent_picker(),
         # Optional here (the model requires it): prepare_new_unit generates one.
         "code": StringField(_l("Code"), validators=[Optional(), Length(max=32)], widget=BS3TextFieldWidget(),
                             description=_l("Leave empty to generate one from the parent's code.")),
@@ -71,10 +86,7 @@ class UnitModelView(ScopedViewMixin, ModelView):
                      (UnitLevel.END_UNIT.value, LEVEL_LABELS[UnitLevel.END_UNIT.value])],
         )
     }
-    _parent_filter = {"parent": [["level", FilterInFunction, lambda: _PARENT_LEVELS],
-                                 ["active", FilterEqual, True]]}
-    add_form_query_rel_fields = _parent_filter
-    edit_form_query_rel_fields = _parent_filter
+    edit_form_extra_fields = {"parent": _parent_picker(stored=_stored_parent_id)}
 
     def pre_add(self, item):
         self.run_domain_check(prepare_new_unit, db.session, current_actor(), item)

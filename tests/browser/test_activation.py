@@ -15,13 +15,18 @@ def test_one_person_is_added_then_activates_with_the_short_code(open_session, un
     admin.fill("#username", "malee.t")
     with live_app.app_context():
         officer_role = live_app.appbuilder.sm.find_role("Officer").id
-    # FAB's select2 hides the real selects: choose through them as select2 would.
-    admin.evaluate("""([unit, role]) => {
-        for (const [id, value] of [["unit", unit], ["roles", role]]) {
-            const select = document.getElementById(id);
-            select.value = String(value);
-            select.dispatchEvent(new Event("change", {bubbles: true}));
-        }}""", [unit_ids["CM-CITY"], officer_role])
+    # The unit is searched and picked (app/fab/unit_picker.py).
+    admin.click("#unit")
+    admin.keyboard.type("CM-CITY")
+    admin.locator("#unit-options [role=option]").first.wait_for()
+    admin.keyboard.press("Enter")
+    assert admin.locator("input[name=unit]").input_value() == str(unit_ids["CM-CITY"])
+    # FAB's select2 hides the real select: choose through it as select2 would.
+    admin.evaluate("""(role) => {
+        const select = document.getElementById("roles");
+        select.value = String(role);
+        select.dispatchEvent(new Event("change", {bubbles: true}));
+        }""", officer_role)
     admin.click("button[type=submit], input[type=submit]")
     admin.wait_for_load_state()
     notice = admin.locator(".alert", has_text="ยังไม่มีรหัสผ่าน")
