@@ -126,7 +126,8 @@ class RegistrationView(BaseView):
         rows = db.session.execute(
             select(Unit.id, Unit.code, Unit.name_th, db.func.count(MaskLogUser.id))
             .join(MaskLogUser, MaskLogUser.unit_id == Unit.id)
-            .where(scoping.unit_scope_clause(actor), MaskLogUser.password.is_(None), MaskLogUser.active.is_(True))
+            .where(scoping.unit_scope_clause(actor), MaskLogUser.password.is_(None), MaskLogUser.active.is_(True),
+                   Unit.active.is_(True))  # a switched-off unit's people could activate but never sign in
             .group_by(Unit.id, Unit.code, Unit.name_th).order_by(Unit.code)).all()
         return self.render_template("activation_sheets.html", units=rows)
 
@@ -136,6 +137,10 @@ class RegistrationView(BaseView):
         """A unit's cards; `?user=<id>` prints one person's card only (the
         form that creates a single user links here)."""
         unit = in_scope_or_404(Unit, unit_id)
+        if not unit.active:
+            flash(_("%(name)s is switched off: its people cannot sign in, so no activation cards are printed.",
+                    name=unit.name_th), "warning")
+            return redirect(url_for(".sheets"))
         query = select(MaskLogUser).where(
             MaskLogUser.unit_id == unit.id, MaskLogUser.password.is_(None), MaskLogUser.active.is_(True))
         only = request.args.get("user", type=int)

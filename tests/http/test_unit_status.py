@@ -222,3 +222,25 @@ def test_no_allocation_to_a_switched_off_unit(app):
     with app.app_context():
         from app.models.ledger import AllocationLine
         assert db.session.query(AllocationLine).filter_by(unit_id=off).count() == 0
+
+
+def test_activation_cards_are_not_printed_for_a_switched_off_unit(app):
+    from app.commands.users import create_user
+    from app.roles import OFFICER
+
+    with app.app_context():
+        lao, children, _people = fresh_tree(2, district_code=DISTRICT)
+        off, on = children
+        for child in (off, on):
+            create_user(db.session, user("cm-admin"), username=f"wait-{child.id}", first_name="รอ",
+                        last_name="เปิดบัญชี", email=f"wait-{child.id}@example.go.th", unit=child, role_names=[OFFICER])
+        db.session.commit()
+        off_id, on_id = off.id, on.id
+    admin = login(app.test_client(), "cm-admin")
+    admin.post(f"/unit-status/{off_id}/deactivate")
+    assert not _active(app, off_id)
+    listing = admin.get("/registration/sheets").get_data(as_text=True)
+    assert f"/registration/sheet/{on_id}" in listing and f"/registration/sheet/{off_id}" not in listing
+    response = admin.get(f"/registration/sheet/{off_id}", follow_redirects=True)
+    assert "ปิดใช้งานอยู่" in flashed_text(response.get_data(as_text=True))
+    assert f"wait-{off_id}" not in response.get_data(as_text=True)
