@@ -165,6 +165,14 @@ VIA_LABELS = {"spreadsheet": lazy_gettext("Spreadsheet import"), "bulk import": 
               "activation_code": lazy_gettext("Activation code")}
 
 
+ACCOUNT_STATUS_LABELS = {
+    "active": lazy_gettext("Active"),
+    "awaiting_activation": lazy_gettext("Waiting for the person to activate"),
+    "deactivated": lazy_gettext("Deactivated"),
+    "unit_switched_off": lazy_gettext("Blocked: the unit is switched off"),
+}
+
+
 def label(labels: dict, value) -> str:
     """The Thai label of a stored code; a blank as BLANK, an unknown code as stored."""
     if value is None or value == "":

@@ -32,7 +32,7 @@ from app.models.user import MaskLogUser
 from app.permissions import RESET_MY_PASSWORD_VIEW, RESET_PASSWORD_VIEW
 from app.sign_in_limits import SignInLocked
 from app.roles import ROLE_DEFINITIONS, grantable_role_names, role_label
-from app.labels import BLANK
+from app.labels import ACCOUNT_STATUS_LABELS, BLANK, label
 from app.thai import format_number, thai_datetime
 from app.user_cache import load_signed_in_user
 from app.fab.datamodel import ScopedSQLAInterface, current_actor
@@ -56,7 +56,7 @@ def _grantable_for_current_actor():
 class MaskLogUserView(UnlockSignInMixin, ScopedViewMixin, UserDBModelView):
     datamodel = ScopedSQLAInterface(MaskLogUser)
 
-    list_columns = ["username", "first_name", "last_name", "position", "unit", "roles", "active"]
+    list_columns = ["username", "first_name", "last_name", "position", "unit", "roles", "account_status"]
     # No "unit" filter: it would render a dropdown of every unit in scope.
     search_columns = ["username", "first_name", "last_name", "email", "position", "active", "last_login"]
     # No password: a person's password is chosen by that person, on the
@@ -88,6 +88,7 @@ class MaskLogUserView(UnlockSignInMixin, ScopedViewMixin, UserDBModelView):
         "unit": _l("Unit"),
         "position": _l("Position"),
         "phone": _l("Phone"),
+        "account_status": _l("Account"),
     }
     # Groups would hand out roles behind the grantable-roles rule: not offered.
     validators_columns = {}
@@ -100,6 +101,7 @@ class MaskLogUserView(UnlockSignInMixin, ScopedViewMixin, UserDBModelView):
     formatters_columns = {
         "roles": lambda roles: ", ".join(role_label(r.name) for r in roles) or BLANK,
         "active": yes_no,
+        "account_status": lambda status: label(ACCOUNT_STATUS_LABELS, status),
         # A blank shows as "—" and a count never given as 0, never as "None".
         "email": lambda email: given_email(email) or BLANK,
         **{name: _or_blank for name in ("first_name", "last_name", "position", "phone", "unit",

@@ -25,5 +25,14 @@ class MaskLogUser(User):
         return bool(self.active) and (self.unit is None or bool(self.unit.active))
 
     @property
+    def account_status(self) -> str:
+        """What the user list says of the account (labels: app/labels.py)."""
+        if not self.active:
+            return "deactivated"
+        if self.unit is not None and not self.unit.active:
+            return "unit_switched_off"
+        return "active" if self.password else "awaiting_activation"
+
+    @property
     def is_activated(self) -> bool:
         return bool(self.password)

@@ -244,3 +244,7 @@ def test_activation_cards_are_not_printed_for_a_switched_off_unit(app):
     response = admin.get(f"/registration/sheet/{off_id}", follow_redirects=True)
     assert "ปิดใช้งานอยู่" in flashed_text(response.get_data(as_text=True))
     assert f"wait-{off_id}" not in response.get_data(as_text=True)
+    # The user list says why the account cannot sign in, and who still has to activate.
+    for user_unit, status in ((off_id, "ระงับ: หน่วยงานปิดใช้งาน"), (on_id, "รอเจ้าของบัญชีเปิดใช้งาน")):
+        page = admin.get(f"/users/list/?_flt_0_username=wait-{user_unit}").get_data(as_text=True)
+        assert f"wait-{user_unit}" in page and status in page, status
