@@ -57,6 +57,7 @@ class MaskLogUserView(UnlockSignInMixin, ScopedViewMixin, UserDBModelView):
     datamodel = ScopedSQLAInterface(MaskLogUser)
 
     list_columns = ["username", "first_name", "last_name", "position", "unit", "roles", "account_status"]
+    order_columns = ["username", "first_name", "last_name", "position"]
     # No "unit" filter: it would render a dropdown of every unit in scope.
     search_columns = ["username", "first_name", "last_name", "email", "position", "active", "last_login"]
     # No password: a person's password is chosen by that person, on the
