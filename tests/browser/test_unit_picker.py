@@ -69,6 +69,11 @@ def test_a_province_is_picked_by_typing_and_stored_with_the_user(open_session, l
         assert options.count() == 20
         assert "20 รายการแรก" in page.locator("#unit-options .masklog-unit-more").inner_text()
     _shot(page, tmp_path, f"unit-picker-open-{viewport}")
+    # The open list is not clipped by FAB's form containers: the point just
+    # above the list's visible bottom edge belongs to the list.
+    assert page.evaluate("""() => { const list = document.querySelector('#unit-options');
+        const r = list.getBoundingClientRect(); const bottom = Math.min(r.bottom, window.innerHeight) - 3;
+        return list.contains(document.elementFromPoint(r.left + 20, bottom)); }""")
     if viewport == "phone":
         heights = [options.nth(i).bounding_box()["height"] for i in range(min(options.count(), 5))]
         assert min(heights) >= MIN_TAP_PX, heights
