@@ -92,6 +92,31 @@ def create_admin_command(username, first_name, last_name, email, password):
     click.echo(f"central administrator {username} created")
 
 
+@masklog_cli.command("unlock")
+@click.option("--username", required=True)
+@with_appcontext
+def unlock_command(username):
+    """Lift a user's sign-in lock now (when the only central administrator is
+    the one locked out). Audited, as the same action on the user's page."""
+    from flask import current_app
+
+    from app import sign_in_limits
+    from app.commands.unlock import unlock_sign_in
+    from app.commands.users import normalise_username
+    from app.models.user import MaskLogUser
+
+    try:
+        with transaction():
+            user = db.session.query(MaskLogUser).filter_by(username=normalise_username(username)).one_or_none()
+            if user is None:
+                raise DomainError(f"no user {username}")
+            unlocked = unlock_sign_in(db.session, system_actor(db.session), user,
+                                      sign_in_limits.for_app(current_app))
+    except DomainError as error:
+        _refused(error)
+    click.echo(f"{user.username} unlocked" if unlocked else f"{user.username} was not locked")
+
+
 @masklog_cli.command("rebuild-rollups")
 @with_appcontext
 def rebuild_rollups_command():
