@@ -30,7 +30,7 @@ from app.models.unit import Unit, UnitLevel
 from app.models.user import MaskLogUser
 from app.queries import figures
 from app.queries.exports import safe_text
-from app.thai import thai_date
+from app.thai import BANGKOK, thai_date
 from app.xlsx import HEADER, Workbook
 
 # Missing units listed per level; beyond it the page says so and points to the units below.
@@ -140,7 +140,8 @@ def streak(day: datetime.date, last: Optional[datetime.date], created: Optional[
     last report, or since the unit was created when it never reported."""
     if last is not None:
         return (day - last).days
-    start = created.date() if created is not None else day
+    # created_on is stored in UTC; the reporting day is Thailand's.
+    start = created.replace(tzinfo=datetime.timezone.utc).astimezone(BANGKOK).date() if created is not None else day
     return max((day - start).days + 1, 1)
 
 
