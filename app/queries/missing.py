@@ -329,3 +329,46 @@ def csv_text(rows: list[list]) -> str:
     for row in rows:
         writer.writerow([safe_text(value) for value in row])
     return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- e-mail reminders
+
+@dataclass
+class Recipient:
+    email: str  # lower-cased: one message per address and day
+    name: str
+    user_id: int
+    units: list = field(default_factory=list)  # (id, code, name) of the person's missing units
+
+
+def reminder_recipients(session: Session, day: datetime.date) -> list[Recipient]:
+    """The people a reminder goes to on `day`: the active users (account and
+    unit active) of every unit that must report and has not, that gave a real
+    e-mail address (not the placeholder of app/commands/users.py); one
+    Recipient per address, naming only that person's own units. Set-based:
+    per level one figures.not_reported query from each root, then the users."""
+    roots = session.execute(select(Unit).where(Unit.parent_id.is_(None), Unit.active.is_(True))).scalars().all()
+    found = {}
+    for root in roots:
+        for level in figures.completeness(session, root, day):
+            if level["missing"]:
+                for row in figures.not_reported(session, root, day, level["level"], limit=10_000_000):
+                    found[row.id] = row
+    recipients: dict = {}
+    for chunk in _chunks(found):
+        rows = session.execute(
+            select(MaskLogUser.id, MaskLogUser.unit_id, MaskLogUser.first_name, MaskLogUser.last_name,
+                   MaskLogUser.email)
+            .join(Unit, Unit.id == MaskLogUser.unit_id)
+            .where(MaskLogUser.unit_id.in_(chunk), MaskLogUser.active.is_(True), Unit.active.is_(True))
+            .order_by(MaskLogUser.id))
+        for row in rows:
+            email = given_email(row.email).strip().lower()
+            if not email or email.endswith(".invalid"):  # .invalid never receives mail (RFC 2606): the demo's
+                continue
+            recipient = recipients.setdefault(email, Recipient(email, f"{row.first_name} {row.last_name}".strip(),
+                                                               row.id))
+            unit = found[row.unit_id]
+            if all(unit.id != known[0] for known in recipient.units):
+                recipient.units.append((unit.id, unit.code, unit.name_th))
+    return sorted(recipients.values(), key=lambda recipient: recipient.email)

@@ -12,7 +12,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import openpyxl
 import pytest
 
-from app.commands.units import create_unit
 from app.commands.users import create_user
 from app.extensions import db
 from app.models.rollup import DailyReport
