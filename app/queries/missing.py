@@ -301,8 +301,18 @@ def missing_count(session: Session, unit: Unit, day: datetime.date) -> int:
 
 
 def has_reported(session: Session, unit_id: int, day: datetime.date) -> bool:
-    return session.execute(select(DailyReport.unit_id).where(DailyReport.unit_id == unit_id,
-                                                             DailyReport.day == day)).first() is not None
+    """The today page's banner: has the unit reported on `day`? A report this
+    process already knows is committed costs no query (reports are never deleted)."""
+    from app.rollups.pending import known_reports
+
+    key = (str(session.get_bind().url), unit_id, day)
+    if key in known_reports:
+        return True
+    found = session.execute(select(DailyReport.unit_id).where(DailyReport.unit_id == unit_id,
+                                                              DailyReport.day == day)).first() is not None
+    if found:
+        known_reports.add(key)
+    return found
 
 
 def write_xlsx(missing: MissingList, rows: list[list]) -> str:

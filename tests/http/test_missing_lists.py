@@ -222,3 +222,32 @@ def test_share_text_truncates_with_the_count_of_the_rest(app, ctx):
     assert sum(line.startswith("- ") for line in lines) == missing.SHARE_NAMES
     assert "- หน่วย 39" in lines and "- หน่วย 0" not in lines  # the longest silent are named
     assert "และอีก 25 หน่วย" in lines and lines[-1] == "https://masklog.example/"
+
+
+def test_a_unit_that_has_not_reported_sees_a_banner_until_it_reports(app, area):
+    with app.app_context():
+        officer_id = user(f"o-{area['lao_code'][1:].lower()}").id
+    officer = client_for(app, officer_id)
+    page = officer.get(f"/today/{area['lao']}").get_data(as_text=True)
+    banner = page.split('id="not-reported-banner"')[1].split("</p>")[0]
+    assert "หน่วยของท่านยังไม่ได้รายงานวันนี้" in banner and 'href="#nothing-today"' in banner
+    assert officer.post(f"/today/{area['lao']}/nothing").status_code == 302
+    assert 'id="not-reported-banner"' not in officer.get(f"/today/{area['lao']}").get_data(as_text=True)
+
+
+def test_a_district_sees_the_count_of_its_missing_units_in_the_menu(app, area):
+    district = client_for(app, area["district"])
+    with app.app_context():
+        expected = missing.missing_count(db.session, db.session.get(Unit, area["district_unit"]), today())
+    assert expected >= 3
+    page = district.get(f"/today/{area['district_unit']}").get_data(as_text=True)
+    item = page.split('id="menu-missing"')[1].split("</li>")[0]
+    assert f'href="/dashboard/{area["district_unit"]}/completeness"' in item
+    assert f'<span class="badge">{expected:,}</span>' in item and "ยังไม่รายงาน" in item
+    # A report below (through the command, which keeps the completeness rollup)
+    # changes the count on the next page: the menu is cached per count.
+    with app.app_context():
+        child_user = user(f"r0-{area['lao_code'][1:].lower()}").id
+    assert client_for(app, child_user).post(f"/today/{area['e'][0]}/nothing").status_code == 302
+    again = district.get(f"/today/{area['district_unit']}").get_data(as_text=True)
+    assert f'<span class="badge">{expected - 1:,}</span>' in again.split('id="menu-missing"')[1].split("</li>")[0]
