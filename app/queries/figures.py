@@ -6,18 +6,18 @@ and parsed the period (app/queries/periods.py)."""
 from __future__ import annotations
 
 import datetime
-import time
 from typing import Optional
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from app import scoping
+from app.queries import obligations
 from app.models.ledger import RiskGroup
-from app.models.rollup import ROLLUP_FIGURES, DailyReport, DailyRollup, ReportRollup, RiskGroupRollup
+from app.models.rollup import ROLLUP_FIGURES, DailyReport, DailyRollup, RiskGroupRollup
 from app.models.unit import LEVEL_ORDER, Unit
 from app.queries.periods import Period
 from app.rollups.registry import FIGURE_NAMES, FLOWS, STOCKS
+from app.thai import today
 
 
 def period_sums(period: Period):
@@ -137,38 +137,38 @@ def busiest(rows: list[dict], limit: int) -> list[dict]:
 
 # ---------------------------------------------------------------- completeness
 
-_unit_counts_cache: dict = {}
-_UNIT_COUNTS_SECONDS = 300
+def _obliged_counts(session: Session, unit: Unit, day: datetime.date) -> dict:
+    """level -> (units that must report on `day`, of them reported), in one
+    grouped query: the obliged units of the subtree (app/queries/obligations.py)
+    outer-joined to their DailyReport of the day (its primary key)."""
+    obliged = obligations.obliged_units(session, unit, day).subquery()
+    return {level: (units, done) for level, units, done in session.execute(
+        select(obliged.c.level, func.count(), func.count(DailyReport.unit_id))
+        .select_from(obliged)
+        .outerjoin(DailyReport, and_(DailyReport.unit_id == obliged.c.id, DailyReport.day == day))
+        .group_by(obliged.c.level))}
 
 
-def unit_counts(session: Session, unit: Unit) -> dict:
-    """Active units per level in the subtree (the denominators of "% reported").
-    Units change rarely; kept five minutes per database and unit (one of the
-    caches app/db/hooks.py lists)."""
-    key = (str(session.get_bind().url), unit.id, unit.path)
-    cached = _unit_counts_cache.get(key)
-    if cached and cached[0] > time.monotonic():
-        return cached[1]
-    counts = dict(session.execute(select(Unit.level, func.count()).where(
-        scoping.subtree_clause(Unit.path, unit.path), Unit.active.is_(True)).group_by(Unit.level)).all())
-    _unit_counts_cache[key] = (time.monotonic() + _UNIT_COUNTS_SECONDS, counts)
-    return counts
+def unit_counts(session: Session, unit: Unit, day: Optional[datetime.date] = None) -> dict:
+    """Units per level of the subtree that must report on `day` (default
+    today): the denominators of "% reported"."""
+    return {level: units for level, (units, _done) in _obliged_counts(session, unit, day or today()).items()}
 
 
 def completeness(session: Session, unit: Unit, day: datetime.date) -> list[dict]:
-    """Per level of the subtree: active units, how many reported on `day`,
-    and %. The unit itself must report too: the row of its own level is the
-    unit alone (no unit has one of its own level below it, see
+    """Per level of the subtree: units that must report on `day`
+    (app/queries/obligations.py), how many of them reported, and %. The unit
+    itself counts too, for itself: the row of its own level is the unit alone
+    (no unit has one of its own level below it, see
     app/commands/units.ALLOWED_PARENT_LEVELS) and comes first, marked `own`,
-    so a municipality that reported with no units below shows 100%."""
-    totals = unit_counts(session, unit)
-    reported = dict(session.execute(select(ReportRollup.level, ReportRollup.reported).where(
-        ReportRollup.unit_id == unit.id, ReportRollup.day == day)).all())
+    so a municipality that reported with no units below shows 100%. A report
+    of a unit that need not report counts nowhere. (ReportRollup counts every
+    report and is not read here.)"""
+    counts = _obliged_counts(session, unit, day)
     levels = []
     for level in LEVEL_ORDER:
-        total = totals.get(level.value, 0)
+        total, done = counts.get(level.value, (0, 0))
         if total:
-            done = min(reported.get(level.value, 0), total)
             levels.append({"level": level.value, "units": total, "reported": done, "missing": total - done,
                            "percent": round(100.0 * done / total, 1), "own": level.value == unit.level})
     return levels
@@ -180,9 +180,10 @@ def reported_percent(levels: list[dict]) -> Optional[float]:
 
 
 def not_reported(session: Session, unit: Unit, day: datetime.date, level: str, limit: int = 500) -> list:
-    """Active units of `level` in the subtree with no report on `day`, by code."""
+    """Units of `level` in the subtree that must report on `day` and have not, by code."""
+    obliged = obligations.obliged_units(session, unit, day).where(Unit.level == level).subquery()
     return list(session.execute(
-        select(Unit).outerjoin(DailyReport, and_(DailyReport.unit_id == Unit.id, DailyReport.day == day))
-        .where(scoping.subtree_clause(Unit.path, unit.path), Unit.level == level, Unit.active.is_(True),
-               DailyReport.unit_id.is_(None))
+        select(Unit).join(obliged, obliged.c.id == Unit.id)
+        .outerjoin(DailyReport, and_(DailyReport.unit_id == Unit.id, DailyReport.day == day))
+        .where(DailyReport.unit_id.is_(None))
         .order_by(Unit.code).limit(limit)).scalars())

@@ -1,0 +1,50 @@
+"""reporting obligations
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-04
+
+Which units must report daily: a rule per level (central administrator) and
+per-unit exceptions (province administrator), read by completeness
+(app/queries/obligations.py). The defaults are written here: every level
+always, subdistricts only once they have received stock.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = '0009'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+DEFAULTS = {"central": "always", "province": "always", "district": "always", "subdistrict": "holds_stock",
+            "lao": "always", "end_unit": "always"}
+
+
+def upgrade():
+    rule = op.create_table(
+        'reporting_rule',
+        sa.Column('level', sa.String(length=16), nullable=False),
+        sa.Column('rule', sa.String(length=16), nullable=False),
+        sa.Column('changed_by_id', sa.Integer(), nullable=True),
+        sa.Column('changed_on', sa.DateTime(), nullable=False, server_default=sa.func.current_timestamp()),
+        sa.ForeignKeyConstraint(['changed_by_id'], ['ab_user.id']),
+        sa.PrimaryKeyConstraint('level'),
+    )
+    op.create_table(
+        'reporting_exception',
+        sa.Column('unit_id', sa.Integer(), nullable=False),
+        sa.Column('obliged', sa.Boolean(), nullable=False),
+        sa.Column('reason', sa.String(length=500), nullable=False),
+        sa.Column('actor_id', sa.Integer(), nullable=True),
+        sa.Column('created_on', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['actor_id'], ['ab_user.id']),
+        sa.ForeignKeyConstraint(['unit_id'], ['unit.id']),
+        sa.PrimaryKeyConstraint('unit_id'),
+    )
+    op.bulk_insert(rule, [{"level": level, "rule": value} for level, value in DEFAULTS.items()])
+
+
+def downgrade():
+    op.drop_table('reporting_exception')
+    op.drop_table('reporting_rule')
