@@ -67,3 +67,10 @@ def is_obliged(session: Session, unit: Unit, day: datetime.date) -> bool:
     return session.execute(select(Unit.id).outerjoin(ReportingException, ReportingException.unit_id == Unit.id)
                            .where(Unit.id == unit.id, Unit.active.is_(True),
                                   obliged_clause(rules(session), day))).first() is not None
+
+
+def exceptions_in_scope(session, actor) -> list:
+    """The exceptions of the actor's area, with their units, by unit code."""
+    return list(session.execute(
+        select(ReportingException, Unit).join(Unit, Unit.id == ReportingException.unit_id)
+        .where(scoping.unit_scope_clause(actor)).order_by(Unit.code)).all())
