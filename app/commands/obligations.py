@@ -7,8 +7,9 @@
   above decides for it, as for switching a unit off). Removing the exception
   puts the unit back under the rules.
 Every change is audited. Completeness reads the settings when it counts, so a
-change shows on every page at once (no rollup to rebuild: ReportRollup counts
-every report and completeness does not read it)."""
+change shows on every page at once, past days included, with no rollup to
+rebuild: report_rollup counts every report, and completeness subtracts the
+reports that do not count when it reads (app/queries/figures.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

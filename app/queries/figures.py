@@ -6,14 +6,17 @@ and parsed the period (app/queries/periods.py)."""
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from typing import Optional
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from app import scoping
+from app.models.obligation import ALWAYS, HOLDS_STOCK, NEVER, ReportingException
 from app.queries import obligations
 from app.models.ledger import RiskGroup
-from app.models.rollup import ROLLUP_FIGURES, DailyReport, DailyRollup, RiskGroupRollup
+from app.models.rollup import ROLLUP_FIGURES, DailyReport, DailyRollup, ReportRollup, RiskGroupRollup
 from app.models.unit import LEVEL_ORDER, Unit
 from app.queries.periods import Period
 from app.rollups.registry import FIGURE_NAMES, FLOWS, STOCKS
@@ -138,21 +141,57 @@ def busiest(rows: list[dict], limit: int) -> list[dict]:
 # ---------------------------------------------------------------- completeness
 
 def _obliged_counts(session: Session, unit: Unit, day: datetime.date) -> dict:
-    """level -> (units that must report on `day`, of them reported), in one
-    grouped query: the obliged units of the subtree (app/queries/obligations.py)
-    outer-joined to their DailyReport of the day (its primary key)."""
-    obliged = obligations.obliged_units(session, unit, day).subquery()
-    return {level: (units, done) for level, units, done in session.execute(
-        select(obliged.c.level, func.count(), func.count(DailyReport.unit_id))
-        .select_from(obliged)
-        .outerjoin(DailyReport, and_(DailyReport.unit_id == obliged.c.id, DailyReport.day == day))
-        .group_by(obliged.c.level))}
+    """level -> (units that must report on `day`, of them reported), exactly
+    as app/queries/obligations.py says, without joining every unit of the
+    country to its report (a national subtree has 80,000 units):
+    - a level every unit of which must report: its active units less the
+      exempt ones; reported: the day's report_rollup count of the level less
+      the reports of units switched off since or exempt (few rows, indexed);
+    - a level that need not report: only the units added one by one;
+    - "holds stock" (subdistricts by default): the level's obliged units
+      joined to their daily_report row of the day.
+    The property test (tests/commands/test_obligations_property.py) checks
+    it against the rule recomputed from the stored rows."""
+    level_rules = obligations.rules(session)
+    in_tree = scoping.subtree_clause(Unit.path, unit.path)
+    reported_on_day = and_(DailyReport.unit_id == Unit.id, DailyReport.day == day)
+    active = dict(session.execute(select(Unit.level, func.count()).where(in_tree, Unit.active.is_(True))
+                                  .group_by(Unit.level)).all())
+    rolled = dict(session.execute(select(ReportRollup.level, ReportRollup.reported).where(
+        ReportRollup.unit_id == unit.id, ReportRollup.day == day)).all())
+    switched_off = dict(session.execute(select(Unit.level, func.count()).join(DailyReport, reported_on_day)
+                                        .where(in_tree, Unit.active.is_(False)).group_by(Unit.level)).all())
+    exceptions: dict = defaultdict(lambda: [0, 0, 0, 0])  # level -> exempt, exempt reported, added, added reported
+    for level, obliged, reported in session.execute(
+            select(Unit.level, ReportingException.obliged, DailyReport.unit_id.is_not(None))
+            .join(Unit, Unit.id == ReportingException.unit_id).outerjoin(DailyReport, reported_on_day)
+            .where(in_tree, Unit.active.is_(True))):
+        counts = exceptions[level]
+        counts[2 if obliged else 0] += 1
+        counts[3 if obliged else 1] += 1 if reported else 0
+    result = {}
+    for level, rule in level_rules.items():
+        exempt, exempt_done, added, added_done = exceptions[level]
+        if rule == ALWAYS and active.get(level):
+            result[level] = (active[level] - exempt,
+                             rolled.get(level, 0) - switched_off.get(level, 0) - exempt_done)
+        elif rule == NEVER and added:
+            result[level] = (added, added_done)
+    by_stock = [level for level, rule in level_rules.items() if rule == HOLDS_STOCK]
+    if by_stock:
+        obliged = obligations.obliged_units(session, unit, day, level_rules).where(Unit.level.in_(by_stock)).subquery()
+        result.update({level: (units, done) for level, units, done in session.execute(
+            select(obliged.c.level, func.count(), func.count(DailyReport.unit_id))
+            .select_from(obliged)
+            .outerjoin(DailyReport, and_(DailyReport.unit_id == obliged.c.id, DailyReport.day == day))
+            .group_by(obliged.c.level))})
+    return result
 
 
 def unit_counts(session: Session, unit: Unit, day: Optional[datetime.date] = None) -> dict:
     """Units per level of the subtree that must report on `day` (default
     today): the denominators of "% reported"."""
-    return {level: units for level, (units, _done) in _obliged_counts(session, unit, day or today()).items()}
+    return {level: units for level, (units, _done) in _obliged_counts(session, unit, day or today()).items() if units}
 
 
 def completeness(session: Session, unit: Unit, day: datetime.date) -> list[dict]:
@@ -162,8 +201,7 @@ def completeness(session: Session, unit: Unit, day: datetime.date) -> list[dict]
     (no unit has one of its own level below it, see
     app/commands/units.ALLOWED_PARENT_LEVELS) and comes first, marked `own`,
     so a municipality that reported with no units below shows 100%. A report
-    of a unit that need not report counts nowhere. (ReportRollup counts every
-    report and is not read here.)"""
+    of a unit that need not report counts nowhere."""
     counts = _obliged_counts(session, unit, day)
     levels = []
     for level in LEVEL_ORDER:
