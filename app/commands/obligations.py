@@ -24,7 +24,7 @@ from app.db.audit import record
 from app.errors import DomainError
 from app.models.obligation import DEFAULT_RULES, RULES, ReportingException, ReportingRule
 from app.models.unit import Unit
-from app.queries.obligations import rules
+from app.queries.obligations import forget_rules, rules
 from app.roles import CENTRAL_ADMIN, PROVINCE_ADMIN
 
 REASON_MAX = 500
@@ -61,6 +61,9 @@ class SetReportingRules(Command):
                    getattr(getattr(self.actor, "unit", None), "id", None),
                    before={"level": level, "rule": current[level]}, after={"level": level, "rule": rule})
             changed.append(level)
+        if changed:
+            # Cleared before the commit too: a rollback only makes the next read re-read the table.
+            forget_rules()
         return changed
 
 

@@ -9,7 +9,7 @@ import datetime
 from collections import defaultdict
 from typing import Optional
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from app import scoping
@@ -155,36 +155,40 @@ def _obliged_counts(session: Session, unit: Unit, day: datetime.date) -> dict:
     level_rules = obligations.rules(session)
     in_tree = scoping.subtree_clause(Unit.path, unit.path)
     reported_on_day = and_(DailyReport.unit_id == Unit.id, DailyReport.day == day)
-    active = dict(session.execute(select(Unit.level, func.count()).where(in_tree, Unit.active.is_(True))
-                                  .group_by(Unit.level)).all())
-    rolled = dict(session.execute(select(ReportRollup.level, ReportRollup.reported).where(
-        ReportRollup.unit_id == unit.id, ReportRollup.day == day)).all())
-    switched_off = dict(session.execute(select(Unit.level, func.count()).join(DailyReport, reported_on_day)
-                                        .where(in_tree, Unit.active.is_(False)).group_by(Unit.level)).all())
-    exceptions: dict = defaultdict(lambda: [0, 0, 0, 0])  # level -> exempt, exempt reported, added, added reported
-    for level, obliged, reported in session.execute(
-            select(Unit.level, ReportingException.obliged, DailyReport.unit_id.is_not(None))
-            .join(Unit, Unit.id == ReportingException.unit_id).outerjoin(DailyReport, reported_on_day)
-            .where(in_tree, Unit.active.is_(True))):
-        counts = exceptions[level]
-        counts[2 if obliged else 0] += 1
-        counts[3 if obliged else 1] += 1 if reported else 0
-    result = {}
-    for level, rule in level_rules.items():
-        exempt, exempt_done, added, added_done = exceptions[level]
-        if rule == ALWAYS and active.get(level):
-            result[level] = (active[level] - exempt,
-                             rolled.get(level, 0) - switched_off.get(level, 0) - exempt_done)
-        elif rule == NEVER and added:
-            result[level] = (added, added_done)
+    zero = literal(0)
+    parts = [
+        select(literal("active").label("part"), Unit.level, func.count().label("a"), zero.label("b"))
+        .where(in_tree, Unit.active.is_(True)).group_by(Unit.level),
+        select(literal("rolled"), ReportRollup.level, ReportRollup.reported, zero)
+        .where(ReportRollup.unit_id == unit.id, ReportRollup.day == day),
+        select(literal("switched_off"), Unit.level, func.count(), zero).join(DailyReport, reported_on_day)
+        .where(in_tree, Unit.active.is_(False)).group_by(Unit.level),
+        select(case((ReportingException.obliged.is_(True), literal("added")), else_=literal("exempt")), Unit.level,
+               func.count(), func.count(DailyReport.unit_id))
+        .join(Unit, Unit.id == ReportingException.unit_id).outerjoin(DailyReport, reported_on_day)
+        .where(in_tree, Unit.active.is_(True)).group_by(ReportingException.obliged, Unit.level)]
     by_stock = [level for level, rule in level_rules.items() if rule == HOLDS_STOCK]
     if by_stock:
         obliged = obligations.obliged_units(session, unit, day, level_rules).where(Unit.level.in_(by_stock)).subquery()
-        result.update({level: (units, done) for level, units, done in session.execute(
-            select(obliged.c.level, func.count(), func.count(DailyReport.unit_id))
-            .select_from(obliged)
-            .outerjoin(DailyReport, and_(DailyReport.unit_id == obliged.c.id, DailyReport.day == day))
-            .group_by(obliged.c.level))})
+        parts.append(select(literal("stock"), obliged.c.level, func.count(), func.count(DailyReport.unit_id))
+                     .select_from(obliged)
+                     .outerjoin(DailyReport, and_(DailyReport.unit_id == obliged.c.id, DailyReport.day == day))
+                     .group_by(obliged.c.level))
+    # One round trip for all of it.
+    rows: dict = defaultdict(lambda: (0, 0))
+    for part, level, a, b in session.execute(union_all(*parts)):
+        rows[(part, level)] = (a, b)
+    result = {}
+    for level, rule in level_rules.items():
+        exempt, exempt_done = rows[("exempt", level)]
+        added, added_done = rows[("added", level)]
+        if rule == ALWAYS and rows[("active", level)][0]:
+            result[level] = (rows[("active", level)][0] - exempt,
+                             rows[("rolled", level)][0] - rows[("switched_off", level)][0] - exempt_done)
+        elif rule == NEVER and added:
+            result[level] = (added, added_done)
+        elif rule == HOLDS_STOCK and rows[("stock", level)][0]:
+            result[level] = rows[("stock", level)]
     return result
 
 

@@ -15,6 +15,7 @@ past days included (as `active` does): changing one changes past percentages."""
 from __future__ import annotations
 
 import datetime
+import time
 
 from sqlalchemy import and_, exists, false, or_, select
 from sqlalchemy.orm import Session
@@ -28,10 +29,27 @@ from app.models.unit import Unit
 STOCK_IN_KINDS = ("receipt", "allocation_in")
 
 
+# (database) -> (fresh until, rules): six rows every dashboard reads; a change in
+# this process clears it, other app servers see it within RULES_SECONDS.
+_rules_cache: dict = {}
+RULES_SECONDS = 60
+
+
 def rules(session: Session) -> dict:
     """level -> rule, the stored rules over the defaults (six rows)."""
+    key = str(session.get_bind().url)
+    cached = _rules_cache.get(key)
+    if cached and cached[0] > time.monotonic():
+        return cached[1]
     stored = dict(session.execute(select(ReportingRule.level, ReportingRule.rule)).all())
-    return {level: stored.get(level, default) for level, default in DEFAULT_RULES.items()}
+    level_rules = {level: stored.get(level, default) for level, default in DEFAULT_RULES.items()}
+    _rules_cache[key] = (time.monotonic() + RULES_SECONDS, level_rules)
+    return level_rules
+
+
+def forget_rules() -> None:
+    """After a change of the rules (app/commands/obligations.py)."""
+    _rules_cache.clear()
 
 
 def has_stock_by(day: datetime.date):

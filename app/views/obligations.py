@@ -16,7 +16,7 @@ from app.labels import LEVEL_GROUP_LABELS, REPORTING_RULE_LABELS
 from app.models.obligation import DEFAULT_RULES, RULES
 from app.models.unit import LEVEL_ORDER
 from app.permissions import EXEMPT, OBLIGATIONS_VIEW, SET_RULES
-from app.queries.obligations import exceptions_in_scope, rules
+from app.queries.obligations import exceptions_in_scope, forget_rules, rules
 
 
 class ObligationsView(BaseView):
@@ -35,6 +35,7 @@ class ObligationsView(BaseView):
             try:
                 with transaction():
                     changed = command.run()
+                forget_rules()  # again once committed: a read in between may have cached the old rules
             except DomainError as error:
                 chosen, errors = {**chosen, **posted}, getattr(command, "errors", {})
                 flash(error.message, "danger")

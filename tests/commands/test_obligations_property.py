@@ -23,6 +23,7 @@ from app.models.obligation import ALWAYS, DEFAULT_RULES, HOLDS_STOCK, RULES, Rep
 from app.models.rollup import DailyReport
 from app.models.unit import Unit
 from app.queries import figures
+from app.queries.obligations import forget_rules
 from app.queries.obligations import STOCK_IN_KINDS
 from app.scoping import path_in_subtree
 from app.thai import today
@@ -163,6 +164,7 @@ def test_reported_plus_missing_is_obliged_over_random_trees_rules_and_exceptions
             for row in db.session.execute(select(ReportingRule)).scalars():
                 row.rule = DEFAULT_RULES[row.level]
             db.session.commit()
+            forget_rules()
     # The runs did something: reports written, stock received, exceptions made,
     # and the number of obliged units of a level varied.
     assert stats["reports"] > 5 and stats["stocked"] > 0 and stats["exceptions"] > 3 and stats["checks"] > 50

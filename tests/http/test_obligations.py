@@ -12,6 +12,7 @@ from app.models.ledger import AuditEntry
 from app.models.obligation import DEFAULT_RULES, ReportingException, ReportingRule
 from app.models.unit import Unit
 from app.queries import figures
+from app.queries.obligations import forget_rules
 from app.thai import today
 from tests.helpers import client_for, flashed_text, fresh_tree, login, unit
 
@@ -24,6 +25,7 @@ def default_rules(app):
         for row in db.session.execute(select(ReportingRule)).scalars():
             row.rule = DEFAULT_RULES[row.level]
         db.session.commit()
+        forget_rules()
 
 
 def _rules(app):
