@@ -169,11 +169,14 @@ def _obliged_counts(session: Session, unit: Unit, day: datetime.date) -> dict:
         .where(in_tree, Unit.active.is_(True)).group_by(ReportingException.obliged, Unit.level)]
     by_stock = [level for level, rule in level_rules.items() if rule == HOLDS_STOCK]
     if by_stock:
-        obliged = obligations.obliged_units(session, unit, day, level_rules).where(Unit.level.in_(by_stock)).subquery()
-        parts.append(select(literal("stock"), obliged.c.level, func.count(), func.count(DailyReport.unit_id))
-                     .select_from(obliged)
-                     .outerjoin(DailyReport, and_(DailyReport.unit_id == obliged.c.id, DailyReport.day == day))
-                     .group_by(obliged.c.level))
+        # Units of those levels without an exception that have received stock (the added ones
+        # are counted above). No OR here: each unit's check is one probe of ix_ledger_stock_in.
+        parts.append(select(literal("stock"), Unit.level, func.count(), func.count(DailyReport.unit_id))
+                     .outerjoin(ReportingException, ReportingException.unit_id == Unit.id)
+                     .outerjoin(DailyReport, reported_on_day)
+                     .where(in_tree, Unit.active.is_(True), Unit.level.in_(by_stock),
+                            ReportingException.unit_id.is_(None), obligations.has_stock_by(day))
+                     .group_by(Unit.level))
     # One round trip for all of it.
     rows: dict = defaultdict(lambda: (0, 0))
     for part, level, a, b in session.execute(union_all(*parts)):
@@ -187,8 +190,8 @@ def _obliged_counts(session: Session, unit: Unit, day: datetime.date) -> dict:
                              rows[("rolled", level)][0] - rows[("switched_off", level)][0] - exempt_done)
         elif rule == NEVER and added:
             result[level] = (added, added_done)
-        elif rule == HOLDS_STOCK and rows[("stock", level)][0]:
-            result[level] = rows[("stock", level)]
+        elif rule == HOLDS_STOCK and (rows[("stock", level)][0] or added):
+            result[level] = (rows[("stock", level)][0] + added, rows[("stock", level)][1] + added_done)
     return result
 
 

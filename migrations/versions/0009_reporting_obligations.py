@@ -45,10 +45,15 @@ def upgrade():
     # Units switched off, by path: completeness subtracts their reports (few rows).
     op.create_index('ix_unit_switched_off', 'unit', ['path'], postgresql_where=sa.text('NOT active'),
                     sqlite_where=sa.text('active = 0'))
+    # Has a unit received stock by a day: one probe per unit (the "holds stock" rule).
+    stock_in = sa.text("kind IN ('receipt', 'allocation_in')")
+    op.create_index('ix_ledger_stock_in', 'ledger_line', ['unit_id', 'entry_date'], postgresql_where=stock_in,
+                    sqlite_where=stock_in)
     op.bulk_insert(rule, [{"level": level, "rule": value} for level, value in DEFAULTS.items()])
 
 
 def downgrade():
+    op.drop_index('ix_ledger_stock_in', table_name='ledger_line')
     op.drop_index('ix_unit_switched_off', table_name='unit')
     op.drop_table('reporting_exception')
     op.drop_table('reporting_rule')
