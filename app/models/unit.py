@@ -71,7 +71,7 @@ class Unit(Model):
         Index("ix_unit_level_name", "level", "name_th", "path", "active", postgresql_ops={"name_th": "text_pattern_ops"}),
         Index("ix_unit_code_prefix", "code", postgresql_ops={"code": "text_pattern_ops"}),
         # Units switched off, by path (few): completeness subtracts their reports (app/queries/figures.py).
-        Index("ix_unit_switched_off", "path", postgresql_where=text("NOT active"), sqlite_where=text("active = 0")),
+        Index("ix_unit_switched_off", "path", postgresql_where=text("active = false"), sqlite_where=text("active = 0")),
     )
 
     @property

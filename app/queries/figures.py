@@ -9,7 +9,7 @@ import datetime
 from collections import defaultdict
 from typing import Optional
 
-from sqlalchemy import and_, case, func, literal, select, union_all
+from sqlalchemy import and_, case, false, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from app import scoping
@@ -162,7 +162,7 @@ def _obliged_counts(session: Session, unit: Unit, day: datetime.date) -> dict:
         select(literal("rolled"), ReportRollup.level, ReportRollup.reported, zero)
         .where(ReportRollup.unit_id == unit.id, ReportRollup.day == day),
         select(literal("switched_off"), Unit.level, func.count(), zero).join(DailyReport, reported_on_day)
-        .where(in_tree, Unit.active.is_(False)).group_by(Unit.level),
+        .where(in_tree, Unit.active == false()).group_by(Unit.level),  # ix_unit_switched_off
         select(case((ReportingException.obliged.is_(True), literal("added")), else_=literal("exempt")), Unit.level,
                func.count(), func.count(DailyReport.unit_id))
         .join(Unit, Unit.id == ReportingException.unit_id).outerjoin(DailyReport, reported_on_day)

@@ -43,16 +43,19 @@ def upgrade():
         sa.PrimaryKeyConstraint('unit_id'),
     )
     # Units switched off, by path: completeness subtracts their reports (few rows).
-    op.create_index('ix_unit_switched_off', 'unit', ['path'], postgresql_where=sa.text('NOT active'),
+    op.create_index('ix_unit_switched_off', 'unit', ['path'], postgresql_where=sa.text('active = false'),
                     sqlite_where=sa.text('active = 0'))
     # Has a unit received stock by a day: one probe per unit (the "holds stock" rule).
     stock_in = sa.text("kind IN ('receipt', 'allocation_in')")
     op.create_index('ix_ledger_stock_in', 'ledger_line', ['unit_id', 'entry_date'], postgresql_where=stock_in,
                     sqlite_where=stock_in)
+    # The reports of one day (completeness joins a level's units to them).
+    op.create_index('ix_daily_report_day', 'daily_report', ['day', 'unit_id'])
     op.bulk_insert(rule, [{"level": level, "rule": value} for level, value in DEFAULTS.items()])
 
 
 def downgrade():
+    op.drop_index('ix_daily_report_day', table_name='daily_report')
     op.drop_index('ix_ledger_stock_in', table_name='ledger_line')
     op.drop_index('ix_unit_switched_off', table_name='unit')
     op.drop_table('reporting_exception')
