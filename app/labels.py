@@ -66,6 +66,8 @@ RECORD_TYPE_LABELS = {
     "daily_report": lazy_gettext("Daily report"),
     "user": lazy_gettext("User"),
     "unit": lazy_gettext("Unit"),
+    "reporting_rule": lazy_gettext("Reporting rule"),
+    "reporting_exception": lazy_gettext("Reporting exception"),
 }
 
 # audit_entry.action (app/db/audit.record callers)
@@ -91,6 +93,10 @@ AUDIT_ACTION_LABELS = {
     "reactivate": lazy_gettext("Switched back on"),
     "login_blocked": lazy_gettext("Sign-in refused: account or unit switched off"),
     "remind_email": lazy_gettext("Reminder e-mail sent"),
+    "set_reporting_rule": lazy_gettext("Reporting rule changed"),
+    "exempt_from_reporting": lazy_gettext("Exempted from daily reporting"),
+    "require_reporting": lazy_gettext("Required to report daily"),
+    "remove_reporting_exception": lazy_gettext("Back to the reporting rules"),
 }
 
 # adjustment.kind (app/commands/adjustment.ADJUSTMENT_KINDS)
@@ -145,6 +151,8 @@ AUDIT_FIELD_LABELS = {
     "reference_no": lazy_gettext("Reference document number"),
     "returned": lazy_gettext("Returned to stock"),
     "reversed": lazy_gettext("Reversed"),
+    "rule": lazy_gettext("Reporting rule"),
+    "obliged": lazy_gettext("Must report daily"),
     "role": lazy_gettext("Role"),
     "roles": lazy_gettext("Roles"),
     "sent": lazy_gettext("Quantity sent"),
@@ -159,6 +167,13 @@ AUDIT_FIELD_LABELS = {
     "users_kept_off": lazy_gettext("Users who stay deactivated"),
     "username": lazy_gettext("Username"),
     "via": lazy_gettext("Recorded through"),
+}
+
+# reporting_rule.rule (app/models/obligation.RULES)
+REPORTING_RULE_LABELS = {
+    "always": lazy_gettext("Every unit of this level"),
+    "holds_stock": lazy_gettext("Only units that have received stock"),
+    "never": lazy_gettext("Not required"),
 }
 
 # audit values "via": how a user or unit came in.
@@ -189,7 +204,7 @@ def yes_no(value) -> str:
 _ISO_DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
 # Keys whose values are codes themselves.
 _VALUE_LABELS = {"kind": ADJUSTMENT_KIND_LABELS, "status": STATUS_LABELS, "roles": ROLE_LABELS, "role": ROLE_LABELS,
-                 "level": LEVEL_LABELS, "via": VIA_LABELS}
+                 "level": LEVEL_LABELS, "via": VIA_LABELS, "rule": REPORTING_RULE_LABELS}
 
 
 def _audit_value(key: str, value) -> str:

@@ -13,6 +13,7 @@ MANUAL_VIEW = "ManualView"
 UNIT_VIEW = "UnitModelView"
 UNIT_API = "UnitApi"
 UNIT_STATUS_VIEW = "UnitStatusView"
+OBLIGATIONS_VIEW = "ReportingObligationsView"
 USER_VIEW = "MaskLogUserView"
 RESET_PASSWORD_VIEW = "ResetPasswordView"
 REGISTRATION_VIEW = "RegistrationView"
@@ -31,12 +32,15 @@ TODAY, RECORD, CONFIRM, COUNT = "today", "record", "confirm", "count"
 DASHBOARD, EXPORT, CHART, PRINT = "dashboard", "export", "chart", "print"
 READ, REGISTER, LIST = "read", "register", "list"
 SWITCH = "switch"  # switch a unit (and its subtree) off or on
+SET_RULES, EXEMPT = "set_rules", "exempt"  # who must report daily: the rules of levels, a unit's exception
 
 # ---------------------------------------------------------------- menu entries (names, not labels)
 MENU_TODAY = "Today"
 MENU_DASHBOARD = "Dashboard"
 MENU_UNITS = "Units"
 MENU_LIST_UNITS = "List Units"
+MENU_REPORTING_RULES = "Reporting rules"
+MENU_REPORTING_EXCEPTIONS = "Reporting exceptions"
 MENU_RECORDS = "Records"
 MENU_DOCUMENTS = ("Receipts", "Daily counts", "Allocations", "Shipments", "Distributions", "Adjustments",
                   "Stock ledger")
@@ -59,7 +63,7 @@ MENU_ABOUT = "About"
 # screens (roles, permissions, views, user statistics), which are not scoped.
 ADMIN_ONLY = {
     ITEM_VIEW, RISK_GROUP_VIEW, PROVINCE_ADMINS_VIEW, MENU_REFERENCE, MENU_ITEMS, MENU_RISK_GROUPS,
-    MENU_PROVINCE_ADMINS,
+    MENU_PROVINCE_ADMINS, MENU_REPORTING_RULES,
     "MaskLogRoleView", "MaskLogPermissionViewView", "ViewMenuModelView", "PermissionModelView", "UserStatsChartView",
     "MaskLogUserStatsView", "MaskLogGroupView",
     "List Roles", "User's Statistics", "Base Permissions", "Views/Menus", "Permission on Views/Menus",

@@ -20,7 +20,7 @@ Per-process caches (each bounded; none holds data a write reads):
 | rollups/pending.py `known_reports`      | (database, unit, day) already reported  | the process (restart after restoring a backup) |
 | user_cache.py (per app)                 | signed-in user, roles, unit             | USER_CACHE_SECONDS (10 s), used only while the user's and unit's active flags, unit and path match the database (read every request); a change in this app drops it at once |
 | queries/reference.py `_cache`           | active items and risk groups            | 60 s; an edit in this process clears it |
-| queries/figures.py `_unit_counts_cache` | active units per level of a subtree     | 5 minutes |
+| queries/obligations.py `_rules_cache`  | who must report, per level (six rows)   | 60 s; a change in this process clears it |
 | views/navbar.py `_cache`                | the rendered menu per user, roles, language | until roles or name change (the key) |
 | assets.py                               | versioned static URLs                   | the process |
 """

@@ -10,7 +10,7 @@ import datetime
 from flask_appbuilder import Model
 from sqlalchemy import (Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer,
                         String, Text, UniqueConstraint)
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import column_property, relationship
 
 from app.models.unit import Unit
@@ -93,6 +93,10 @@ class LedgerLine(Model):
     __table_args__ = (
         Index("ix_ledger_unit_item_date", "unit_id", "item_id", "entry_date"),
         Index("ix_ledger_document", "document_type", "document_id"),
+        # Has the unit received stock by a day? (who must report, app/queries/obligations.py)
+        Index("ix_ledger_stock_in", "unit_id", "entry_date",
+              postgresql_where=text("kind IN ('receipt', 'allocation_in')"),
+              sqlite_where=text("kind IN ('receipt', 'allocation_in')")),
     )
 
     def document(self):

@@ -14,7 +14,7 @@ from the documents and the ledger (a test proves rebuild = incremental)."""
 import datetime
 
 from flask_appbuilder import Model
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import relationship
 
 # The summable figures of a daily rollup row, in report order.
@@ -75,6 +75,8 @@ class DailyReport(Model):
     created_on = Column(DateTime, nullable=False, default=datetime.datetime.utcnow)
 
     unit = relationship("Unit")
+    # The reports of one day: completeness joins a level's units to them (app/queries/figures.py).
+    __table_args__ = (Index("ix_daily_report_day", "day", "unit_id"),)
 
 
 class ReportRollup(Model):

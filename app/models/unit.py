@@ -8,7 +8,7 @@ import datetime
 import enum
 
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import relationship
 
 
@@ -70,6 +70,8 @@ class Unit(Model):
         # operator class (its default collations do not compare byte-wise).
         Index("ix_unit_level_name", "level", "name_th", "path", "active", postgresql_ops={"name_th": "text_pattern_ops"}),
         Index("ix_unit_code_prefix", "code", postgresql_ops={"code": "text_pattern_ops"}),
+        # Units switched off, by path (few): completeness subtracts their reports (app/queries/figures.py).
+        Index("ix_unit_switched_off", "path", postgresql_where=text("active = false"), sqlite_where=text("active = 0")),
     )
 
     @property

@@ -6,18 +6,21 @@ and parsed the period (app/queries/periods.py)."""
 from __future__ import annotations
 
 import datetime
-import time
+from collections import defaultdict
 from typing import Optional
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, false, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from app import scoping
+from app.models.obligation import ALWAYS, HOLDS_STOCK, NEVER, ReportingException
+from app.queries import obligations
 from app.models.ledger import RiskGroup
 from app.models.rollup import ROLLUP_FIGURES, DailyReport, DailyRollup, ReportRollup, RiskGroupRollup
 from app.models.unit import LEVEL_ORDER, Unit
 from app.queries.periods import Period
 from app.rollups.registry import FIGURE_NAMES, FLOWS, STOCKS
+from app.thai import today
 
 
 def period_sums(period: Period):
@@ -137,38 +140,80 @@ def busiest(rows: list[dict], limit: int) -> list[dict]:
 
 # ---------------------------------------------------------------- completeness
 
-_unit_counts_cache: dict = {}
-_UNIT_COUNTS_SECONDS = 300
+def _obliged_counts(session: Session, unit: Unit, day: datetime.date) -> dict:
+    """level -> (units that must report on `day`, of them reported), exactly
+    as app/queries/obligations.py says, without joining every unit of the
+    country to its report (a national subtree has 80,000 units):
+    - a level every unit of which must report: its active units less the
+      exempt ones; reported: the day's report_rollup count of the level less
+      the reports of units switched off since or exempt (few rows, indexed);
+    - a level that need not report: only the units added one by one;
+    - "holds stock" (subdistricts by default): the level's obliged units
+      joined to their daily_report row of the day.
+    The property test (tests/commands/test_obligations_property.py) checks
+    it against the rule recomputed from the stored rows."""
+    level_rules = obligations.rules(session)
+    in_tree = scoping.subtree_clause(Unit.path, unit.path)
+    reported_on_day = and_(DailyReport.unit_id == Unit.id, DailyReport.day == day)
+    zero = literal(0)
+    parts = [
+        select(literal("active").label("part"), Unit.level, func.count().label("a"), zero.label("b"))
+        .where(in_tree, Unit.active.is_(True)).group_by(Unit.level),
+        select(literal("rolled"), ReportRollup.level, ReportRollup.reported, zero)
+        .where(ReportRollup.unit_id == unit.id, ReportRollup.day == day),
+        select(literal("switched_off"), Unit.level, func.count(), zero).join(DailyReport, reported_on_day)
+        .where(in_tree, Unit.active == false()).group_by(Unit.level),  # ix_unit_switched_off
+        select(case((ReportingException.obliged.is_(True), literal("added")), else_=literal("exempt")), Unit.level,
+               func.count(), func.count(DailyReport.unit_id))
+        .join(Unit, Unit.id == ReportingException.unit_id).outerjoin(DailyReport, reported_on_day)
+        .where(in_tree, Unit.active.is_(True)).group_by(ReportingException.obliged, Unit.level)]
+    by_stock = [level for level, rule in level_rules.items() if rule == HOLDS_STOCK]
+    if by_stock:
+        # Units of those levels without an exception that have received stock (the added ones
+        # are counted above). No OR here: each unit's check is one probe of ix_ledger_stock_in.
+        parts.append(select(literal("stock"), Unit.level, func.count(), func.count(DailyReport.unit_id))
+                     .outerjoin(ReportingException, ReportingException.unit_id == Unit.id)
+                     .outerjoin(DailyReport, reported_on_day)
+                     .where(in_tree, Unit.active.is_(True), Unit.level.in_(by_stock),
+                            ReportingException.unit_id.is_(None), obligations.has_stock_by(day))
+                     .group_by(Unit.level))
+    # One round trip for all of it.
+    rows: dict = defaultdict(lambda: (0, 0))
+    for part, level, a, b in session.execute(union_all(*parts)):
+        rows[(part, level)] = (a, b)
+    result = {}
+    for level, rule in level_rules.items():
+        exempt, exempt_done = rows[("exempt", level)]
+        added, added_done = rows[("added", level)]
+        if rule == ALWAYS and rows[("active", level)][0]:
+            result[level] = (rows[("active", level)][0] - exempt,
+                             rows[("rolled", level)][0] - rows[("switched_off", level)][0] - exempt_done)
+        elif rule == NEVER and added:
+            result[level] = (added, added_done)
+        elif rule == HOLDS_STOCK and (rows[("stock", level)][0] or added):
+            result[level] = (rows[("stock", level)][0] + added, rows[("stock", level)][1] + added_done)
+    return result
 
 
-def unit_counts(session: Session, unit: Unit) -> dict:
-    """Active units per level in the subtree (the denominators of "% reported").
-    Units change rarely; kept five minutes per database and unit (one of the
-    caches app/db/hooks.py lists)."""
-    key = (str(session.get_bind().url), unit.id, unit.path)
-    cached = _unit_counts_cache.get(key)
-    if cached and cached[0] > time.monotonic():
-        return cached[1]
-    counts = dict(session.execute(select(Unit.level, func.count()).where(
-        scoping.subtree_clause(Unit.path, unit.path), Unit.active.is_(True)).group_by(Unit.level)).all())
-    _unit_counts_cache[key] = (time.monotonic() + _UNIT_COUNTS_SECONDS, counts)
-    return counts
+def unit_counts(session: Session, unit: Unit, day: Optional[datetime.date] = None) -> dict:
+    """Units per level of the subtree that must report on `day` (default
+    today): the denominators of "% reported"."""
+    return {level: units for level, (units, _done) in _obliged_counts(session, unit, day or today()).items() if units}
 
 
 def completeness(session: Session, unit: Unit, day: datetime.date) -> list[dict]:
-    """Per level of the subtree: active units, how many reported on `day`,
-    and %. The unit itself must report too: the row of its own level is the
-    unit alone (no unit has one of its own level below it, see
+    """Per level of the subtree: units that must report on `day`
+    (app/queries/obligations.py), how many of them reported, and %. The unit
+    itself counts too, for itself: the row of its own level is the unit alone
+    (no unit has one of its own level below it, see
     app/commands/units.ALLOWED_PARENT_LEVELS) and comes first, marked `own`,
-    so a municipality that reported with no units below shows 100%."""
-    totals = unit_counts(session, unit)
-    reported = dict(session.execute(select(ReportRollup.level, ReportRollup.reported).where(
-        ReportRollup.unit_id == unit.id, ReportRollup.day == day)).all())
+    so a municipality that reported with no units below shows 100%. A report
+    of a unit that need not report counts nowhere."""
+    counts = _obliged_counts(session, unit, day)
     levels = []
     for level in LEVEL_ORDER:
-        total = totals.get(level.value, 0)
+        total, done = counts.get(level.value, (0, 0))
         if total:
-            done = min(reported.get(level.value, 0), total)
             levels.append({"level": level.value, "units": total, "reported": done, "missing": total - done,
                            "percent": round(100.0 * done / total, 1), "own": level.value == unit.level})
     return levels
@@ -180,9 +225,10 @@ def reported_percent(levels: list[dict]) -> Optional[float]:
 
 
 def not_reported(session: Session, unit: Unit, day: datetime.date, level: str, limit: int = 500) -> list:
-    """Active units of `level` in the subtree with no report on `day`, by code."""
+    """Units of `level` in the subtree that must report on `day` and have not, by code."""
+    obliged = obligations.obliged_units(session, unit, day).where(Unit.level == level).subquery()
     return list(session.execute(
-        select(Unit).outerjoin(DailyReport, and_(DailyReport.unit_id == Unit.id, DailyReport.day == day))
-        .where(scoping.subtree_clause(Unit.path, unit.path), Unit.level == level, Unit.active.is_(True),
-               DailyReport.unit_id.is_(None))
+        select(Unit).join(obliged, obliged.c.id == Unit.id)
+        .outerjoin(DailyReport, and_(DailyReport.unit_id == Unit.id, DailyReport.day == day))
+        .where(DailyReport.unit_id.is_(None))
         .order_by(Unit.code).limit(limit)).scalars())

@@ -12,6 +12,7 @@ def register_views(appbuilder) -> None:
     from app.views.coverage import ProvinceAdminsView
     from app.views.dashboard import DashboardView, RollupChartView
     from app.views.manual import ManualView
+    from app.views.obligations import ObligationsView
     from app.views.qr import PublicQRView, QRView
     from app.views.registration import ActivationView, RegistrationView
     from app.views.today import TodayView
@@ -25,6 +26,10 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(UnitModelView, p.MENU_LIST_UNITS, icon="fa-sitemap", label=_l("Units"),
                         category=p.MENU_UNITS, category_label=_l("Units"), category_icon="fa-sitemap")
     appbuilder.add_view_no_menu(UnitStatusView)
+    appbuilder.add_view(ObligationsView, p.MENU_REPORTING_EXCEPTIONS, href="/obligations/exceptions",
+                        label=_l("Reporting exceptions"), icon="fa-user-clock", category=p.MENU_UNITS)
+    appbuilder.add_link(p.MENU_REPORTING_RULES, href="/obligations/rules", label=_l("Reporting rules"),
+                        icon="fa-list-check", category=p.MENU_UNITS)
     records = dict(category=p.MENU_RECORDS, category_label=_l("Records"), category_icon="fa-book")
     document_views = (d.ReceiptView, d.DailyCountView, d.AllocationView, d.ShipmentView, d.DistributionView,
                       d.AdjustmentView, d.LedgerView)

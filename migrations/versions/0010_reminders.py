@@ -1,18 +1,17 @@
 """e-mail reminders sent
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-04
 
 One row per address and day a reminder went to, so `flask masklog remind`
-run every hour sends each person one message a day. (Chained after 0008 on
-its branch; the merge re-chains it after the obligations migration 0009.)
+run every hour sends each person one message a day.
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

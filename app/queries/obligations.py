@@ -1,0 +1,94 @@
+"""THE rule of who must report on a day (README, "Dashboards, 'not yet
+reported' and reports"). Completeness, its percentages and its lists
+(app/queries/figures.py) and anything else that asks "who should have
+reported" use `obliged_units`; nothing else decides it.
+
+An active unit must report on day D when
+- its province administrator added it (an exception with obliged = yes), or
+- it has no exception and the rule of its level says so: "always"; or
+  "holds_stock" and the unit has received stock (a receipt or a confirmed
+  shipment at the unit itself, dated on or before D: from the day it first
+  receives stock, the subdistrict has stock to account for); "never" never.
+An exemption (obliged = no) takes the unit out whatever the rule says.
+Rules and exceptions are the current settings and apply to every day shown,
+past days included (as `active` does): changing one changes past percentages."""
+from __future__ import annotations
+
+import datetime
+import time
+
+from sqlalchemy import and_, exists, false, or_, select
+from sqlalchemy.orm import Session
+
+from app import scoping
+from app.models.ledger import LedgerLine
+from app.models.obligation import ALWAYS, DEFAULT_RULES, HOLDS_STOCK, ReportingException, ReportingRule
+from app.models.unit import Unit
+
+# Ledger kinds that bring stock into a unit (app/stock.post callers).
+STOCK_IN_KINDS = ("receipt", "allocation_in")
+
+
+# (database) -> (fresh until, rules): six rows every dashboard reads; a change in
+# this process clears it, other app servers see it within RULES_SECONDS.
+_rules_cache: dict = {}
+RULES_SECONDS = 60
+
+
+def rules(session: Session) -> dict:
+    """level -> rule, the stored rules over the defaults (six rows)."""
+    key = str(session.get_bind().url)
+    cached = _rules_cache.get(key)
+    if cached and cached[0] > time.monotonic():
+        return cached[1]
+    stored = dict(session.execute(select(ReportingRule.level, ReportingRule.rule)).all())
+    level_rules = {level: stored.get(level, default) for level, default in DEFAULT_RULES.items()}
+    _rules_cache[key] = (time.monotonic() + RULES_SECONDS, level_rules)
+    return level_rules
+
+
+def forget_rules() -> None:
+    """After a change of the rules (app/commands/obligations.py)."""
+    _rules_cache.clear()
+
+
+def has_stock_by(day: datetime.date):
+    """SQL condition on Unit: the unit itself received stock on or before `day`
+    (an index range on ledger_line (unit_id, item_id, entry_date))."""
+    return exists().where(LedgerLine.unit_id == Unit.id, LedgerLine.kind.in_(STOCK_IN_KINDS),
+                          LedgerLine.entry_date <= day)
+
+
+def obliged_clause(level_rules: dict, day: datetime.date):
+    """SQL condition on Unit outer-joined to ReportingException (see
+    `obliged_units`): the unit must report on `day`. Activity is not part of it."""
+    always = [level for level, rule in level_rules.items() if rule == ALWAYS]
+    stock = [level for level, rule in level_rules.items() if rule == HOLDS_STOCK]
+    by_rule = or_(Unit.level.in_(always) if always else false(),
+                  and_(Unit.level.in_(stock), has_stock_by(day)) if stock else false())
+    return or_(ReportingException.obliged.is_(True), and_(ReportingException.unit_id.is_(None), by_rule))
+
+
+def obliged_units(session: Session, unit: Unit, day: datetime.date, level_rules: dict | None = None):
+    """The active units of `unit`'s subtree (itself included) that must report
+    on `day`: a SELECT of (Unit.id, Unit.level), to use as a subquery, an IN
+    or to add columns and conditions to (`.add_columns`, `.where`)."""
+    level_rules = rules(session) if level_rules is None else level_rules
+    return (select(Unit.id, Unit.level)
+            .outerjoin(ReportingException, ReportingException.unit_id == Unit.id)
+            .where(scoping.subtree_clause(Unit.path, unit.path), Unit.active.is_(True),
+                   obliged_clause(level_rules, day)))
+
+
+def is_obliged(session: Session, unit: Unit, day: datetime.date) -> bool:
+    """One unit: must it report on `day`? (The today page, reminders.)"""
+    return session.execute(select(Unit.id).outerjoin(ReportingException, ReportingException.unit_id == Unit.id)
+                           .where(Unit.id == unit.id, Unit.active.is_(True),
+                                  obliged_clause(rules(session), day))).first() is not None
+
+
+def exceptions_in_scope(session, actor) -> list:
+    """The exceptions of the actor's area, with their units, by unit code."""
+    return list(session.execute(
+        select(ReportingException, Unit).join(Unit, Unit.id == ReportingException.unit_id)
+        .where(scoping.unit_scope_clause(actor)).order_by(Unit.code)).all())
