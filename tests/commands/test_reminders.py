@@ -14,7 +14,6 @@ from app.extensions import db
 from app.models.ledger import AuditEntry
 from app.models.rollup import DailyReport
 from app.models.reminder import ReminderLog
-from app.queries import figures
 from app.roles import OFFICER
 from app.thai import thai_date, today
 from tests.helpers import fresh_tree, unit, user
@@ -52,7 +51,6 @@ def people(app):
         other = create_user(db.session, user("cm-admin"), username=f"d5003-{tag}", first_name="ปลัด", last_name=tag,
                             email=f"d5003-{tag}@example.com", unit=unit("5003"), role_names=[OFFICER])
         db.session.commit()
-        figures._unit_counts_cache.clear()
         return {"tag": tag, "lao": lao.id, "lao_name": lao.name_th, "e_names": [c.name_th for c in children],
                 "officer": f"o-{tag}@example.com", "committee": f"c-{tag}@example.com",
                 "reported": f"r0-{tag}@example.com", "silent": f"r1-{tag}@example.com",

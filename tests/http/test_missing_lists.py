@@ -48,7 +48,6 @@ def area(app):
         district = _district_officer("5002", tag, phone="053112345 ต่อ 12")
         other = _district_officer("5003", tag)
         db.session.commit()
-        figures._unit_counts_cache.clear()
         return {"lao": lao.id, "lao_name": lao.name_th, "lao_code": lao.code, "e": [c.id for c in children],
                 "e_names": [c.name_th for c in children], "e_codes": [c.code for c in children],
                 "district": district.id, "other": other.id, "district_unit": unit("5002").id,
@@ -203,6 +202,15 @@ def test_a_district_sees_only_its_own_missing_units_everywhere(app, area):
         response = other.get(theirs + path)
         assert response.status_code == 404 and "นอกพื้นที่" in response.get_data(as_text=True), path
     # Their own lists, page, export and share text, never name the other district's units.
+    # (An LAO of their own that has not reported: subdistricts without stock need not
+    # report, so without it their list could be empty and offer nothing to share.)
+    from app.commands.units import create_unit
+
+    with app.app_context():
+        if not db.session.query(Unit.id).filter_by(code=f"L5003-{area['lao_code']}").first():
+            create_unit(db.session, user("cm-admin"), parent=unit("5003"), level="lao",
+                        name_th=f"เทศบาลตำบลทดสอบ {area['lao_code']}", code=f"L5003-{area['lao_code']}")
+            db.session.commit()
     own = f"/dashboard/{area['other_unit']}"
     page = other.get(own + "/completeness").get_data(as_text=True)
     exported = other.get(own + "/missing.csv").data.decode("utf-8-sig")
