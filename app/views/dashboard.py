@@ -22,7 +22,7 @@ from app.extensions import db
 from app.labels import LEVEL_GROUP_LABELS, level_label
 from app.models.rollup import DailyRollup
 from app.models.unit import Unit, UnitLevel
-from app.permissions import CHART, DASHBOARD, DASHBOARD_VIEW, EXPORT, ROLLUP_CHART_VIEW
+from app.permissions import CHART, DASHBOARD, DASHBOARD_VIEW, EXEMPT, EXPORT, OBLIGATIONS_VIEW, ROLLUP_CHART_VIEW
 from app.queries import exports, figures, missing, periods
 from app.queries.reference import active_items
 from app.thai import format_number, thai_date, today
@@ -157,6 +157,7 @@ class DashboardView(BaseView):
             reported_percent=figures.reported_percent(levels), breadcrumb=self._breadcrumb(unit),
             listed=listed, summary=summary, sort=sort, share_text=share_text, share_url=share_url,
             list_limit=missing.LIST_LIMIT, level_name=level_label,
+            can_exempt=self.appbuilder.sm.has_access(f"can_{EXEMPT}", OBLIGATIONS_VIEW),
             can_export=self.appbuilder.sm.has_access(f"can_{EXPORT}", self.class_permission_name)), status
 
     def _missing(self, unit_id):

@@ -259,3 +259,18 @@ def test_a_district_sees_the_count_of_its_missing_units_in_the_menu(app, area):
     assert client_for(app, child_user).post(f"/today/{area['e'][0]}/nothing").status_code == 302
     again = district.get(f"/today/{area['district_unit']}").get_data(as_text=True)
     assert f'<span class="badge">{expected - 1:,}</span>' in again.split('id="menu-missing"')[1].split("</li>")[0]
+
+
+def test_an_administrator_goes_from_a_missing_unit_to_its_exception_form(app, area):
+    """The province administrator reads the list and can exempt a unit that need
+    not report; an officer sees no such link."""
+    from tests.helpers import login
+
+    admin = login(app.test_client(), "cm-admin")
+    page = admin.get(f"/dashboard/{area['district_unit']}/completeness").get_data(as_text=True)
+    link = re.search(rf'href="([^"]*/obligations/exceptions\?unit={re.escape(area["lao_code"])})"', page)
+    assert link, "no exemption link for the missing LAO"
+    form = admin.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert f'value="{area["lao_code"]}"' in form
+    officer = client_for(app, area["district"]).get(f"/dashboard/{area['district_unit']}/completeness")
+    assert "/obligations/exceptions" not in officer.get_data(as_text=True)
