@@ -164,6 +164,13 @@ def completeness(session: Session, unit: Unit, day: datetime.date) -> list[dict]
     totals = unit_counts(session, unit)
     reported = dict(session.execute(select(ReportRollup.level, ReportRollup.reported).where(
         ReportRollup.unit_id == unit.id, ReportRollup.day == day)).all())
+    return _levels(unit, totals, reported)
+
+
+def _levels(unit: Unit, totals: dict, reported: dict) -> list[dict]:
+    """Completeness per level from the units that must report (`totals`) and
+    the units that did on one day (`reported`), both per level: one rule for
+    the day's page and for every day of the trend."""
     levels = []
     for level in LEVEL_ORDER:
         total = totals.get(level.value, 0)
@@ -172,6 +179,25 @@ def completeness(session: Session, unit: Unit, day: datetime.date) -> list[dict]
             levels.append({"level": level.value, "units": total, "reported": done, "missing": total - done,
                            "percent": round(100.0 * done / total, 1), "own": level.value == unit.level})
     return levels
+
+
+def completeness_trend(session: Session, unit: Unit, start: datetime.date, end: datetime.date) -> list[dict]:
+    """% of the subtree's units that reported, for each day from `start` to
+    `end` (days nobody reported included, at 0): completeness of each day
+    added up over its levels, from one range scan of the report rollups.
+    The denominators are today's units (unit_counts), as on the day's page."""
+    totals = unit_counts(session, unit)
+    by_day: dict = {}
+    for day, level, count in session.execute(select(ReportRollup.day, ReportRollup.level, ReportRollup.reported).where(
+            ReportRollup.unit_id == unit.id, ReportRollup.day.between(start, end))):
+        by_day.setdefault(day, {})[level] = count
+    days = []
+    for offset in range((end - start).days + 1):
+        day = start + datetime.timedelta(days=offset)
+        levels = _levels(unit, totals, by_day.get(day, {}))
+        days.append({"day": day, "units": sum(level["units"] for level in levels),
+                     "reported": sum(level["reported"] for level in levels), "percent": reported_percent(levels)})
+    return days
 
 
 def reported_percent(levels: list[dict]) -> Optional[float]:
