@@ -13,10 +13,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.commands.base import first_day
 from app.errors import DomainError
 from app.models.rollup import DailyReport
 from app.models.unit import Unit
-from app.thai import BANGKOK, MONTHS_LONG, to_arabic_digits, today
+from app.thai import MONTHS_LONG, to_arabic_digits, today
 
 # Day states of the calendar.
 REPORTED, MISSING, NOT_DUE, FUTURE = "reported", "missing", "not_due", "future"
@@ -76,21 +77,13 @@ def parse_month(raw) -> Month:
     return month
 
 
-def due_from(unit: Unit) -> datetime.date:
-    """The first day the unit had to report: the day (in Thailand; stored
-    times are UTC) it was added to the system."""
-    if unit.created_on is None:
-        return datetime.date.min
-    return unit.created_on.replace(tzinfo=datetime.timezone.utc).astimezone(BANGKOK).date()
-
-
 def month_calendar(session: Session, unit: Unit, month: Month) -> dict:
     """The month as weeks of seven cells (None outside the month), each day
     with its state: reported (and the kind of its first report), missing,
-    not due (before the unit existed) or future. Counts of each state too."""
+    not due (before the unit existed: commands.base.first_day) or future. Counts of each state too."""
     reports = dict(session.execute(select(DailyReport.day, DailyReport.first_kind).where(
         DailyReport.unit_id == unit.id, DailyReport.day.between(month.first, month.last))).all())
-    now, start = today(), due_from(unit)
+    now, start = today(), first_day(unit)
     counts = {REPORTED: 0, MISSING: 0, NOT_DUE: 0, FUTURE: 0}
     weeks = []
     for week in _WEEKS.monthdatescalendar(month.year, month.month):
