@@ -124,7 +124,8 @@ class DashboardView(BaseView):
             "dashboard.html", unit=unit, go_to=_go_to_unit(query), items=items, item_id=item_id, period=period, headline=headline,
             days=days, groups=groups, kids=kids, own=table["own"], total=table["total"], levels=levels,
             reported_percent=figures.reported_percent(levels), busy_units=len(busiest),
-            trend_chart=trend_chart, group_chart=group_chart, reporting_chart=reporting_chart, child_chart=child_chart, chart_rows=CHART_ROWS,
+            trend_chart=trend_chart, group_chart=group_chart, reporting_chart=reporting_chart,
+            child_chart=child_chart, chart_rows=CHART_ROWS,
             breadcrumb=self._breadcrumb(unit), query=query, level_labels=LEVEL_GROUP_LABELS,
             can_export=self.appbuilder.sm.has_access(f"can_{EXPORT}", self.class_permission_name)), \
             (422 if error else 200)
@@ -158,12 +159,7 @@ class DashboardView(BaseView):
             unit = self._unit(unit_id)
         except OutsideScope:
             return self._outside()
-        status = 200
-        try:
-            month = history.parse_month(request.args.get("month"))
-        except DomainError as problem:
-            flash(str(problem), "danger")
-            status, month = 422, history.parse_month(None)
+        month, status = _parsed(history.parse_month, request.args.get("month"))
         grid = history.month_calendar(db.session, unit, month)
         this_month = history.parse_month(None)
         return self.render_template(
@@ -202,6 +198,16 @@ class DashboardView(BaseView):
         return render_template("error.html", status=404,
                                message=_("This unit does not exist or is outside the area you manage."),
                                base_template=self.appbuilder.base_template, appbuilder=self.appbuilder), 404
+
+
+def _parsed(parse, raw):
+    """(value, HTTP status): what `parse` makes of `raw`, or, for bad input,
+    its default (blank input) with the Thai message flashed and 422."""
+    try:
+        return parse(raw), 200
+    except DomainError as problem:
+        flash(str(problem), "danger")
+        return parse(None), 422
 
 
 class _GoToUnit(Form):
