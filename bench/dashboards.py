@@ -1,4 +1,4 @@
-"""Dashboards and exports at national scale, on a throwaway PostgreSQL:
+"""Dashboards and exports at national scale, on a throwaway PostgreSQL (or a new SQLite file):
 generates the synthetic dataset (all real units + ~70,000 end units × N days),
 then prints
 - national and province dashboard p50/p95 over real HTTP (Flask test client),
@@ -9,7 +9,8 @@ then prints
 - the xlsx export of the whole country (one row per unit) and of one
   province: seconds, rows and peak RSS growth while it ran.
 Usage: .venv/bin/python bench/dashboards.py [--end-units 70000] [--days 365]
-       [--activity 0.1] [--database-url URL]   (needs PostgreSQL server binaries;
+       [--activity 0.1] [--database-url URL] [--sqlite PATH] [--pages-only]
+       (needs PostgreSQL server binaries unless --sqlite or --database-url;
        --database-url measures a database generated before, skipping generation;
        --keep leaves the generated database running and prints its URL, to be
        measured again with --database-url; stop it with the pg_ctl line printed)"""
@@ -128,10 +129,17 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--database-url", help="measure an existing synthetic database instead of generating one")
     parser.add_argument("--keep", action="store_true", help="leave the generated database running")
+    parser.add_argument("--sqlite", metavar="PATH", help="generate into a new SQLite file instead of PostgreSQL")
+    parser.add_argument("--pages-only", action="store_true",
+                        help="HTTP page timings only (skip rollups vs raw GROUP BY and the exports)")
     args = parser.parse_args()
-    server = None
+    server, generate_data = None, not args.database_url
     if args.database_url:
         url = args.database_url
+    elif args.sqlite:
+        if os.path.exists(args.sqlite):
+            sys.exit(f"{args.sqlite} exists: generate into a new file, or measure it with --database-url")
+        url = f"sqlite:///{os.path.abspath(args.sqlite)}"
     else:
         bindir = find_pg_bindir()
         if not bindir:
@@ -141,7 +149,7 @@ def main() -> None:
     try:
         app = create_app(type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
         with app.app_context():
-            if server is not None:
+            if generate_data:
                 flask_migrate.upgrade()
                 prepare_demo(db.session)
                 db.session.commit()
@@ -186,6 +194,8 @@ def main() -> None:
                 continue
             p50, p95 = timed(lambda: client.get(url), args.requests)
             print(f"  {label:22s} p50 {p50:7.1f}  p95 {p95:7.1f}  ({len(response.data) / 1024:,.0f} KiB)")
+        if args.pages_only:
+            return
         print("\nSame figures: rollups vs GROUP BY over the raw ledger (p50 ms, same run):")
         with app.app_context():
             for name, unit_id in ids.items():

@@ -109,7 +109,7 @@ class DashboardView(BaseView):
             (_("Closing balance"), [day["balance"] for day in days])], title=_("Daily trend"))
         reporting_chart = charts.line_chart([thai_date(day["day"]) for day in reporting], [
             (_("Units that reported (percent)"), [day["percent"] or 0 for day in reporting])],
-            title=_("Units that reported, per day (percent)"))
+            title=_("Units that reported, per day (percent)"), top=100)
         group_chart = charts.bar_chart([group["name"] for group in groups], [
             (_("Pieces"), [group["distributed"] for group in groups]),
             (_("People reached"), [group["people_reached"] for group in groups])],

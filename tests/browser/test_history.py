@@ -85,3 +85,4 @@ def test_the_trend_of_units_reported_fits_a_phone(open_session):
     assert page.evaluate(SMALLEST_CHART_LETTER, "#reporting-chart") >= 11
     assert page.locator("#calendar-link").is_visible()
     assert_fits_the_screen(page)
+    page.locator("#reporting-chart").screenshot(path=os.path.join(SHOTS, "masklog-reporting-chart-phone.png"))
