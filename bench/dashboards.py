@@ -183,8 +183,12 @@ def main() -> None:
                 p50, p95 = timed(lambda: client.get(f"/dashboard/{unit_id}?{query}"), args.requests)
                 print(f"  {name:9s} {label:9s} p50 {p50:7.1f}  p95 {p95:7.1f}")
         print("\nCompleteness and history over HTTP (p50 / p95 ms, target p95 <= 300):")
+        # Today (reports still coming in: the longest lists) and yesterday (a whole day).
+        yesterday = (today() - datetime.timedelta(days=1)).isoformat()
         pages = [("national completeness", f"/dashboard/{ids['central']}/completeness"),
-                 ("province completeness", f"/dashboard/{ids['province']}/completeness")]
+                 ("  the day before", f"/dashboard/{ids['central']}/completeness?day={yesterday}"),
+                 ("province completeness", f"/dashboard/{ids['province']}/completeness"),
+                 ("  the day before", f"/dashboard/{ids['province']}/completeness?day={yesterday}")]
         if end_unit is not None:
             pages.append(("end unit calendar", f"/dashboard/{end_unit.id}/calendar"))
         for label, url in pages:
