@@ -94,6 +94,17 @@ class Config:
     # The address users reach the system at, for links printed on paper (QR
     # codes, activation sheets). Empty: the address of the current request.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+    # E-mail reminders to the people of units that have not reported by
+    # REMINDER_HOUR (Thai time), sent by `flask masklog remind` through any SMTP
+    # server; off unless REMINDER_EMAIL is on. REMINDER_SMTP_TLS: starttls | ssl | none.
+    REMINDER_EMAIL = _bool("REMINDER_EMAIL", False)
+    REMINDER_HOUR = int(os.environ.get("REMINDER_HOUR", "15"))
+    REMINDER_SMTP_HOST = os.environ.get("REMINDER_SMTP_HOST", "")
+    REMINDER_SMTP_PORT = int(os.environ.get("REMINDER_SMTP_PORT", "587"))
+    REMINDER_SMTP_USER = os.environ.get("REMINDER_SMTP_USER", "")
+    REMINDER_SMTP_PASSWORD = os.environ.get("REMINDER_SMTP_PASSWORD", "")
+    REMINDER_SMTP_TLS = os.environ.get("REMINDER_SMTP_TLS", "starttls").strip().lower()
+    REMINDER_FROM = os.environ.get("REMINDER_FROM", "")
     # Seconds a process reuses the signed-in user (roles, unit) without asking
     # the database; a change made on another app server takes effect there
     # within this time (app/user_cache.py). 0: load it on every request.

@@ -92,6 +92,31 @@ def create_admin_command(username, first_name, last_name, email, password):
     click.echo(f"central administrator {username} created")
 
 
+@masklog_cli.command("unlock")
+@click.option("--username", required=True)
+@with_appcontext
+def unlock_command(username):
+    """Lift a user's sign-in lock now (when the only central administrator is
+    the one locked out). Audited, as the same action on the user's page."""
+    from flask import current_app
+
+    from app import sign_in_limits
+    from app.commands.unlock import unlock_sign_in
+    from app.commands.users import normalise_username
+    from app.models.user import MaskLogUser
+
+    try:
+        with transaction():
+            user = db.session.query(MaskLogUser).filter_by(username=normalise_username(username)).one_or_none()
+            if user is None:
+                raise DomainError(f"no user {username}")
+            unlocked = unlock_sign_in(db.session, system_actor(db.session), user,
+                                      sign_in_limits.for_app(current_app))
+    except DomainError as error:
+        _refused(error)
+    click.echo(f"{user.username} unlocked" if unlocked else f"{user.username} was not locked")
+
+
 @masklog_cli.command("rebuild-rollups")
 @with_appcontext
 def rebuild_rollups_command():
@@ -124,3 +149,37 @@ def synthetic_data_command(end_units, days, activity, seed):
     except DomainError as error:
         _refused(error)
     click.echo(", ".join(f"{name}: {value:,}" for name, value in counts.items()))
+
+
+@masklog_cli.command("remind")
+@click.option("--day", default=None, help="Reporting day (default: today in Thailand), e.g. 2569-12-05.")
+@with_appcontext
+def remind_command(day):
+    """E-mail the people of units that have not reported today, once per
+    person and day (run it every hour from cron or a systemd timer; it sends
+    from REMINDER_HOUR on, only when REMINDER_EMAIL is on)."""
+    import datetime
+
+    from app.commands.reminders import due, send_reminders
+    from app.queries.periods import parse_day
+    from app.thai import today
+
+    config = current_app.config
+    if not config.get("REMINDER_EMAIL"):
+        click.echo("e-mail reminders are off (set REMINDER_EMAIL=1 and the REMINDER_SMTP_* settings)")
+        return
+    try:
+        reporting_day = parse_day(day) if day else today()
+    except DomainError as error:
+        _refused(error)
+    if day is None and not due(config, datetime.datetime.now(datetime.timezone.utc)):
+        click.echo(f"not yet: reminders go out from {config['REMINDER_HOUR']}:00 Thai time")
+        return
+    try:
+        report = send_reminders(db.session, config, reporting_day)
+    except DomainError as error:
+        _refused(error)
+    click.echo(f"reminders sent: {len(report.sent)}, already sent today: {report.already}, "
+               f"refused: {len(report.failed)}")
+    for email, error in report.failed:
+        click.echo(f"  refused {email}: {error}", err=True)

@@ -102,6 +102,7 @@ AUDIT_ACTION_LABELS = {
     "deactivate": lazy_gettext("Switched off"),
     "reactivate": lazy_gettext("Switched back on"),
     "login_blocked": lazy_gettext("Sign-in refused: account or unit switched off"),
+    "remind_email": lazy_gettext("Reminder e-mail sent"),
 }
 
 # adjustment.kind (app/commands/adjustment.ADJUSTMENT_KINDS)

@@ -28,7 +28,9 @@ from app.commands.passwords import check_password, set_password
 from app.commands.users import (can_manage_user, given_email, change_summary, check_user, has_recorded_anything,
                                 normalise_username, snapshot, stored_role_names)
 from app.extensions import db
+from app.models.unit import Unit
 from app.models.user import MaskLogUser
+from app.scoping import unit_in_scope
 from app.permissions import RESET_MY_PASSWORD_VIEW, RESET_PASSWORD_VIEW
 from app.sign_in_limits import SignInLocked
 from app.roles import ROLE_DEFINITIONS, grantable_role_names, role_label
@@ -125,11 +127,18 @@ class MaskLogUserView(UnlockSignInMixin, ScopedViewMixin, UserDBModelView):
         form.email.data = given_email(form.email.data)
 
     def _get_add_widget(self, form, exclude_cols=None, widgets=None):
-        """`?role=<name>` pre-selects a role the actor may grant (the province
-        administrators page links "add an administrator" this way)."""
+        """`?role=<name>` pre-selects a role the actor may grant and `?unit=<id>`
+        a unit (the province administrators page links "add an administrator" so)."""
         wanted = request.args.get("role")
         if request.method == "GET" and wanted in _grantable_for_current_actor():
             form.roles.data = [role for role in db.session.scalars(select(Role).where(Role.name == wanted))]
+        # `?unit=<id>` shows that unit in the picker (still changeable); one
+        # outside the actor's area is simply not filled in.
+        unit_id = request.args.get("unit", type=int)
+        if request.method == "GET" and unit_id is not None and "unit" in form:
+            unit = db.session.get(Unit, unit_id)
+            if unit is not None and unit_in_scope(current_actor(), unit):
+                form.unit.data = unit
         return super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)
 
     def pre_add(self, item):

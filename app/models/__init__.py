@@ -6,3 +6,4 @@ from app.models.ledger import (  # noqa: F401,E402
     DistributionLine, Item, LedgerLine, Receipt, RiskGroup, StockBalance,
 )
 from app.models.rollup import DailyReport, DailyRollup, ReportRollup, RiskGroupRollup  # noqa: F401,E402
+from app.models.reminder import ReminderLog  # noqa: F401,E402

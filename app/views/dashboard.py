@@ -19,17 +19,18 @@ from flask_babel import lazy_gettext as _l
 from app import charts, scoping
 from app.errors import DomainError
 from app.extensions import db
-from app.labels import LEVEL_GROUP_LABELS, REPORT_KIND_LABELS
+from app.labels import LEVEL_GROUP_LABELS, REPORT_KIND_LABELS, level_label
 from app.models.rollup import DailyRollup
-from app.models.unit import Unit
+from app.models.unit import Unit, UnitLevel
 from app.permissions import CHART, DASHBOARD, DASHBOARD_VIEW, EXPORT, ROLLUP_CHART_VIEW
-from app.queries import exports, figures, history, periods
+from app.queries import exports, figures, history, missing, periods
 from app.queries.reference import active_items
 from app.thai import format_number, thai_date, today
 from app.fab.datamodel import ScopedSQLAInterface, current_actor
 from app.fab.unit_picker import UnitPickerField
 from wtforms import Form
 from app.views.helpers import redirect_to_own_unit
+from app.views.qr import public_base
 
 CHART_ROWS = 15
 
@@ -44,7 +45,8 @@ class DashboardView(BaseView):
     class_permission_name = DASHBOARD_VIEW
     method_permission_name = {"mine": DASHBOARD, "unit_dashboard": DASHBOARD, "completeness": DASHBOARD,
                               "calendar": DASHBOARD,
-                              "export_xlsx": EXPORT, "export_csv": EXPORT}
+                              "export_xlsx": EXPORT, "export_csv": EXPORT, "missing_export": EXPORT,
+                              "missing_print": DASHBOARD}
 
     # ------------------------------------------------------------ request parsing
     def _unit(self, unit_id: int) -> Unit:
@@ -130,6 +132,10 @@ class DashboardView(BaseView):
             can_export=self.appbuilder.sm.has_access(f"can_{EXPORT}", self.class_permission_name)), \
             (422 if error else 200)
 
+    def _day(self):
+        """(day, status): a bad day gets a Thai message and today's list."""
+        return _parsed(periods.parse_day, request.args.get("day"))
+
     @expose("/<int:unit_id>/completeness")
     @has_access
     def completeness(self, unit_id):
@@ -137,19 +143,59 @@ class DashboardView(BaseView):
             unit = self._unit(unit_id)
         except OutsideScope:
             return self._outside()
-        status = 200
-        try:
-            day = periods.parse_day(request.args.get("day"))
-        except DomainError as problem:
-            flash(str(problem), "danger")
-            status, day = 422, today()
+        day, status = self._day()
+        sort = request.args.get("sort") if request.args.get("sort") in missing.SORTS else "code"
         levels = figures.completeness(db.session, unit, day)
-        missing = {level["level"]: figures.not_reported(db.session, unit, day, level["level"])
-                   for level in levels if level["missing"] and not level["own"]}
+        national = unit.level == UnitLevel.CENTRAL.value
+        # The national unit gets one row per province (linking to its list), not thousands of names.
+        summary = missing.by_child(db.session, unit, day) if national else None
+        listed = None if national else missing.missing_units(db.session, unit, day, sort, levels=levels)
+        share_text = share_url = None
+        if listed is not None and listed.units and missing.share_allowed(unit):
+            share_text = missing.share_text(listed, public_base())
+            share_url = missing.line_share_url(share_text)
         return self.render_template(
-            "completeness.html", unit=unit, day=day, levels=levels, missing=missing, level_labels=LEVEL_GROUP_LABELS,
+            "completeness.html", unit=unit, day=day, levels=levels, level_labels=LEVEL_GROUP_LABELS,
             reported_percent=figures.reported_percent(levels), breadcrumb=self._breadcrumb(unit),
-            list_limit=500), status
+            listed=listed, summary=summary, sort=sort, share_text=share_text, share_url=share_url,
+            list_limit=missing.LIST_LIMIT, level_name=level_label,
+            can_export=self.appbuilder.sm.has_access(f"can_{EXPORT}", self.class_permission_name)), status
+
+    def _missing(self, unit_id):
+        unit = self._unit(unit_id)
+        day, status = self._day()
+        sort = request.args.get("sort") if request.args.get("sort") in missing.SORTS else "silent"
+        return unit, day, status, missing.missing_units(db.session, unit, day, sort)
+
+    @expose("/<int:unit_id>/missing.<kind>")
+    @has_access
+    def missing_export(self, unit_id, kind):
+        if kind not in ("xlsx", "csv"):
+            abort(404)
+        try:
+            unit, day, status, listed = self._missing(unit_id)
+        except OutsideScope:
+            return self._outside()
+        if status != 200:
+            return redirect(url_for(".completeness", unit_id=unit_id))
+        rows = missing.export_rows(listed, lambda uid: f"{public_base()}{url_for('.unit_dashboard', unit_id=uid)}")
+        stamp = f"{unit.code}_{day.isoformat()}"
+        if kind == "xlsx":
+            return _file_response(missing.write_xlsx(listed, rows), f"masklog_missing_{stamp}.xlsx",
+                                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return Response(missing.csv_text(rows), mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="masklog_missing_{stamp}.csv"'})
+
+    @expose("/<int:unit_id>/missing/print")
+    @has_access
+    def missing_print(self, unit_id):
+        try:
+            unit, day, status, listed = self._missing(unit_id)
+        except OutsideScope:
+            return self._outside()
+        return render_template("print_missing.html", unit=unit, day=day, listed=listed,
+                               parents=missing.parent_names(listed.groups), limit=missing.LIST_LIMIT,
+                               level_name=level_label, printed=thai_date(today())), status
 
     @expose("/<int:unit_id>/calendar")
     @has_access

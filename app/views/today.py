@@ -26,6 +26,7 @@ from app.fab.datamodel import current_actor
 from app.labels import LEDGER_KIND_LABELS
 from app.models.unit import Unit
 from app.permissions import CONFIRM, COUNT, RECORD, TODAY, TODAY_VIEW
+from app.queries import missing
 from app.queries.count_sheet import MEMBER_ROWS, count_sheet, next_count_day
 from app.queries.reference import active_items, active_risk_groups, resolve_item
 from app.queries.today import child_units, today_page
@@ -95,6 +96,7 @@ class TodayView(BaseView):
             **today_page(db.session, unit.id, item_id, day),
             can_confirm=scoping.is_own_unit(current_actor(), unit) and self._may(CONFIRM),
             can_record=self._may(RECORD), can_count=self._may(COUNT),
+            reported_today=missing.has_reported(db.session, unit.id, day),
             risk_groups=active_risk_groups(db.session),
             kind_labels={k: str(v) for k, v in LEDGER_KIND_LABELS.items()},
             posted=posted or {}, failed_form=failed_form, form_token=uuid.uuid4().hex,

@@ -38,7 +38,7 @@ def test_viewer_dashboard_charts_render_offline_and_drill_down(open_session, vie
     assert "เมืองเชียงใหม่" in page.locator(".masklog-title").inner_text()
     page.goto(page.url.split("?")[0] + "/completeness")
     assert "ยังไม่รายงาน" in page.locator(".masklog-title").inner_text()
-    assert page.locator(".masklog-missing li").count() > 0
+    assert page.locator(".masklog-missing-tree li").count() > 0
     save_screenshot(page, f"completeness-{viewport}", full_page=True)
 
 

@@ -93,8 +93,12 @@ def test_the_province_administrators_page_shows_misplaced_and_links_to_act(app, 
     assert f"/users/show/{admin_id}" in row and "ลำพูน หนึ่ง" in row
     empty = next(r for r in body.split("<tr") if "<td>52</td>" in r)  # ลำปาง: none yet
     add_link = re.search(r'href="([^"]*/users/add[^"]*)"', empty).group(1).replace("&amp;", "&")
-    assert f"_flt_0_unit={_ids(app, '52', OFFICER)[0]}" in add_link
+    lampang_id = _ids(app, '52', OFFICER)[0]
+    assert f"unit={lampang_id}" in add_link
     form = as_user("admin").get(add_link).get_data(as_text=True)
+    # The province shows in the picker, by name: the administrator sees what they are adding to.
+    assert re.search(rf'name="unit"[^>]*value="{lampang_id}"|value="{lampang_id}"[^>]*name="unit"', form)
+    assert "ลำปาง" in form
     assert re.search(rf'<option[^>]*value="{role_id}"[^>]*selected', form) or \
         re.search(rf'<option[^>]*selected[^>]*value="{role_id}"', form)
     # The misplaced administrator is not counted for the province of its unit.

@@ -242,3 +242,18 @@ def test_a_locked_switched_off_account_gets_the_lock_page_not_its_reason(app):
         form_sign_in(client, name, "wrong")
     response = form_sign_in(client, name)
     assert response.status_code == 429 and "ถูกปิดใช้งาน" not in response.get_data(as_text=True)
+
+
+def test_the_cli_unlocks_a_locked_user(app, redis_url):
+    """When the only central administrator is the one locked out, the CLI lifts
+    the lock (audited, as the system)."""
+    server = limited_app(app, redis_url)
+    (name,) = office(app, 1)
+    _lock(server, name, "203.0.113.50")
+    result = server.test_cli_runner().invoke(args=["masklog", "unlock", "--username", name.upper()])
+    assert result.exit_code == 0 and f"{name} unlocked" in result.output, result.output
+    assert signed_in(form_sign_in(client_at(server, "203.0.113.50"), name))
+    with app.app_context():
+        assert db.session.query(AuditEntry).filter_by(action="unlock", object_id=user(name).id).count() == 1
+    result = server.test_cli_runner().invoke(args=["masklog", "unlock", "--username", name])
+    assert "was not locked" in result.output

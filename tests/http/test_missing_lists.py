@@ -1,0 +1,253 @@
+"""The actionable "not yet reported" list over real HTTP: missing units grouped
+under their parents with links, responsible people and tap-to-call phones,
+days since the last report and the streak computed from DailyReport rows the
+test writes, sorting, xlsx/CSV/print, the national per-province summary, the
+LINE share message, and scope (a district sees only its own)."""
+import csv
+import datetime
+import io
+import re
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import openpyxl
+import pytest
+
+from app.commands.users import create_user
+from app.extensions import db
+from app.models.rollup import DailyReport
+from app.models.unit import Unit
+from app.queries import figures, missing
+from app.roles import OFFICER
+from app.thai import thai_date, today
+from tests.helpers import client_for, fresh_tree, unit, user
+
+
+def _district_officer(district_code, tag, phone=None):
+    return create_user(db.session, user("cm-admin"), username=f"d-{tag.lower()}-{district_code}", first_name="นายอำเภอ",
+                       last_name=tag, email=f"d-{tag.lower()}-{district_code}@example.com", unit=unit(district_code),
+                       role_names=[OFFICER], position="ปลัดอำเภอ", phone=phone)
+
+
+@pytest.fixture()
+def area(app):
+    """A fresh LAO under district 5002 with two end units: E0 never reported,
+    E1 last reported four days ago, the LAO yesterday; nobody today. The LAO
+    officer has a phone; a deactivated user at E1 must not be listed."""
+    with app.app_context():
+        lao, children, people = fresh_tree(2, district_code="5002")
+        tag = lao.code[1:]
+        people["officer"].phone, people["officer"].position = "0812345678", "ปลัดเทศบาล"
+        db.session.add_all([DailyReport(unit_id=children[1].id, day=today() - datetime.timedelta(days=4),
+                                        first_kind="no_activity"),
+                            DailyReport(unit_id=lao.id, day=today() - datetime.timedelta(days=1),
+                                        first_kind="no_activity")])
+        gone = create_user(db.session, user("cm-admin"), username=f"gone-{tag.lower()}", first_name="ลาออก",
+                           last_name=tag, email=f"gone-{tag.lower()}@example.com", unit=children[1],
+                           role_names=[OFFICER])
+        gone.active = False
+        district = _district_officer("5002", tag, phone="053112345 ต่อ 12")
+        other = _district_officer("5003", tag)
+        db.session.commit()
+        figures._unit_counts_cache.clear()
+        return {"lao": lao.id, "lao_name": lao.name_th, "lao_code": lao.code, "e": [c.id for c in children],
+                "e_names": [c.name_th for c in children], "e_codes": [c.code for c in children],
+                "district": district.id, "other": other.id, "district_unit": unit("5002").id,
+                "other_unit": unit("5003").id, "officer_name": f"เจ้าหน้าที่ {tag}", "gone": f"ลาออก {tag}"}
+
+
+def _page(client, area, **query):
+    response = client.get(f"/dashboard/{area['district_unit']}/completeness", query_string=query)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _li(html, unit_id):
+    """The list item of one unit, up to the next item at any depth."""
+    return html.split(f'id="missing-{unit_id}"')[1].split('<li id="missing-')[0]
+
+
+def test_missing_units_are_grouped_under_their_parent_with_links_people_and_streaks(app, area):
+    html = _page(client_for(app, area["district"]), area)
+    tree = html.split('id="missing-list"')[1]
+    lao = tree.split(f'id="missing-{area["lao"]}"')[1]
+    # The LAO is a group (a <details> closed on a phone) holding its two end units.
+    assert lao.lstrip().split(">", 1)[1].lstrip().startswith("<details")
+    assert "ยังไม่รายงาน 3" in lao.split("</summary>")[0]  # the LAO itself and its two end units
+    for unit_id in area["e"]:
+        assert f'id="missing-{unit_id}"' in lao
+    own = _li(html, area["lao"])
+    assert f'href="/dashboard/{area["lao"]}"' in own
+    assert f"รายงานล่าสุด {thai_date(today() - datetime.timedelta(days=1))} (1 วันก่อน)" in own
+    assert "ขาดรายงานติดต่อกัน 1 วัน" in own
+    assert area["officer_name"] in own and "ปลัดเทศบาล" in own and 'href="tel:0812345678"' in own
+    e0, e1 = _li(html, area["e"][0]), _li(html, area["e"][1])
+    assert f'href="/dashboard/{area["e"][0]}"' in e0 and "ยังไม่เคยรายงาน" in e0 and "ขาดรายงานติดต่อกัน 1 วัน" in e0
+    assert f"รายงานล่าสุด {thai_date(today() - datetime.timedelta(days=4))} (4 วันก่อน)" in e1
+    assert "ขาดรายงานติดต่อกัน 4 วัน" in e1
+    assert area["gone"] not in html  # a deactivated user is nobody's contact
+    # Sorting: by code E0 comes first; longest silent first puts E1 (4 days) before E0 (1 day).
+    assert html.index(f'id="missing-{area["e"][0]}"') < html.index(f'id="missing-{area["e"][1]}"')
+    silent = _page(client_for(app, area["district"]), area, sort="silent")
+    assert silent.index(f'id="missing-{area["e"][1]}"') < silent.index(f'id="missing-{area["e"][0]}"')
+    # A report today takes the unit off the list.
+    with app.app_context():
+        db.session.add(DailyReport(unit_id=area["e"][0], day=today(), first_kind="no_activity"))
+        db.session.commit()
+    assert f'id="missing-{area["e"][0]}"' not in _page(client_for(app, area["district"]), area)
+
+
+def test_the_query_counts_streaks_from_the_last_report_or_the_units_creation(app, area):
+    with app.app_context():
+        district = db.session.get(Unit, area["district_unit"])
+        listed = missing.missing_units(db.session, district, today(), sort="silent")
+        by_id = {item.id: item for item in listed.units}
+        assert by_id[area["e"][1]].last_reported == today() - datetime.timedelta(days=4)
+        assert by_id[area["e"][1]].streak == by_id[area["e"][1]].days_silent == 4
+        assert by_id[area["e"][0]].last_reported is None and by_id[area["e"][0]].days_silent is None
+        assert by_id[area["e"][0]].streak == 1
+        # Five days on (asking for a past day counts up to that day only): the report of four days ago counts.
+        earlier = missing.missing_units(db.session, district, today() - datetime.timedelta(days=2))
+        assert {item.id: item.streak for item in earlier.units}[area["e"][1]] == 2
+        assert listed.total >= len(listed.units) >= 3
+
+
+def test_xlsx_and_csv_list_the_missing_units_with_people_and_be_dates(app, area):
+    client = client_for(app, area["district"])
+    base = f"/dashboard/{area['district_unit']}"
+    response = client.get(f"{base}/missing.xlsx")
+    assert response.status_code == 200 and response.headers["Content-Disposition"].startswith("attachment")
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.data), read_only=True).active.iter_rows(values_only=True))
+    assert "หน่วยที่ยังไม่รายงาน" in rows[0][0] and thai_date(today()) in rows[0][0]
+    header = rows[1]
+    assert header[:3] == ("ระดับ", "รหัส", "หน่วยงาน") and "ผู้รับผิดชอบ" in header
+    by_code = {row[1]: row for row in rows[2:]}
+    e1 = by_code[area["e_codes"][1]]
+    assert e1[2] == area["e_names"][1] and e1[3] == area["lao_name"]
+    assert e1[4] == thai_date(today() - datetime.timedelta(days=4)) and e1[5] == 4 and e1[6] == 4
+    assert by_code[area["e_codes"][0]][4] == "ยังไม่เคยรายงาน"
+    lao = by_code[area["lao_code"]]
+    assert "0812345678" in lao[7] and area["officer_name"] in lao[7]
+    assert lao[8].endswith(f"/dashboard/{area['lao']}")
+    # Longest silent first (the exports' default): E1 before E0.
+    codes = [row[1] for row in rows[2:]]
+    assert codes.index(area["e_codes"][1]) < codes.index(area["e_codes"][0])
+
+    response = client.get(f"{base}/missing.csv")
+    assert response.status_code == 200 and response.data.startswith("\ufeff".encode())
+    table = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert table[0][:3] == ["ระดับ", "รหัส", "หน่วยงาน"]
+    e1_row = next(row for row in table if row[1] == area["e_codes"][1])
+    assert e1_row[4] == thai_date(today() - datetime.timedelta(days=4)) and e1_row[6] == "4"
+    assert client.get(f"{base}/missing.pdf").status_code == 404
+
+
+def test_print_page_is_thai_with_buddhist_era_dates(app, area):
+    response = client_for(app, area["district"]).get(f"/dashboard/{area['district_unit']}/missing/print")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "หน่วยที่ยังไม่รายงาน" in html and "size: A4" in html
+    assert str(today().year + 543) in html and str(today().year) + " " not in html.split("<h1>")[1]
+    assert area["e_names"][1] in html and thai_date(today() - datetime.timedelta(days=4)) in html
+    assert "โทร 0812345678" in html and "None" not in html
+
+
+def test_the_national_page_summarises_per_province_and_drills_down(app, area, as_user):
+    admin = as_user("admin")
+    with app.app_context():
+        national = unit("TH")
+        chiang_mai = unit("50")
+        levels = figures.completeness(db.session, chiang_mai, today())
+        obliged = sum(level["units"] for level in levels)
+        reported = sum(level["reported"] for level in levels)
+        national_id, cm_id = national.id, chiang_mai.id
+        provinces = db.session.query(Unit).filter_by(parent_id=national.id, active=True).count()
+    html = admin.get(f"/dashboard/{national_id}/completeness").get_data(as_text=True)
+    assert 'id="by-province"' in html and 'id="missing-list"' not in html
+    assert html.count('<tr id="province-') == provinces
+    row = html.split(f'id="province-{cm_id}"')[1].split("</tr>")[0]
+    assert f'href="/dashboard/{cm_id}/completeness?day={today().isoformat()}"' in row
+    numbers = [int(n.replace(",", "")) for n in re.findall(r'<td class="num">([\d,]+)</td>', row)]
+    assert numbers[:3] == [obliged, reported, obliged - reported]
+    # Drill down: the province's own page is the grouped list.
+    assert 'id="missing-list"' in admin.get(f"/dashboard/{cm_id}/completeness").get_data(as_text=True)
+
+
+def test_line_share_url_decodes_to_the_thai_reminder(app, area):
+    html = _page(client_for(app, area["district"]), area)
+    href = re.search(r'id="share-line" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    parts = urlsplit(href)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == "https://line.me/R/share"
+    text = parse_qs(parts.query)["text"][0]
+    assert text.startswith(f"แจ้งเตือนการรายงานหน้ากากอนามัย วันที่ {thai_date(today())}")
+    with app.app_context():
+        district = db.session.get(Unit, area["district_unit"])
+        listed = missing.missing_units(db.session, district, today())
+        expected = missing.share_text(listed, "http://localhost")
+    assert text == expected
+    assert f"{district.name_th}: ยังไม่รายงาน {listed.total:,} หน่วย" in text
+    names = [line for line in text.splitlines() if line.startswith("- ")]
+    assert len(names) == min(listed.total, missing.SHARE_NAMES)
+    # The longest silent first: E1 (4 days) is named before E0.
+    assert f"- {area['e_names'][1]}" in names
+    if listed.total > missing.SHARE_NAMES:
+        assert f"และอีก {listed.total - missing.SHARE_NAMES:,} หน่วย" in text
+    assert "วันนี้ไม่มีรายการ" in text and text.rstrip().endswith("http://localhost/")
+    assert unquote(href.split("text=")[1]) == text  # percent-encoded, spaces and newlines included
+
+
+def test_a_district_sees_only_its_own_missing_units_everywhere(app, area):
+    other = client_for(app, area["other"])
+    theirs = f"/dashboard/{area['district_unit']}"
+    # Another district's officer: the same requests, valid in every way but scope, are refused.
+    for path in ("/completeness", "/missing.xlsx", "/missing.csv", "/missing/print"):
+        response = other.get(theirs + path)
+        assert response.status_code == 404 and "นอกพื้นที่" in response.get_data(as_text=True), path
+    # Their own lists, page, export and share text, never name the other district's units.
+    own = f"/dashboard/{area['other_unit']}"
+    page = other.get(own + "/completeness").get_data(as_text=True)
+    exported = other.get(own + "/missing.csv").data.decode("utf-8-sig")
+    printed = other.get(own + "/missing/print").get_data(as_text=True)
+    share = unquote(re.search(r'id="share-line" href="([^"]+)"', page).group(1).split("text=")[1])
+    for text in (page, exported, printed, share):
+        assert area["lao_name"] not in text and area["e_names"][1] not in text
+    assert area["lao_name"] in client_for(app, area["district"]).get(theirs + "/missing.csv").data.decode("utf-8-sig")
+
+
+def test_share_text_truncates_with_the_count_of_the_rest(app, ctx):
+    listed = missing.MissingList(unit=unit("5002"), day=today(), units=[
+        missing.MissingUnit(i, f"C{i:03}", f"หน่วย {i}", "end_unit", "", None, i) for i in range(40)],
+        groups=[], total=40, own_missing=False, truncated=False)
+    text = missing.share_text(listed, "https://masklog.example")
+    lines = text.splitlines()
+    assert sum(line.startswith("- ") for line in lines) == missing.SHARE_NAMES
+    assert "- หน่วย 39" in lines and "- หน่วย 0" not in lines  # the longest silent are named
+    assert "และอีก 25 หน่วย" in lines and lines[-1] == "https://masklog.example/"
+
+
+def test_a_unit_that_has_not_reported_sees_a_banner_until_it_reports(app, area):
+    with app.app_context():
+        officer_id = user(f"o-{area['lao_code'][1:].lower()}").id
+    officer = client_for(app, officer_id)
+    page = officer.get(f"/today/{area['lao']}").get_data(as_text=True)
+    banner = page.split('id="not-reported-banner"')[1].split("</p>")[0]
+    assert "หน่วยของท่านยังไม่ได้รายงานวันนี้" in banner and 'href="#nothing-today"' in banner
+    assert officer.post(f"/today/{area['lao']}/nothing").status_code == 302
+    assert 'id="not-reported-banner"' not in officer.get(f"/today/{area['lao']}").get_data(as_text=True)
+
+
+def test_a_district_sees_the_count_of_its_missing_units_in_the_menu(app, area):
+    district = client_for(app, area["district"])
+    with app.app_context():
+        expected = missing.missing_count(db.session, db.session.get(Unit, area["district_unit"]), today())
+    assert expected >= 3
+    page = district.get(f"/today/{area['district_unit']}").get_data(as_text=True)
+    item = page.split('id="menu-missing"')[1].split("</li>")[0]
+    assert f'href="/dashboard/{area["district_unit"]}/completeness"' in item
+    assert f'<span class="badge">{expected:,}</span>' in item and "ยังไม่รายงาน" in item
+    # A report below (through the command, which keeps the completeness rollup)
+    # changes the count on the next page: the menu is cached per count.
+    with app.app_context():
+        child_user = user(f"r0-{area['lao_code'][1:].lower()}").id
+    assert client_for(app, child_user).post(f"/today/{area['e'][0]}/nothing").status_code == 302
+    again = district.get(f"/today/{area['district_unit']}").get_data(as_text=True)
+    assert f'<span class="badge">{expected - 1:,}</span>' in again.split('id="menu-missing"')[1].split("</li>")[0]
