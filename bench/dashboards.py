@@ -191,12 +191,12 @@ def main() -> None:
                  ("  the day before", f"/dashboard/{ids['province']}/completeness?day={yesterday}")]
         if end_unit is not None:
             pages.append(("end unit calendar", f"/dashboard/{end_unit.id}/calendar"))
-        for label, url in pages:
-            response = client.get(url)
+        for label, path in pages:
+            response = client.get(path)
             if response.status_code != 200:
                 print(f"  {label:22s} HTTP {response.status_code}, skipped")
                 continue
-            p50, p95 = timed(lambda: client.get(url), args.requests)
+            p50, p95 = timed(lambda: client.get(path), args.requests)
             print(f"  {label:22s} p50 {p50:7.1f}  p95 {p95:7.1f}  ({len(response.data) / 1024:,.0f} KiB)")
         if args.pages_only:
             return
