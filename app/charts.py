@@ -155,17 +155,18 @@ def _bars(categories, series, title, width, phone) -> Markup:
 
 
 def line_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], title: str = "",
-               width: int = 560, height: int = 260) -> Markup:
+               width: int = 560, height: int = 260, top: float = None) -> Markup:
     """Lines over time, the last day always at the right end and labelled:
-    about six date labels on a PC, three on a phone."""
-    return _both(_lines(categories, series, title, width, height, labels=6),
-                 _lines(categories, series, title, PHONE_WIDTH, 220, labels=3, bottom=30))
+    about six date labels on a PC, three on a phone. `top` fixes the value
+    axis's upper end (100 for percentages) instead of rounding up the peak."""
+    return _both(_lines(categories, series, title, width, height, labels=6, top_value=top),
+                 _lines(categories, series, title, PHONE_WIDTH, 220, labels=3, bottom=30, top_value=top))
 
 
-def _lines(categories, series, title, width, height, labels, bottom=40) -> Markup:
+def _lines(categories, series, title, width, height, labels, bottom=40, top_value=None) -> Markup:
     values = [v or 0 for _l, vals in series for v in vals]
     low = min(min(values, default=0), 0)
-    peak = _nice_max(max(values, default=0))
+    peak = top_value if top_value is not None else _nice_max(max(values, default=0))
     span = (peak - low) or 1
     ticks = [low + span * tick / 4 for tick in range(5)]
     left = max(_text_width(format_number(int(t))) for t in ticks) + 10

@@ -44,6 +44,18 @@ def level_group_label(level: str) -> str:
 # for the values it writes); an unknown code shows as stored, a blank as BLANK.
 BLANK = "—"
 
+# daily_report.first_kind (app/rollups/pending.mark_reported callers): what a unit's first report
+# of a day was, on its report calendar
+REPORT_KIND_LABELS = {
+    "count": lazy_gettext("Daily count"),
+    "receipt": lazy_gettext("Receipt"),
+    "allocation": lazy_gettext("Allocation"),
+    "confirmation": lazy_gettext("Receipt confirmed"),
+    "distribution": lazy_gettext("Distribution"),
+    "adjustment": lazy_gettext("Adjustment"),
+    "no_activity": lazy_gettext("Nothing to record today"),
+}
+
 # ledger_line.kind (app/stock.post callers): the ledger list and the today page's lines of the day
 LEDGER_KIND_LABELS = {
     "receipt": lazy_gettext("Received (counted)"),

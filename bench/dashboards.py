@@ -1,14 +1,19 @@
-"""Dashboards and exports at national scale, on a throwaway PostgreSQL:
+"""Dashboards and exports at national scale, on a throwaway PostgreSQL (or a new SQLite file):
 generates the synthetic dataset (all real units + ~70,000 end units × N days),
 then prints
 - national and province dashboard p50/p95 over real HTTP (Flask test client),
+- the completeness pages (national; a province's missing list) and a unit's
+  report calendar over HTTP (target: p95 <= 300 ms),
 - the same headline, risk-group and child-unit figures from the rollups vs a
   GROUP BY over the raw ledger and documents, in the same run (speed-up),
 - the xlsx export of the whole country (one row per unit) and of one
   province: seconds, rows and peak RSS growth while it ran.
 Usage: .venv/bin/python bench/dashboards.py [--end-units 70000] [--days 365]
-       [--activity 0.1] [--database-url URL]   (needs PostgreSQL server binaries;
-       --database-url measures a database generated before, skipping generation)"""
+       [--activity 0.1] [--database-url URL] [--sqlite PATH] [--pages-only]
+       (needs PostgreSQL server binaries unless --sqlite or --database-url;
+       --database-url measures a database generated before, skipping generation;
+       --keep leaves the generated database running and prints its URL, to be
+       measured again with --database-url; stop it with the pg_ctl line printed)"""
 import argparse
 import datetime
 import os
@@ -123,10 +128,18 @@ def main() -> None:
     parser.add_argument("--activity", type=float, default=0.1)
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--database-url", help="measure an existing synthetic database instead of generating one")
+    parser.add_argument("--keep", action="store_true", help="leave the generated database running")
+    parser.add_argument("--sqlite", metavar="PATH", help="generate into a new SQLite file instead of PostgreSQL")
+    parser.add_argument("--pages-only", action="store_true",
+                        help="HTTP page timings only (skip rollups vs raw GROUP BY and the exports)")
     args = parser.parse_args()
-    server = None
+    server, generate_data = None, not args.database_url
     if args.database_url:
         url = args.database_url
+    elif args.sqlite:
+        if os.path.exists(args.sqlite):
+            sys.exit(f"{args.sqlite} exists: generate into a new file, or measure it with --database-url")
+        url = f"sqlite:///{os.path.abspath(args.sqlite)}"
     else:
         bindir = find_pg_bindir()
         if not bindir:
@@ -136,7 +149,7 @@ def main() -> None:
     try:
         app = create_app(type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
         with app.app_context():
-            if server is not None:
+            if generate_data:
                 flask_migrate.upgrade()
                 prepare_demo(db.session)
                 db.session.commit()
@@ -157,6 +170,9 @@ def main() -> None:
                                   today())
             month = periods.parse_period(None, None)
             ids = {"central": central.id, "province": province.id}
+            # A subdistrict's end unit: the calendar of a unit that must report.
+            end_unit = db.session.query(Unit).filter(scoping.subtree_clause(Unit.path, province.path),
+                                                     Unit.level == "end_unit").order_by(Unit.id).first()
         client = app.test_client()
         client.post("/login/", data={"username": "admin", "password": "masklog-demo"})
         print("\nDashboard over HTTP (p50 / p95 ms):")
@@ -166,6 +182,24 @@ def main() -> None:
                 assert client.get(f"/dashboard/{unit_id}?{query}").status_code == 200
                 p50, p95 = timed(lambda: client.get(f"/dashboard/{unit_id}?{query}"), args.requests)
                 print(f"  {name:9s} {label:9s} p50 {p50:7.1f}  p95 {p95:7.1f}")
+        print("\nCompleteness and history over HTTP (p50 / p95 ms, target p95 <= 300):")
+        # Today (reports still coming in: the longest lists) and yesterday (a whole day).
+        yesterday = (today() - datetime.timedelta(days=1)).isoformat()
+        pages = [("national completeness", f"/dashboard/{ids['central']}/completeness"),
+                 ("  the day before", f"/dashboard/{ids['central']}/completeness?day={yesterday}"),
+                 ("province completeness", f"/dashboard/{ids['province']}/completeness"),
+                 ("  the day before", f"/dashboard/{ids['province']}/completeness?day={yesterday}")]
+        if end_unit is not None:
+            pages.append(("end unit calendar", f"/dashboard/{end_unit.id}/calendar"))
+        for label, path in pages:
+            response = client.get(path)
+            if response.status_code != 200:
+                print(f"  {label:22s} HTTP {response.status_code}, skipped")
+                continue
+            p50, p95 = timed(lambda: client.get(path), args.requests)
+            print(f"  {label:22s} p50 {p50:7.1f}  p95 {p95:7.1f}  ({len(response.data) / 1024:,.0f} KiB)")
+        if args.pages_only:
+            return
         print("\nSame figures: rollups vs GROUP BY over the raw ledger (p50 ms, same run):")
         with app.app_context():
             for name, unit_id in ids.items():
@@ -189,7 +223,10 @@ def main() -> None:
                       f"RSS before {memory.start / 1024:6.1f} MiB, peak {memory.peak / 1024:6.1f} MiB "
                       f"(+{(memory.peak - memory.start) / 1024:.1f})")
     finally:
-        if server is not None:
+        if server is not None and args.keep:
+            print(f"\nkept: --database-url {url}\n  stop: runuser -u postgres -- {server.bindir}/pg_ctl "
+                  f"-D {server.datadir} -m immediate stop; rm -rf {server.root}")
+        elif server is not None:
             server.stop()
 
 

@@ -81,13 +81,19 @@ def backdate_days() -> int:
         else DEFAULT_BACKDATE_DAYS
 
 
+def first_day(unit: Unit) -> datetime.date:
+    """The earliest date the unit's documents (and reports) may carry: the
+    system's start for the imported hierarchy, else the day it was added."""
+    return SYSTEM_START if unit.source == "geothai" else max(SYSTEM_START, unit.created_on.date())
+
+
 def check_date(unit: Unit, raw) -> datetime.date:
     """A document date: blank means today; never in the future, never before
     the unit existed, at most backdate_days() back."""
     day = parse_date(raw) if raw not in (None, "") else today()
     if day > today():
         raise DomainError(_("The date %(date)s is in the future.", date=thai_date(day)))
-    earliest = SYSTEM_START if unit.source == "geothai" else max(SYSTEM_START, unit.created_on.date())
+    earliest = first_day(unit)
     if day < earliest:
         raise DomainError(_("The date %(date)s is before %(unit)s existed in the system (%(earliest)s).",
                             date=thai_date(day), unit=unit.name_th, earliest=thai_date(earliest)))

@@ -209,7 +209,12 @@ def completeness(session: Session, unit: Unit, day: datetime.date) -> list[dict]
     app/commands/units.ALLOWED_PARENT_LEVELS) and comes first, marked `own`,
     so a municipality that reported with no units below shows 100%. A report
     of a unit that need not report counts nowhere."""
-    counts = _obliged_counts(session, unit, day)
+    return _levels(unit, _obliged_counts(session, unit, day))
+
+
+def _levels(unit: Unit, counts: dict) -> list[dict]:
+    """Completeness rows from level -> (units that must report, of them
+    reported): one shape for the day's page and for every day of the trend."""
     levels = []
     for level in LEVEL_ORDER:
         total, done = counts.get(level.value, (0, 0))
@@ -217,6 +222,30 @@ def completeness(session: Session, unit: Unit, day: datetime.date) -> list[dict]
             levels.append({"level": level.value, "units": total, "reported": done, "missing": total - done,
                            "percent": round(100.0 * done / total, 1), "own": level.value == unit.level})
     return levels
+
+
+def completeness_trend(session: Session, unit: Unit, start: datetime.date, end: datetime.date) -> list[dict]:
+    """% of the subtree's units that reported, for each day from `start` to
+    `end` (days nobody reported included, at 0), from one range scan of the
+    report rollups. The denominators are the units that must report at `end`
+    (unit_counts); a day's numerator is the rollup's count of the level,
+    capped at that. So the trend is exact where every unit of a level must
+    report and none is exempt; a report of an exempt or switched-off unit, or
+    of a subdistrict before it held stock, may count in the trend but never on
+    the day's page (completeness), which is exact (README, "History")."""
+    totals = unit_counts(session, unit, end)
+    by_day: dict = {}
+    for day, level, count in session.execute(select(ReportRollup.day, ReportRollup.level, ReportRollup.reported).where(
+            ReportRollup.unit_id == unit.id, ReportRollup.day.between(start, end))):
+        by_day.setdefault(day, {})[level] = count
+    days = []
+    for offset in range((end - start).days + 1):
+        day = start + datetime.timedelta(days=offset)
+        reported = by_day.get(day, {})
+        levels = _levels(unit, {level: (total, min(reported.get(level, 0), total)) for level, total in totals.items()})
+        days.append({"day": day, "units": sum(level["units"] for level in levels),
+                     "reported": sum(level["reported"] for level in levels), "percent": reported_percent(levels)})
+    return days
 
 
 def reported_percent(levels: list[dict]) -> Optional[float]:

@@ -19,11 +19,11 @@ from flask_babel import lazy_gettext as _l
 from app import charts, scoping
 from app.errors import DomainError
 from app.extensions import db
-from app.labels import LEVEL_GROUP_LABELS, level_label
+from app.labels import LEVEL_GROUP_LABELS, REPORT_KIND_LABELS, level_label
 from app.models.rollup import DailyRollup
 from app.models.unit import Unit, UnitLevel
 from app.permissions import CHART, DASHBOARD, DASHBOARD_VIEW, EXEMPT, EXPORT, OBLIGATIONS_VIEW, ROLLUP_CHART_VIEW
-from app.queries import exports, figures, missing, periods
+from app.queries import exports, figures, history, missing, periods
 from app.queries.reference import active_items
 from app.thai import format_number, thai_date, today
 from app.fab.datamodel import ScopedSQLAInterface, current_actor
@@ -44,6 +44,7 @@ class DashboardView(BaseView):
     default_view = "mine"
     class_permission_name = DASHBOARD_VIEW
     method_permission_name = {"mine": DASHBOARD, "unit_dashboard": DASHBOARD, "completeness": DASHBOARD,
+                              "calendar": DASHBOARD,
                               "export_xlsx": EXPORT, "export_csv": EXPORT, "missing_export": EXPORT,
                               "missing_print": DASHBOARD}
 
@@ -102,11 +103,15 @@ class DashboardView(BaseView):
         table = figures.unit_table(db.session, unit, item_id, period, headline)
         kids = table["children"]
         levels = figures.completeness(db.session, unit, today())
+        reporting = figures.completeness_trend(db.session, unit, period.start, period.end)
         labels = [thai_date(day["day"]) for day in days]
         trend_chart = charts.line_chart(labels, [
             (_("Distributed"), [day["distributed"] for day in days]),
             (_("Received (counted)"), [day["counted"] for day in days]),
             (_("Closing balance"), [day["balance"] for day in days])], title=_("Daily trend"))
+        reporting_chart = charts.line_chart([thai_date(day["day"]) for day in reporting], [
+            (_("Units that reported (percent)"), [day["percent"] or 0 for day in reporting])],
+            title=_("Units that reported, per day (percent)"), top=100)
         group_chart = charts.bar_chart([group["name"] for group in groups], [
             (_("Pieces"), [group["distributed"] for group in groups]),
             (_("People reached"), [group["people_reached"] for group in groups])],
@@ -121,18 +126,15 @@ class DashboardView(BaseView):
             "dashboard.html", unit=unit, go_to=_go_to_unit(query), items=items, item_id=item_id, period=period, headline=headline,
             days=days, groups=groups, kids=kids, own=table["own"], total=table["total"], levels=levels,
             reported_percent=figures.reported_percent(levels), busy_units=len(busiest),
-            trend_chart=trend_chart, group_chart=group_chart, child_chart=child_chart, chart_rows=CHART_ROWS,
+            trend_chart=trend_chart, group_chart=group_chart, reporting_chart=reporting_chart,
+            child_chart=child_chart, chart_rows=CHART_ROWS,
             breadcrumb=self._breadcrumb(unit), query=query, level_labels=LEVEL_GROUP_LABELS,
             can_export=self.appbuilder.sm.has_access(f"can_{EXPORT}", self.class_permission_name)), \
             (422 if error else 200)
 
     def _day(self):
         """(day, status): a bad day gets a Thai message and today's list."""
-        try:
-            return periods.parse_day(request.args.get("day")), 200
-        except DomainError as problem:
-            flash(str(problem), "danger")
-            return today(), 422
+        return _parsed(periods.parse_day, request.args.get("day"))
 
     @expose("/<int:unit_id>/completeness")
     @has_access
@@ -196,6 +198,22 @@ class DashboardView(BaseView):
                                parents=missing.parent_names(listed.groups), limit=missing.LIST_LIMIT,
                                level_name=level_label, printed=thai_date(today())), status
 
+    @expose("/<int:unit_id>/calendar")
+    @has_access
+    def calendar(self, unit_id):
+        """The unit's own reports month by month: reported, not reported, not yet due."""
+        try:
+            unit = self._unit(unit_id)
+        except OutsideScope:
+            return self._outside()
+        month, status = _parsed(history.parse_month, request.args.get("month"))
+        grid = history.month_calendar(db.session, unit, month)
+        this_month = history.parse_month(None)
+        return self.render_template(
+            "calendar.html", unit=unit, grid=grid, month=month, breadcrumb=self._breadcrumb(unit),
+            previous=month.previous, next=month.next if month.next.first <= this_month.first else None,
+            kind_labels=REPORT_KIND_LABELS), status
+
     # ------------------------------------------------------------ exports
     def _export(self, unit_id, kind):
         try:
@@ -227,6 +245,16 @@ class DashboardView(BaseView):
         return render_template("error.html", status=404,
                                message=_("This unit does not exist or is outside the area you manage."),
                                base_template=self.appbuilder.base_template, appbuilder=self.appbuilder), 404
+
+
+def _parsed(parse, raw):
+    """(value, HTTP status): what `parse` makes of `raw`, or, for bad input,
+    its default (blank input) with the Thai message flashed and 422."""
+    try:
+        return parse(raw), 200
+    except DomainError as problem:
+        flash(str(problem), "danger")
+        return parse(None), 422
 
 
 class _GoToUnit(Form):
