@@ -12,10 +12,10 @@ from app.cli import masklog_cli
 from app.commands.users import create_user
 from app.extensions import db
 from app.models.ledger import AuditEntry
-from app.models.rollup import DailyReport
 from app.models.reminder import ReminderLog
 from app.roles import OFFICER
 from app.thai import thai_date, today
+from app.rollups.pending import mark_reported
 from tests.helpers import fresh_tree, unit, user
 from tests.smtp_server import LocalSMTPServer
 
@@ -42,7 +42,7 @@ def people(app):
     with app.app_context():
         lao, children, folks = fresh_tree(2, district_code="5002")
         tag = lao.code[1:].lower()
-        db.session.add(DailyReport(unit_id=children[0].id, day=today(), first_kind="no_activity"))
+        mark_reported(db.session, children[0], today(), "no_activity")  # through the rollups
         gone = create_user(db.session, user("cm-admin"), username=f"gone-{tag}", first_name="ลาออก", last_name=tag,
                            email=f"gone-{tag}@example.com", unit=children[1], role_names=[OFFICER])
         gone.active = False
