@@ -72,8 +72,8 @@ def test_a_locked_out_officer_is_told_when_and_unlocked_by_their_administrator(b
         admin.page.goto(f"/users/show/{pk}")
         assert "ถูกล็อก" in admin.page.inner_text("body")
         admin.page.click("#btn-action-MaskLogUserView\\.action-unlock")
-        admin.page.click("#modal-confirm-ok")
-        admin.page.wait_for_load_state()
+        with admin.page.expect_navigation():  # the click posts: wait for the page it leads to
+            admin.page.click("#modal-confirm-ok")
         assert "ปลดล็อกการเข้าสู่ระบบแล้ว" in admin.page.inner_text("body")
 
         officer.page.goto("/login/")
