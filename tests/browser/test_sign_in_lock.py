@@ -72,9 +72,10 @@ def test_a_locked_out_officer_is_told_when_and_unlocked_by_their_administrator(b
         admin.page.goto(f"/users/show/{pk}")
         assert "ถูกล็อก" in admin.page.inner_text("body")
         admin.page.click("#btn-action-MaskLogUserView\\.action-unlock")
-        with admin.page.expect_navigation():  # the click posts: wait for the page it leads to
-            admin.page.click("#modal-confirm-ok")
-        assert "ปลดล็อกการเข้าสู่ระบบแล้ว" in admin.page.inner_text("body")
+        # FAB's show page carries its confirmation modal twice (same id): the one shown is
+        # the one armed. Click its OK, then wait for the page the action leads to.
+        admin.page.locator("#modal-confirm-ok:visible").click()
+        admin.page.locator(".alert", has_text="ปลดล็อกการเข้าสู่ระบบแล้ว").wait_for(timeout=10_000)
 
         officer.page.goto("/login/")
         officer.login(USERNAME, PASSWORD)
