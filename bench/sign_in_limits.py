@@ -6,9 +6,6 @@ limits should cost well under a millisecond.
 Usage: .venv/bin/python bench/sign_in_limits.py [--rounds 2000]"""
 import argparse
 import os
-import shutil
-import socket
-import subprocess
 import sys
 import time
 
@@ -16,13 +13,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from limits.storage import storage_from_string  # noqa: E402
 
+from app.devtools.throwaway_redis import throwaway_redis  # noqa: E402
 from app.sign_in_limits import SignInLimits  # noqa: E402
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def measure(uri, rounds):
@@ -51,25 +43,11 @@ def main():
         check_password_hash(hashed, "office-pass-2563")
     print(f"  for scale: one password check ({hashed.split('$')[0]}) {(time.perf_counter() - started) / 5 * 1e3:.1f} ms")
     measure("memory://", args.rounds)
-    binary = shutil.which("redis-server")
-    if binary is None:
-        print(" redis: redis-server not installed, skipped")
-        return
-    port = _free_port()
-    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(50):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        measure(f"redis://127.0.0.1:{port}/0", args.rounds)
-    finally:
-        process.terminate()
-        process.wait()
-
+    with throwaway_redis() as url:
+        if url is None:
+            print(" redis: redis-server not installed, skipped")
+            return
+        measure(url, args.rounds)
 
 if __name__ == "__main__":
     main()

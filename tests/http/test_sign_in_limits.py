@@ -5,10 +5,6 @@ address gets in; the form and the API follow the same rule; the counters are
 shared by app servers through Redis (a real redis-server started here); an
 administrator unlocks a user early, audited and only within their area."""
 import re
-import shutil
-import socket
-import subprocess
-import time
 import uuid
 
 import pytest
@@ -17,6 +13,7 @@ from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.commands.users import create_user
+from app.devtools.throwaway_redis import free_port, throwaway_redis
 from app.extensions import db
 from app.models.ledger import AuditEntry
 from app.models.user import MaskLogUser
@@ -27,30 +24,13 @@ PASSWORD = "office-pass-2563"
 THAI_TRY_AGAIN = re.compile(r"ลองใหม่ได้เวลา \d\d:\d\d น\. \(อีกประมาณ \d+ นาที\)")
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def redis_url():
     """Debian's redis-server on a throwaway port, started by the test itself."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    port = _free_port()
-    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(50):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait()
+    with throwaway_redis() as url:
+        if url is None:
+            pytest.skip("redis-server is not installed (apt-get install redis-server)")
+        yield url
 
 
 def limited_app(app, storage, **settings):
@@ -219,7 +199,7 @@ def test_an_administrator_unlocks_a_user_early_audited_and_in_scope_only(app, re
 def test_sign_in_stays_open_when_the_counter_store_is_down(app):
     """Redis unreachable (nothing listens on the port): people still sign in,
     wrong passwords are still just wrong — no 500, nobody locked out."""
-    server = limited_app(app, f"redis://127.0.0.1:{_free_port()}/0")
+    server = limited_app(app, f"redis://127.0.0.1:{free_port()}/0")
     (name,) = office(app, 1)
     client = client_at(server, "192.0.2.5")
     assert [form_sign_in(client, name, "wrong").status_code for _ in range(3)] == [302] * 3
