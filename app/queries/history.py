@@ -17,6 +17,7 @@ from app.commands.base import first_day
 from app.errors import DomainError
 from app.models.rollup import DailyReport
 from app.models.unit import Unit
+from app.queries.obligations import obliged_days
 from app.thai import MONTHS_LONG, to_arabic_digits, today
 
 # Day states of the calendar.
@@ -80,10 +81,13 @@ def parse_month(raw) -> Month:
 def month_calendar(session: Session, unit: Unit, month: Month) -> dict:
     """The month as weeks of seven cells (None outside the month), each day
     with its state: reported (and the kind of its first report), missing,
-    not due (before the unit existed: commands.base.first_day) or future. Counts of each state too."""
+    not due (before the unit existed: commands.base.first_day, or a day the
+    unit need not report: app/queries/obligations.py) or future. Counts of each state too."""
     reports = dict(session.execute(select(DailyReport.day, DailyReport.first_kind).where(
         DailyReport.unit_id == unit.id, DailyReport.day.between(month.first, month.last))).all())
     now, start = today(), first_day(unit)
+    due = obliged_days(session, unit, [month.first + datetime.timedelta(days=n) for n in range(month.last.day)
+                                       if start <= month.first + datetime.timedelta(days=n) <= now])
     counts = {REPORTED: 0, MISSING: 0, NOT_DUE: 0, FUTURE: 0}
     weeks = []
     for week in _WEEKS.monthdatescalendar(month.year, month.month):
@@ -97,7 +101,7 @@ def month_calendar(session: Session, unit: Unit, month: Month) -> dict:
                 state = REPORTED
             elif day > now:
                 state = FUTURE
-            elif day < start:
+            elif day < start or day not in due:
                 state = NOT_DUE
             else:
                 state = MISSING

@@ -37,6 +37,11 @@ from app.xlsx import HEADER, Workbook
 LIST_LIMIT = 3000
 # A SQL IN list of ids is sent in chunks (SQLite's variable limit, PostgreSQL's plan size).
 _CHUNK = 900
+# Missing units a page shows under each top-level group (a province's district);
+# the group links to its own list for the rest. A large province's page stays
+# light (it named ~2,400 units with their people: 1.7 MB, 400 ms) while the
+# export and the print still carry every unit.
+SHOWN_PER_GROUP = 20
 # Names a LINE message spells out; the rest are "และอีก N หน่วย".
 SHARE_NAMES = 15
 LINE_SHARE = "https://line.me/R/share?text="
@@ -87,6 +92,7 @@ class Node:
     children: list = field(default_factory=list)
     count: int = 0  # missing units in this node's subtree, itself included
     longest: int = 0  # the longest streak among them
+    hidden: int = 0  # of them, not shown on the page (top-level groups of a page tree)
 
 
 @dataclass
@@ -98,6 +104,7 @@ class MissingList:
     total: int  # missing units of the levels below (may exceed len(units): LIST_LIMIT)
     own_missing: bool  # the unit itself has not reported
     truncated: bool
+    shown: list = field(default_factory=list)  # the page's tree: groups cut to shown_per_group each
 
 
 def _chunks(ids):
@@ -146,11 +153,14 @@ def streak(day: datetime.date, last: Optional[datetime.date], created: Optional[
 
 
 def missing_units(session: Session, unit: Unit, day: datetime.date, sort: str = "code",
-                  limit: int = LIST_LIMIT, levels: Optional[list] = None) -> MissingList:
+                  limit: int = LIST_LIMIT, levels: Optional[list] = None,
+                  shown_per_group: Optional[int] = None) -> MissingList:
     """The missing units of the levels below `unit` on `day`, grouped under
-    their parents (the tree from the unit down), each with its people, last
-    report and streak. sort "silent": the longest silent first, at every level.
-    `levels`: figures.completeness of the unit and day, when the caller has it."""
+    their parents (the tree from the unit down), each with its last report
+    and streak. sort "silent": the longest silent first, at every level.
+    `levels`: figures.completeness of the unit and day, when the caller has it.
+    `shown_per_group`: the page's cut (MissingList.shown); people are read
+    only for the units shown (all of them without a cut: export, print)."""
     levels = levels if levels is not None else figures.completeness(session, unit, day)
     found, total, truncated = [], 0, False
     for level in levels:
@@ -160,14 +170,31 @@ def missing_units(session: Session, unit: Unit, day: datetime.date, sort: str = 
             truncated = truncated or level["missing"] > len(rows)
             found.extend(rows)
     own_missing = any(level["own"] and level["missing"] for level in levels)
-    ids = [row.id for row in found]
-    last = last_reports(session, ids, day)
-    people = responsible_people(session, ids)
+    last = last_reports(session, [row.id for row in found], day)
     units = [MissingUnit(row.id, row.code, row.name_th, row.level, row.path, last.get(row.id),
-                         streak(day, last.get(row.id), row.created_on), people.get(row.id, []))
+                         streak(day, last.get(row.id), row.created_on))
              for row in found]
     groups = _group(session, unit, units, sort)
-    return MissingList(unit, day, list(_walk(groups)), groups, total, own_missing, truncated)
+    shown = [_cut(node, [shown_per_group]) for node in groups] if shown_per_group else groups
+    shown_units = list(_walk(shown))
+    people = responsible_people(session, [item.id for item in shown_units])
+    for item in shown_units:
+        item.people = people.get(item.id, [])
+    return MissingList(unit, day, list(_walk(groups)), groups, total, own_missing, truncated, shown)
+
+
+def _cut(node: Node, budget: list) -> Node:
+    """A copy of `node`'s tree holding its first budget[0] missing units (in
+    list order); `hidden` counts the rest."""
+    copy = Node(node.id, node.code, node.name, node.level, node.missing, count=node.count, longest=node.longest)
+    if node.missing:
+        budget[0] -= 1
+    for child in node.children:
+        if budget[0] <= 0:
+            break
+        copy.children.append(_cut(child, budget))
+    copy.hidden = node.count - sum(1 for _unit in _walk([copy]))
+    return copy
 
 
 def _group(session: Session, unit: Unit, units: list, sort: str) -> list:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 import time
 
-from sqlalchemy import and_, exists, false, or_, select
+from sqlalchemy import and_, exists, false, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app import scoping
@@ -92,3 +92,16 @@ def exceptions_in_scope(session, actor) -> list:
     return list(session.execute(
         select(ReportingException, Unit).join(Unit, Unit.id == ReportingException.unit_id)
         .where(scoping.unit_scope_clause(actor)).order_by(Unit.code)).all())
+
+
+def obliged_days(session: Session, unit: Unit, days: list[datetime.date]) -> set[datetime.date]:
+    """The days of `days` on which `unit` must report: `obliged_clause` asked
+    for each day in one statement (a unit's calendar, at most a month)."""
+    if not days:
+        return set()
+    level_rules = rules(session)
+    asked = [select(literal(index).label("index"))
+             .select_from(Unit).outerjoin(ReportingException, ReportingException.unit_id == Unit.id)
+             .where(Unit.id == unit.id, Unit.active.is_(True), obliged_clause(level_rules, day))
+             for index, day in enumerate(days)]
+    return {days[index] for index in session.execute(union_all(*asked)).scalars()}

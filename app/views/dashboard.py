@@ -149,7 +149,8 @@ class DashboardView(BaseView):
         national = unit.level == UnitLevel.CENTRAL.value
         # The national unit gets one row per province (linking to its list), not thousands of names.
         summary = missing.by_child(db.session, unit, day) if national else None
-        listed = None if national else missing.missing_units(db.session, unit, day, sort, levels=levels)
+        listed = None if national else missing.missing_units(db.session, unit, day, sort, levels=levels,
+                                                                shown_per_group=missing.SHOWN_PER_GROUP)
         share_text = share_url = None
         if listed is not None and listed.units and missing.share_allowed(unit):
             share_text = missing.share_text(listed, public_base())

@@ -12,16 +12,18 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app import scoping
+from app.commands.obligations import ExceptionInput, RemoveReportingException, SetReportingException
 from app.commands.units import create_unit
 from app.db.transaction import transaction
 from app.extensions import db
+from app.models.ledger import LedgerLine
 from app.models.rollup import DailyReport
 from app.models.unit import Unit
 from app.queries import figures
 from app.queries.history import Month
 from app.rollups.pending import mark_reported
 from app.thai import MONTHS_LONG, today
-from tests.helpers import client_for, fresh_tree, unit, user
+from tests.helpers import client_for, fresh_tree, stock_up, unit, user
 
 HISTORY_DISTRICT = "5012"  # อำเภอแม่แตง: no other test adds units there
 CELL = re.compile(r'<td class="[^"]*" data-day="(\d{4}-\d\d-\d\d)" data-state="(\w+)"\s+title="([^"]*)"')
@@ -76,6 +78,50 @@ def test_calendar_marks_each_day_from_the_daily_reports(app, reporting_unit):
     for day, (state, _title) in cells(html).items():
         assert state == ("future" if day > today() else "missing"), day
     assert 'id="calendar-next"' not in html and 'id="calendar-previous"' in html
+
+
+def test_calendar_days_a_unit_need_not_report_are_not_due(app, as_user, reporting_unit):
+    """The obligations (app/queries/obligations.py) decide the calendar's due
+    days as they decide completeness: an exempt unit owes no day (its reports
+    still show), and a subdistrict owes days only from its first receipt."""
+    officer = client_for(app, reporting_unit["officer"])
+    month, reports = reporting_unit["month"], reporting_unit["reports"]
+    url = f"/dashboard/{reporting_unit['id']}/calendar?month={month.key}"
+    with app.app_context():
+        SetReportingException(db.session, user("cm-admin"), ExceptionInput(
+            unit_id=reporting_unit["id"], obliged="no", reason="หน่วยรับเฉพาะกิจ")).run()
+        db.session.commit()
+    days = cells(officer.get(url).get_data(as_text=True))
+    assert {day for day, (state, _t) in days.items() if state == "reported"} == set(reports)
+    assert all(state == "not_due" for day, (state, _t) in days.items() if day not in reports)
+    with app.app_context():
+        RemoveReportingException(db.session, user("cm-admin"), reporting_unit["id"]).run()
+        db.session.commit()
+    assert "missing" in {state for state, _t in cells(officer.get(url).get_data(as_text=True)).values()}
+
+    # A subdistrict (rule: only once it holds stock), added 40 days ago, receiving stock 5 days ago.
+    # Subdistricts come from the DOPA list (no form creates one): take one of the district's
+    # that holds nothing yet.
+    received = today() - datetime.timedelta(days=5)
+    with app.app_context():
+        stocked = select(LedgerLine.unit_id)
+        subdistrict = db.session.execute(
+            select(Unit).where(Unit.parent_id == unit(HISTORY_DISTRICT).id, Unit.level == "subdistrict",
+                               Unit.id.not_in(stocked)).order_by(Unit.code.desc())).scalars().first()
+        subdistrict.created_on = datetime.datetime.combine(today() - datetime.timedelta(days=40), datetime.time(3, 0))
+        admin = user("cm-admin")
+        stock_up(subdistrict, {"officer": admin, "committee": admin}, quantity=50, day=received)
+        subdistrict_id = subdistrict.id
+    admin_client = as_user("cm-admin")
+    seen = 0
+    for asked in {Month(received.year, received.month), Month(today().year, today().month)}:
+        html = admin_client.get(f"/dashboard/{subdistrict_id}/calendar?month={asked.key}").get_data(as_text=True)
+        for day, (state, _title) in cells(html).items():
+            expected = ("future" if day > today() else "reported" if day == received
+                        else "not_due" if day < received else "missing")
+            assert state == expected, day
+            seen += 1
+    assert seen >= 28
 
 
 def test_calendar_in_thai_months_buddhist_years_weeks_from_sunday(app, reporting_unit):

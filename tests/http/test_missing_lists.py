@@ -109,6 +109,33 @@ def test_the_query_counts_streaks_from_the_last_report_or_the_units_creation(app
         assert listed.total >= len(listed.units) >= 3
 
 
+def test_a_page_shows_a_few_units_per_group_and_links_to_the_rest(app, area, monkeypatch):
+    """A large province's page names SHOWN_PER_GROUP units under each district
+    (here 2: the LAO itself and one end unit), links to the district's own list
+    for the rest, and reads no people for units it does not show; the export
+    still carries every unit."""
+    monkeypatch.setattr(missing, "SHOWN_PER_GROUP", 2)
+    client = client_for(app, area["district"])
+    html = _page(client, area)
+    group = html.split(f'id="missing-{area["lao"]}"')[1]
+    shown = [unit_id for unit_id in area["e"] if f'id="missing-{unit_id}"' in html]
+    assert len(shown) == 1
+    more = f'href="/dashboard/{area["lao"]}/completeness?day={today().isoformat()}&amp;sort=code">ยังไม่รายงานอีก 1 หน่วย'
+    assert more in group and f"เปิดรายการของ {area['lao_name']}" in group
+    assert "ยังไม่รายงาน 3" in group.split("</summary>")[0]  # the badge still counts the whole group
+    # The group's own page shows every one of its units.
+    own = client.get(f"/dashboard/{area['lao']}/completeness").get_data(as_text=True)
+    assert all(f'id="missing-{unit_id}"' in own for unit_id in area["e"])
+    with app.app_context():
+        district = db.session.get(Unit, area["district_unit"])
+        listed = missing.missing_units(db.session, district, today(), shown_per_group=2)
+        hidden = [item for item in listed.units if item.id in area["e"] and item.id not in shown]
+        assert len(hidden) == 1 and hidden[0].people == []
+        assert {area["lao"], *area["e"]} <= {item.id for item in listed.units}
+    rows = client.get(f"/dashboard/{area['district_unit']}/missing.csv").data.decode("utf-8-sig")
+    assert all(code in rows for code in area["e_codes"])
+
+
 def test_xlsx_and_csv_list_the_missing_units_with_people_and_be_dates(app, area):
     client = client_for(app, area["district"])
     base = f"/dashboard/{area['district_unit']}"
