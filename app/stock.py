@@ -19,7 +19,8 @@ from __future__ import annotations
 import datetime
 from types import SimpleNamespace
 
-from flask_babel import gettext as _
+# lazy: a DomainError says itself in Thai and, for the API, in English (app/errors.py)
+from flask_babel import lazy_gettext as _
 from sqlalchemy import Date, Integer, bindparam, func, select, update
 from sqlalchemy.orm import Session
 

@@ -9,7 +9,8 @@ import re
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext as _
+# lazy: a DomainError says itself in Thai and, for the API, in English (app/errors.py)
+from flask_babel import lazy_gettext as _
 
 from app.errors import DomainError
 

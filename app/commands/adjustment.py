@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
+# lazy: a DomainError says itself in Thai and, for the API, in English (app/errors.py)
+from flask_babel import lazy_gettext as _
 
 from app.commands.base import DocumentCommand, DocumentInput, clean_text, item_id_of
 from app.db.audit import record

@@ -7,14 +7,16 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Optional
 
-from flask_babel import gettext as _
+# lazy: a DomainError says itself in Thai and, for the API, in English (app/errors.py)
+from flask_babel import lazy_gettext as _
 from sqlalchemy import select
 
 from app import scoping
-from app.commands.base import Command, DocumentCommand, DocumentInput, check_date, check_unit, clean_text, item_id_of
+from app.commands.base import (Command, DocumentCommand, DocumentInput, check_date, check_unit, clean_text, is_stored_id,
+                               item_id_of)
 from app.db.audit import record
 from app.db.documents import as_stored, insert_document
-from app.errors import DomainError
+from app.errors import DomainError, OutOfScope
 from app.models.ledger import Allocation, AllocationLine
 from app.models.unit import Unit
 from app.rollups.contributions import (ALLOCATION_RECALLED, ALLOCATION_SENT, SHIPMENT_CONFIRMED, SHIPMENT_DISPATCHED,
@@ -22,8 +24,6 @@ from app.rollups.contributions import (ALLOCATION_RECALLED, ALLOCATION_SENT, SHI
 from app.rollups.pending import contribute, mark_reported
 from app.stock import post
 from app.thai import format_number, parse_quantity, thai_date, today
-
-MAX_ID = 2_147_483_647
 
 
 @dataclass(kw_only=True)
@@ -42,7 +42,7 @@ class Allocate(DocumentCommand):
         wanted = [(unit_id, raw) for unit_id, raw in data.shares if str(raw or "").strip()]
         # One query for the units named on the sheet (ids a 32-bit column cannot hold match nothing).
         receivers = {unit.id: unit for unit in self.session.execute(select(Unit).where(
-            Unit.id.in_([i for i, _raw in wanted if isinstance(i, int) and 0 < i <= MAX_ID]))).scalars()}
+            Unit.id.in_([i for i, _raw in wanted if is_stored_id(i)]))).scalars()}
         self.shares, seen = [], set()
         for unit_id, raw in wanted:
             receiver = receivers.get(unit_id)
@@ -98,10 +98,11 @@ class ConfirmShipment(Command):
 
     def validate(self) -> None:
         data = self.data
-        line = self.session.get(AllocationLine, data.line_id) if isinstance(data.line_id, int) else None
+        line = self.session.get(AllocationLine, data.line_id) if is_stored_id(data.line_id) else None
         if line is None or (data.unit_id is not None and line.unit_id != data.unit_id) \
                 or not scoping.is_own_unit(self.actor, line.unit_id):
-            raise DomainError(_("This shipment is addressed to another unit; only the receiving unit confirms it."))
+            raise DomainError(_("This shipment is addressed to another unit; only the receiving unit confirms it."),
+                              code="not_the_receiving_unit")
         # Two phones tapping "confirm" at once: the row lock makes the second wait
         # for the first and then read "confirmed" (without it, both entered stock).
         self.session.refresh(line, with_for_update=True)
@@ -170,9 +171,9 @@ class RecallShipment(Command):
 
     def validate(self) -> None:
         data = self.data
-        line = self.session.get(AllocationLine, data.line_id) if isinstance(data.line_id, int) else None
+        line = self.session.get(AllocationLine, data.line_id) if is_stored_id(data.line_id) else None
         if line is None or (data.unit_id is not None and line.allocation.unit_id != data.unit_id):
-            raise DomainError(_("This shipment was not sent by this unit."))
+            raise OutOfScope(_("This shipment was not sent by this unit."))
         self.sender = check_unit(self.session, self.actor, line.allocation.unit_id)
         # The receiver confirming at the same moment: the row lock makes one of the two wait and then refuse.
         self.session.refresh(line, with_for_update=True)

@@ -3,16 +3,18 @@ document's unit, date, item and free text."""
 from __future__ import annotations
 
 import datetime
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Optional
 
 from flask import current_app, has_app_context
-from flask_babel import gettext as _
+# lazy: a DomainError says itself in Thai and, for the API, in English (app/errors.py)
+from flask_babel import lazy_gettext as _
 from sqlalchemy.orm import Session
 
 from app import scoping
 from app.db.compiled import load_row
-from app.errors import DomainError
+from app.errors import DomainError, OutOfScope
 from app.models.unit import Unit
 from app.queries.reference import resolve_item
 from app.thai import parse_date, thai_date, today
@@ -23,6 +25,9 @@ SYSTEM_START = datetime.date(2020, 1, 1)  # the first COVID-19 supply records
 # enough that last month's report stays as sent and the back-dating check of
 # app/stock.py reads at most two weeks of one unit's ledger.
 DEFAULT_BACKDATE_DAYS = 14
+# The largest id a 32-bit integer column holds: a larger one matches nothing (and
+# PostgreSQL refuses to compare it), so it is refused before any query.
+MAX_ID = 2_147_483_647
 
 
 class Command:
@@ -60,19 +65,38 @@ class DocumentCommand(Command):
     def check_unit_item_day(self) -> None:
         """Sets self.unit (as stored, in scope, active), self.item and self.day."""
         self.unit = check_unit(self.session, self.actor, self.data.unit_id)
-        self.item = resolve_item(self.session, self.data.item_id)
-        self.day = check_date(self.unit, self.data.date)
+        with about_field("item_id"):
+            self.item = resolve_item(self.session, self.data.item_id)
+        with about_field("date"):
+            self.day = check_date(self.unit, self.data.date)
+
+
+@contextmanager
+def about_field(name: str):
+    """A DomainError raised inside concerns the input field `name` (unless it
+    already names one): the API reports the field, forms may show it beside it."""
+    try:
+        yield
+    except DomainError as error:
+        error.field = error.field or name
+        raise
+
+
+def is_stored_id(value) -> bool:
+    """An id a row could have (a JSON body may carry anything: a bool, a float,
+    a number no integer column holds)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
 def check_unit(session: Session, actor, unit_id) -> Unit:
     """The unit a write is for, as stored now (one compiled SELECT: the copy
     in the session may come from the user cache, and its path decides whose
     rollups change): in the actor's area and active."""
-    unit = load_row(session, Unit, unit_id) if isinstance(unit_id, int) else None
+    unit = load_row(session, Unit, unit_id) if is_stored_id(unit_id) else None
     if unit is None or not scoping.unit_in_scope(actor, unit):
-        raise DomainError(_("This unit is outside the area you manage."))
+        raise OutOfScope(_("This unit is outside the area you manage."), field="unit_id")
     if not unit.active:
-        raise DomainError(_("The unit %(name)s is inactive.", name=unit.name_th))
+        raise DomainError(_("The unit %(name)s is inactive.", name=unit.name_th), field="unit_id")
     return unit
 
 

@@ -8,14 +8,15 @@ import json
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
-from flask_babel import gettext as _
+# lazy: a DomainError says itself in Thai and, for the API, in English (app/errors.py)
+from flask_babel import lazy_gettext as _
 from sqlalchemy import select
 
-from app.commands.base import Command, DocumentCommand, DocumentInput, check_unit, clean_text, item_id_of
+from app.commands.base import Command, DocumentCommand, DocumentInput, check_unit, clean_text, is_stored_id, item_id_of
 from app.db.audit import record
 from app.db.compiled import insert_row
 from app.db.documents import check_form_token
-from app.errors import DomainError, FieldErrors
+from app.errors import DomainError, FieldErrors, OutOfScope
 from app.models.ledger import DailyCount, DailyCountLine, UnitCommittee
 from app.queries.count_sheet import arrivals_to_count, count_of_day
 from app.rollups.contributions import COUNTED_RECEIPT
@@ -127,7 +128,7 @@ class SaveCount(DocumentCommand):
             try:
                 self.lines.append(_parse_line(line, receipt))
             except DomainError as error:
-                errors[f"line-{receipt.id}"] = str(error)
+                errors[f"line-{receipt.id}"] = error.lazy_message
         self.members = _members(data.members, errors)
         self.chair = clean_text(data.chair_name, _("the chair"), required=False)
         self.physical = None
@@ -135,11 +136,11 @@ class SaveCount(DocumentCommand):
             try:
                 self.physical = parse_quantity(data.physical_count, _("the physical count"), allow_zero=True)
             except DomainError as error:
-                errors["physical_count"] = str(error)
+                errors["physical_count"] = error.lazy_message
         try:
             self.note = clean_text(data.note, _("the note"), required=False, limit=2000)
         except DomainError as error:
-            errors["note"] = str(error)
+            errors["note"] = error.lazy_message
         if data.sign:
             check_committee(self.members, self.chair, errors)
             if "physical_count" not in errors:
@@ -193,9 +194,9 @@ class SignCount(Command):
     data: SignInput
 
     def validate(self) -> None:
-        self.count = self.session.get(DailyCount, self.data.count_id)
+        self.count = self.session.get(DailyCount, self.data.count_id) if is_stored_id(self.data.count_id) else None
         if self.count is None:
-            raise DomainError(_("This unit is outside the area you manage."))
+            raise OutOfScope(_("This unit is outside the area you manage."))
         check_unit(self.session, self.actor, self.count.unit_id)
 
     def run(self) -> DailyCount:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from flask_babel import gettext as _
+# lazy: a DomainError says itself in Thai and, for the API, in English (app/errors.py)
+from flask_babel import lazy_gettext as _
 
-from app.commands.base import Command, DocumentCommand, DocumentInput, check_unit, clean_text, item_id_of
+from app.commands.base import Command, DocumentCommand, DocumentInput, check_unit, clean_text, is_stored_id, item_id_of
 from app.db.audit import record
 from app.db.documents import insert_document
-from app.errors import DomainError
+from app.errors import DomainError, OutOfScope
 from app.models.ledger import Distribution
 from app.queries.reference import active_risk_groups
 from app.rollups.contributions import DISTRIBUTED, DISTRIBUTION_REVERSED
@@ -87,9 +88,9 @@ class ReverseDistribution(Command):
     def validate(self) -> None:
         data = self.data
         distribution = self.session.get(Distribution, data.distribution_id) \
-            if isinstance(data.distribution_id, int) else None
+            if is_stored_id(data.distribution_id) else None
         if distribution is None or (data.unit_id is not None and distribution.unit_id != data.unit_id):
-            raise DomainError(_("This distribution was not recorded by this unit."))
+            raise OutOfScope(_("This distribution was not recorded by this unit."))
         check_unit(self.session, self.actor, distribution.unit_id)
         self.session.refresh(distribution, with_for_update=True)  # a concurrent second reversal waits, then sees it
         if distribution.reversed:

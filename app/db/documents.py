@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from flask_babel import gettext as _
+# lazy: a DomainError says itself in Thai and, for the API, in English (app/errors.py)
+from flask_babel import lazy_gettext as _
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import set_committed_value

@@ -3,7 +3,8 @@ minute per process (app/db/hooks.py lists the caches)."""
 from dataclasses import dataclass
 from typing import Optional
 
-from flask_babel import gettext as _
+# lazy: a DomainError says itself in Thai and, for the API, in English (app/errors.py)
+from flask_babel import lazy_gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

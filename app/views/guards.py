@@ -18,7 +18,8 @@ from flask import abort, current_app, jsonify, request
 from werkzeug.datastructures import MultiDict
 from flask_babel import gettext as _
 
-MAX_ID = 2_147_483_647
+from app.commands.base import MAX_ID
+
 MAX_PAGE = 1_000_000
 MAX_PAGE_SIZE = 100
 TEXT_OPERATORS = {"ct", "sw", "ew", "nct", "nsw", "new"}
