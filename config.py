@@ -74,6 +74,9 @@ class Config:
     SIGN_IN_ADDRESS_LIMIT = os.environ.get("SIGN_IN_ADDRESS_LIMIT", "100 per 15 minutes")
     SIGN_IN_LOCK_MINUTES = float(os.environ.get("SIGN_IN_LOCK_MINUTES", "15"))
     RATELIMIT_ENABLED = True
+    # Writes of the REST API per signed-in user (app/api/write_limits.py).
+    API_WRITE_LIMITED = _bool("API_WRITE_LIMITED", True)
+    API_WRITE_LIMIT = os.environ.get("API_WRITE_LIMIT", "1200 per minute")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # Sessions end SESSION_LIFETIME_MINUTES after the last request (each
     # request renews the cookie; app/__init__.py marks sessions permanent).
@@ -134,6 +137,8 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     # The suite fails sign-ins on purpose here and there; the sign-in limit tests turn it on.
     SIGN_IN_LIMITED = False
+    # The API tests (schemathesis above all) write fast as one user; the write-limit test turns it on.
+    API_WRITE_LIMITED = False
     # The concurrency tests run 30 threads at once, each holding a connection.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 10, "max_overflow": 40}
     SQLALCHEMY_DATABASE_URI = os.environ.get(

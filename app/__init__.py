@@ -19,6 +19,7 @@ def create_app(config_class=None) -> Flask:
     from flask_appbuilder import AppBuilder
 
     from app.api import register_apis
+    from app.api.errors import register as register_api_errors
     from app.assets import register as register_assets
     from app.cli import masklog_cli
     from app.db.health import install_idle_ping
@@ -52,6 +53,7 @@ def create_app(config_class=None) -> Flask:
     register_assets(app)
     app.register_blueprint(health_bp)
     register_error_handlers(app)
+    register_api_errors(app)  # every /api/ error in one JSON shape (app/api/errors.py)
     app.cli.add_command(masklog_cli)
     return app
 

@@ -207,3 +207,12 @@ def post_distribution(officer, unit_id, group_id, pieces, people):
     post_ok(officer, f"/today/{unit_id}/distribute", {f"pieces-{group_id}": str(pieces),
                                                       f"people-{group_id}": str(people),
                                                       "form_token": uuid.uuid4().hex})
+
+
+def bearer_for(app, user_id) -> dict:
+    """Headers with a JWT for the user, as FAB's API sign-in issues it (tests
+    of the API need no password hashing for their throwaway users)."""
+    from flask_jwt_extended import create_access_token
+
+    with app.app_context():
+        return {"Authorization": f"Bearer {create_access_token(identity=str(user_id), fresh=True)}"}

@@ -3,10 +3,11 @@ so rison `q` filters narrow the caller's subtree and can never widen it.
 /api/v1/unit/search is the unit picker's search-as-you-type; it asks
 app/queries/unit_search.py, which scopes by the same rule (app/scoping.py)."""
 from flask import request
-from flask_appbuilder.api import ModelRestApi, expose, safe
+from flask_appbuilder.api import expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow_sqlalchemy import SQLAlchemySchema, auto_field
 
+from app.api.base import ScopedModelApi
 from app.extensions import db
 from app.models.unit import Unit
 from app.fab.datamodel import ScopedSQLAInterface, current_actor
@@ -31,10 +32,9 @@ class UnitSchema(SQLAlchemySchema):
     active = auto_field()
 
 
-class UnitApi(ModelRestApi):
+class UnitApi(ScopedModelApi):
     resource_name = "unit"
     datamodel = ScopedSQLAInterface(Unit)
-    allow_browser_login = True
     include_route_methods = {"get", "get_list", "info", "search"}
     list_columns = _COLUMNS
     show_columns = _COLUMNS

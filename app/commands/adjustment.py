@@ -8,7 +8,7 @@ from dataclasses import dataclass
 # lazy: a DomainError says itself in Thai and, for the API, in English (app/errors.py)
 from flask_babel import lazy_gettext as _
 
-from app.commands.base import DocumentCommand, DocumentInput, clean_text, item_id_of
+from app.commands.base import DocumentCommand, DocumentInput, about_field, clean_text, item_id_of
 from app.db.audit import record
 from app.db.documents import insert_document
 from app.errors import DomainError
@@ -35,10 +35,12 @@ class Adjust(DocumentCommand):
         data = self.data
         self.check_unit_item_day()
         if data.kind not in ADJUSTMENT_KINDS:
-            raise DomainError(_("Please choose the kind of adjustment."))
-        amount = parse_quantity(data.quantity, _("the quantity"), allow_negative=data.kind == "correction")
+            raise DomainError(_("Please choose the kind of adjustment."), field="kind")
+        with about_field("quantity"):
+            amount = parse_quantity(data.quantity, _("the quantity"), allow_negative=data.kind == "correction")
         self.signed = amount if data.kind == "correction" else -amount
-        self.reason = clean_text(data.reason, _("the reason"), limit=500)
+        with about_field("reason"):
+            self.reason = clean_text(data.reason, _("the reason"), limit=500)
 
     def run(self) -> Adjustment:
         self.validate()

@@ -12,8 +12,8 @@ from flask_babel import lazy_gettext as _
 from sqlalchemy import select
 
 from app import scoping
-from app.commands.base import (Command, DocumentCommand, DocumentInput, check_date, check_unit, clean_text, is_stored_id,
-                               item_id_of)
+from app.commands.base import (Command, DocumentCommand, DocumentInput, about_field, check_date, check_unit,
+                               clean_text, is_stored_id, item_id_of)
 from app.db.audit import record
 from app.db.documents import as_stored, insert_document
 from app.errors import DomainError, OutOfScope
@@ -38,26 +38,32 @@ class Allocate(DocumentCommand):
     def validate(self) -> None:
         data = self.data
         self.check_unit_item_day()
-        self.document_no = clean_text(data.document_no, _("the dispatch document number"), limit=64)
-        wanted = [(unit_id, raw) for unit_id, raw in data.shares if str(raw or "").strip()]
+        with about_field("document_no"):
+            self.document_no = clean_text(data.document_no, _("the dispatch document number"), limit=64)
+        wanted = [(row, unit_id, raw) for row, (unit_id, raw) in enumerate(data.shares) if str(raw or "").strip()]
         # One query for the units named on the sheet (ids a 32-bit column cannot hold match nothing).
         receivers = {unit.id: unit for unit in self.session.execute(select(Unit).where(
-            Unit.id.in_([i for i, _raw in wanted if is_stored_id(i)]))).scalars()}
+            Unit.id.in_([i for _row, i, _raw in wanted if is_stored_id(i)]))).scalars()}
         self.shares, seen = [], set()
-        for unit_id, raw in wanted:
+        for row, unit_id, raw in wanted:
             receiver = receivers.get(unit_id)
             if receiver is None or receiver.id == self.unit.id or \
                     not scoping.path_in_subtree(receiver.path, self.unit.path):
                 raise DomainError(_("%(name)s is not a unit below %(sender)s.",
-                                    name=getattr(receiver, "name_th", "?"), sender=self.unit.name_th))
+                                    name=getattr(receiver, "name_th", "?"), sender=self.unit.name_th),
+                                  field=f"shares.{row}.unit_id")
             if not receiver.active:
-                raise DomainError(_("The unit %(name)s is inactive.", name=receiver.name_th))
+                raise DomainError(_("The unit %(name)s is inactive.", name=receiver.name_th),
+                                  field=f"shares.{row}.unit_id")
             if receiver.id in seen:
-                raise DomainError(_("%(name)s appears twice on the sheet.", name=receiver.name_th))
+                raise DomainError(_("%(name)s appears twice on the sheet.", name=receiver.name_th),
+                                  field=f"shares.{row}.unit_id")
             seen.add(receiver.id)
-            self.shares.append((receiver, parse_quantity(raw, _("the quantity for %(name)s", name=receiver.name_th))))
+            with about_field(f"shares.{row}.quantity"):
+                self.shares.append((receiver, parse_quantity(raw, _("the quantity for %(name)s",
+                                                                    name=receiver.name_th))))
         if not self.shares:
-            raise DomainError(_("Please enter a quantity for at least one receiving unit."))
+            raise DomainError(_("Please enter a quantity for at least one receiving unit."), field="shares")
 
     def run(self) -> Allocation:
         self.validate()
@@ -108,16 +114,19 @@ class ConfirmShipment(Command):
         self.session.refresh(line, with_for_update=True)
         as_stored(line.unit)
         refuse_unless_in_transit(line)
-        self.day = check_date(line.unit, data.confirm_date or today())
+        with about_field("date"):
+            self.day = check_date(line.unit, data.confirm_date or today())
         if self.day < line.allocation.allocation_date:
             raise DomainError(_("A shipment cannot arrive before it was sent (%(date)s).",
                                 date=thai_date(line.allocation.allocation_date)))
-        self.received = parse_quantity(data.received, _("the quantity received"), allow_zero=True)
+        with about_field("received"):
+            self.received = parse_quantity(data.received, _("the quantity received"), allow_zero=True)
         if self.received > line.quantity_sent:
             raise DomainError(_("More than the %(sent)s pieces sent cannot be confirmed; record the extra as a "
-                                "receipt.", sent=format_number(line.quantity_sent)))
-        self.reason = clean_text(data.reason, _("the reason for the difference"),
-                                 required=self.received != line.quantity_sent, limit=500)
+                                "receipt.", sent=format_number(line.quantity_sent)), field="received")
+        with about_field("reason"):
+            self.reason = clean_text(data.reason, _("the reason for the difference"),
+                                     required=self.received != line.quantity_sent, limit=500)
         self.line = line
 
     def run(self) -> AllocationLine:
@@ -178,7 +187,8 @@ class RecallShipment(Command):
         # The receiver confirming at the same moment: the row lock makes one of the two wait and then refuse.
         self.session.refresh(line, with_for_update=True)
         refuse_unless_in_transit(line)
-        self.reason = clean_text(data.reason, _("the reason for the recall"), limit=500)
+        with about_field("reason"):
+            self.reason = clean_text(data.reason, _("the reason for the recall"), limit=500)
         self.line = line
 
     def run(self) -> AllocationLine:

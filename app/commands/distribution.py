@@ -8,7 +8,8 @@ from typing import Optional
 # lazy: a DomainError says itself in Thai and, for the API, in English (app/errors.py)
 from flask_babel import lazy_gettext as _
 
-from app.commands.base import Command, DocumentCommand, DocumentInput, check_unit, clean_text, is_stored_id, item_id_of
+from app.commands.base import (Command, DocumentCommand, DocumentInput, about_field, check_unit, clean_text,
+                               is_stored_id, item_id_of)
 from app.db.audit import record
 from app.db.documents import insert_document
 from app.errors import DomainError, OutOfScope
@@ -34,23 +35,28 @@ class Distribute(DocumentCommand):
         groups = {group_id: name for group_id, _code, name in active_risk_groups(self.session)}
         self.codes = {group_id: code for group_id, code, _name in active_risk_groups(self.session)}
         self.lines, seen = [], set()
-        for group_id, raw_pieces, raw_people in data.lines:
+        for row, (group_id, raw_pieces, raw_people) in enumerate(data.lines):
             if str(raw_pieces or "").strip() == "" and str(raw_people or "").strip() == "":
                 continue
             if group_id not in groups:
-                raise DomainError(_("Please choose an active risk group."))
+                raise DomainError(_("Please choose an active risk group."), field=f"lines.{row}.risk_group_id")
             name = groups[group_id]
             if group_id in seen:
-                raise DomainError(_("The risk group %(name)s appears twice.", name=name))
+                raise DomainError(_("The risk group %(name)s appears twice.", name=name),
+                                  field=f"lines.{row}.risk_group_id")
             seen.add(group_id)
-            pieces = parse_quantity(raw_pieces, _("the pieces for %(name)s", name=name))
-            people = parse_quantity(raw_people, _("the people reached in %(name)s", name=name))
+            with about_field(f"lines.{row}.quantity"):
+                pieces = parse_quantity(raw_pieces, _("the pieces for %(name)s", name=name))
+            with about_field(f"lines.{row}.people_reached"):
+                people = parse_quantity(raw_people, _("the people reached in %(name)s", name=name))
             if people > pieces:
                 raise DomainError(_("%(name)s: more people (%(people)s) than pieces (%(pieces)s).", name=name,
-                                    people=format_number(people), pieces=format_number(pieces)))
+                                    people=format_number(people), pieces=format_number(pieces)),
+                                  field=f"lines.{row}.people_reached")
             self.lines.append((group_id, pieces, people))
         if not self.lines:
-            raise DomainError(_("Please enter the pieces and people reached for at least one risk group."))
+            raise DomainError(_("Please enter the pieces and people reached for at least one risk group."),
+                              field="lines")
 
     def run(self) -> Distribution:
         self.validate()
@@ -95,7 +101,8 @@ class ReverseDistribution(Command):
         self.session.refresh(distribution, with_for_update=True)  # a concurrent second reversal waits, then sees it
         if distribution.reversed:
             raise DomainError(_("This distribution has already been reversed."))
-        self.reason = clean_text(data.reason, _("the reason for the reversal"), limit=500)
+        with about_field("reason"):
+            self.reason = clean_text(data.reason, _("the reason for the reversal"), limit=500)
         self.distribution = distribution
 
     def run(self) -> Distribution:

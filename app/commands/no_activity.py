@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.commands.base import Command, check_date, check_unit
+from app.commands.base import Command, about_field, check_date, check_unit
 from app.db.audit import record
 from app.models.rollup import DailyReport
 from app.rollups.pending import mark_reported
@@ -26,7 +26,8 @@ class ReportNoActivity(Command):
 
     def validate(self) -> None:
         self.unit = check_unit(self.session, self.actor, self.data.unit_id)
-        self.day = check_date(self.unit, self.data.day)
+        with about_field("date"):
+            self.day = check_date(self.unit, self.data.day)
 
     def run(self) -> bool:
         self.validate()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from app.commands.base import DocumentCommand, DocumentInput, clean_text, item_id_of
+from app.commands.base import DocumentCommand, DocumentInput, about_field, clean_text, item_id_of
 from app.db.audit import record
 from app.db.documents import insert_document
 from app.models.ledger import Receipt
@@ -31,10 +31,13 @@ class RecordReceipt(DocumentCommand):
         self.check_unit_item_day()
         self.values = {
             "unit_id": self.unit.id, "item_id": self.item.id, "receipt_date": self.day,
-            "source": clean_text(data.source, _l("the source")),
-            "reference_no": clean_text(data.reference_no, _l("the reference document number"), limit=64),
-            "quantity_sent": parse_quantity(data.quantity_sent, _l("the quantity sent")),
             "created_by_id": self.actor_id}
+        with about_field("source"):
+            self.values["source"] = clean_text(data.source, _l("the source"))
+        with about_field("reference_no"):
+            self.values["reference_no"] = clean_text(data.reference_no, _l("the reference document number"), limit=64)
+        with about_field("quantity_sent"):
+            self.values["quantity_sent"] = parse_quantity(data.quantity_sent, _l("the quantity sent"))
 
     def run(self) -> Receipt:
         self.validate()

@@ -8,3 +8,4 @@ from app.models.ledger import (  # noqa: F401,E402
 from app.models.rollup import DailyReport, DailyRollup, ReportRollup, RiskGroupRollup  # noqa: F401,E402
 from app.models.reminder import ReminderLog  # noqa: F401,E402
 from app.models.obligation import ReportingException, ReportingRule  # noqa: F401,E402
+from app.models.idempotency import ApiIdempotencyKey  # noqa: F401,E402

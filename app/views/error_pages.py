@@ -24,6 +24,10 @@ def register_error_handlers(app) -> None:
         def handler(error):
             if status in (400, 500):
                 db.session.rollback()
+            if request.path.startswith("/api/"):
+                from app.api.errors import status_response
+
+                return status_response(status)
             message = str(_MESSAGES[status])
             if _wants_json():
                 return jsonify(message=message), status
