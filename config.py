@@ -51,7 +51,9 @@ class Config:
     FAB_UPDATE_PERMS = False
     # FAB's security CRUD REST API bypasses our scoping rule: keep it off.
     FAB_ADD_SECURITY_API = False
-    FAB_API_SWAGGER_UI = _bool("FAB_API_SWAGGER_UI", False)
+    # The OpenAPI spec (/api/v1/_openapi) and Swagger UI (/swagger/v1), both
+    # for signed-in users; the UI's files come with FAB (no CDN).
+    FAB_API_SWAGGER_UI = _bool("FAB_API_SWAGGER_UI", True)
     FAB_API_MAX_PAGE_SIZE = 500
     FAB_INDEX_VIEW = "app.views.home.HomeIndexView"
     FAB_BASE_TEMPLATE = "masklog_base.html"

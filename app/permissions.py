@@ -23,6 +23,9 @@ ITEM_VIEW = "ItemView"
 RISK_GROUP_VIEW = "RiskGroupView"
 DOCUMENT_VIEWS = ("ReceiptView", "DailyCountView", "AllocationView", "ShipmentView", "DistributionView",
                   "AdjustmentView", "LedgerView")
+# FAB's OpenAPI spec and its Swagger UI (FAB_API_SWAGGER_UI)
+OPENAPI = "OpenApi"
+SWAGGER_VIEW = "SwaggerView"
 # FAB's own self-service views
 USER_INFO_EDIT_VIEW = "UserInfoEditView"
 RESET_MY_PASSWORD_VIEW = "ResetMyPasswordView"

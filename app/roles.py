@@ -11,7 +11,7 @@ import re
 from flask_babel import lazy_gettext as _l
 
 from app.permissions import (AUDIT_VIEW, CHART, CONFIRM, COUNT, DASHBOARD, DASHBOARD_VIEW, DOCUMENT_VIEWS, EXPORT,
-                             MANUAL_VIEW, MENU_ABOUT, MENU_ACTIVATION_SHEETS, MENU_AUDIT, MENU_DAILY_CHART,
+                             MANUAL_VIEW, MENU_ABOUT, OPENAPI, SWAGGER_VIEW, MENU_ACTIVATION_SHEETS, MENU_AUDIT, MENU_DAILY_CHART,
                              MENU_DASHBOARD, MENU_DOCUMENTS, MENU_HELP, MENU_LIST_UNITS, MENU_LIST_USERS, MENU_MANUAL,
                              MENU_RECORDS, MENU_REGISTER_USERS, MENU_REPORTING_EXCEPTIONS, OBLIGATIONS_VIEW, EXEMPT, MENU_SECURITY, MENU_TODAY, MENU_UNITS, PRINT,
                              PRINT_VIEW, READ, RECORD, REGISTER, REGISTRATION_VIEW, RESET_MY_PASSWORD_VIEW,
@@ -53,6 +53,9 @@ _SELF_SERVICE = [
     (_names(USER_VIEW), "(can_userinfo|userinfoedit|resetmypassword)$"),
     (_names(MENU_HELP, MENU_ABOUT, MENU_MANUAL), _MENU),
     (_names(MANUAL_VIEW), _can(READ)),
+    # The API's description: what a signed-in user's scripts may call (nothing in it is secret).
+    (_names(OPENAPI), _can("get")),
+    (_names(SWAGGER_VIEW), _can("show")),
 ]
 _TODAY = [
     (_names(TODAY_VIEW), _can(TODAY)),

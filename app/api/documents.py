@@ -6,6 +6,8 @@ through the same operation as the today page's form (app/commands/), inside
 MaskLogApiMixin.write (idempotency, write limit, one transaction)."""
 from __future__ import annotations
 
+import json
+
 from app.api.base import ScopedModelApi
 from app.api.schemas import (AdjustmentOut, Body, AdjustmentPost, AllocationOut, AllocationPost, ConfirmationPost, CountOut,
                              CountPost, DistributionOut, DistributionPost, NoActivityOut, NoActivityPost, ReasonPost,
@@ -52,7 +54,7 @@ def _write_spec(summary: str, body: str | None, result: str, status: int = 201, 
     return f"""{summary}
         ---
         post:
-          summary: {summary}
+          summary: {json.dumps(summary, ensure_ascii=False)}
           description: >-
             Runs the same operation as the form, with the same Thai validation, scoping and audit.
             Send an Idempotency-Key header to make a retry safe: the same key and body return the
