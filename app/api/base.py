@@ -53,10 +53,12 @@ class MaskLogApiMixin:
         actor = current_actor()
         check_write_limit(actor.id)
         body = {}
-        if request.data:
-            body = request.get_json(silent=True)  # None: not JSON, or not sent as JSON
+        if request.content_length or request.data or request.form:  # an empty body is an empty object
+            if not request.is_json:
+                raise ApiError(415, field="body")
+            body = request.get_json(silent=True)  # None: not valid JSON
             if body is None:
-                raise ApiError(400 if request.is_json else 415, field="body")
+                raise ApiError(400, field="body")
         if not isinstance(body, dict):
             raise ApiError(400, field="body")
         data = load(schema, body)
