@@ -1,4 +1,5 @@
-"""The in-app manual (คู่มือการใช้งาน): a Thai chapter per role, illustrated
+"""The in-app manual (คู่มือการใช้งาน): a Thai chapter per role (and one for
+the IT staff who connect other programs through the REST API), illustrated
 with the screenshots the browser tests take of the real app
 (app/static/manual/, tests/browser/), and all chapters on one printable page.
 The chapters are written in Thai only: the users are Thai officers, and the
@@ -17,6 +18,12 @@ CHAPTERS = [
     ("committee", "คณะกรรมการตรวจนับ", {COUNTING_COMMITTEE}),
     ("province-admin", "ผู้ดูแลระบบจังหวัด", {PROVINCE_ADMIN, CENTRAL_ADMIN}),
     ("viewer", "ผู้บริหาร (ดูข้อมูล)", {VIEWER}),
+    # For IT staff connecting their own programs. It is the administrators' chapter
+    # (listed first for them): they create the program's account and are the ones
+    # the province's IT staff work with. Like every chapter it stays readable by every
+    # signed-in role, because the Swagger page (/swagger/v1, open to every signed-in
+    # user) links here and an officer's account is the one a program records with.
+    ("api", "เชื่อมต่อระบบอื่นผ่าน API (เจ้าหน้าที่ไอที)", {PROVINCE_ADMIN, CENTRAL_ADMIN}),
 ]
 TITLES = {slug: title for slug, title, _ in CHAPTERS}
 

@@ -20,6 +20,7 @@ PAGES = [
     ("bkk-admin", "/dashboard/", "dashboard-bangkok"),
     ("bkk-admin", "/dashboard/{bangkok}/completeness", "completeness-bangkok"),
     ("cm-committee", "/manual/committee", "manual-committee"),
+    ("cm-admin", "/manual/api", "manual-api"),
     ("cm-admin", "/manual/print", "manual-print"),
 ]
 
@@ -76,3 +77,25 @@ def test_the_phone_menu_leads_to_the_manual(open_session):
     assert page.locator("figure img").count() >= 5
     # The first screenshot loads and decodes (the others load lazily as one scrolls).
     assert page.locator("figure img").first.evaluate("img => img.decode().then(() => img.naturalWidth)") >= 300
+
+
+def test_the_swagger_page_loads_on_a_closed_network(open_session):
+    """The API's Swagger page, for IT staff: swagger-ui comes from this server (FAB's
+    copy), the spec loads and is drawn, and nothing is asked of the internet (the
+    session's guard fails the test on any request that leaves loopback)."""
+    session = open_session("desktop", "cm-admin")
+    page = session.page
+    with page.expect_response(lambda response: response.url.endswith("/api/v1/_openapi")) as spec:
+        page.goto("/swagger/v1")
+    assert spec.value.status == 200
+    page.wait_for_selector("#operations-ReceiptApi-post_api_v1_receipt_")
+    assert page.locator(".opblock").count() > 30
+    with page.expect_navigation():
+        page.locator(".masklog-api-intro a").click()
+    assert page.url.endswith("/manual/api")
+    page.go_back()
+    page.wait_for_selector(".opblock")
+    # The server list names the test server's random port: shown as the manual's address.
+    page.evaluate("""() => { for (const option of document.querySelectorAll('.servers option'))
+                                 option.textContent = 'https://masklog.example/'; }""")
+    save_screenshot(page, "swagger-desktop")
