@@ -23,7 +23,7 @@ CHAPTERS = [
     # the province's IT staff work with. Like every chapter it stays readable by every
     # signed-in role, because the Swagger page (/swagger/v1, open to every signed-in
     # user) links here and an officer's account is the one a program records with.
-    ("api", "เชื่อมต่อระบบอื่นผ่าน API (เจ้าหน้าที่ไอที)", {PROVINCE_ADMIN, CENTRAL_ADMIN}),
+    ("api", "เชื่อมต่อระบบอื่นผ่าน API สำหรับเจ้าหน้าที่ไอที", {PROVINCE_ADMIN, CENTRAL_ADMIN}),
 ]
 TITLES = {slug: title for slug, title, _ in CHAPTERS}
 
