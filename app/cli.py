@@ -183,3 +183,17 @@ def remind_command(day):
                f"refused: {len(report.failed)}")
     for email, error in report.failed:
         click.echo(f"  refused {email}: {error}", err=True)
+
+
+@masklog_cli.command("forget-idempotency-keys")
+@click.option("--days", type=click.IntRange(1, 3650), default=30, show_default=True,
+              help="Keep the keys of the last DAYS days.")
+@with_appcontext
+def forget_idempotency_keys_command(days):
+    """Delete the REST API's Idempotency-Keys older than DAYS (run it nightly from cron):
+    a client retrying later than that would make a second document."""
+    from app.api.idempotency import forget_older_than
+
+    with transaction():
+        removed = forget_older_than(db.session, days)
+    click.echo(f"{removed} Idempotency-Keys older than {days} days deleted")

@@ -481,6 +481,34 @@ class MaskLogSecurityManager(SecurityManager):
                              for name in roles)
         return cache[key]
 
+    def create_jwt_manager(self, app):
+        """FAB's JWT manager, answering a missing, malformed, expired or
+        revoked token with 401 in the API's error shape (Flask-JWT-Extended
+        says 422 for a malformed one: the client's token, not its request,
+        is wrong)."""
+        jwt_manager = super().create_jwt_manager(app)
+
+        def not_signed_in(*_args):
+            from app.api.errors import status_response
+
+            return status_response(401)
+
+        for loader in (jwt_manager.unauthorized_loader, jwt_manager.invalid_token_loader,
+                       jwt_manager.expired_token_loader, jwt_manager.revoked_token_loader,
+                       jwt_manager.needs_fresh_token_loader, jwt_manager.user_lookup_error_loader):
+            loader(not_signed_in)
+        return jwt_manager
+
+    def is_item_public(self, permission_name, view_name):
+        """FAB's REST decorator asks this before every API call, and FAB reads
+        the Public role's permissions from the database each time (two
+        queries, a quarter of an API write's cost). The Public role is a
+        builtin role (app/roles.py): answer from its patterns in memory."""
+        public = self.auth_role_public
+        if public in self.builtin_roles:
+            return self._has_access_builtin_roles(_RoleName(public), permission_name, view_name)
+        return super().is_item_public(permission_name, view_name)
+
     def sync_roles(self) -> list:
         """Create missing roles (permissions live in code). Idempotent."""
         created = []

@@ -16,8 +16,9 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 
-from flask import jsonify, make_response, request
+from flask import current_app, make_response, request
 from flask_babel import force_locale, lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -26,6 +27,7 @@ from app.errors import DomainError, FieldErrors, OutOfScope, SavedAtTheSameMomen
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
+_THAI = re.compile("[\u0e00-\u0e7f]")
 
 # HTTP status -> (code, message) for errors that carry no domain message.
 STATUS_ERRORS = {
@@ -106,7 +108,8 @@ def status_response(status: int, headers: dict | None = None):
 
 
 def json_response(body: dict, status: int):
-    response = make_response(jsonify(body), status)
+    """JSON in UTF-8 as is (Thai readable in the answer, not \\u escapes)."""
+    response = make_response(current_app.json.dumps(body, ensure_ascii=False), status)
     response.headers["Content-Type"] = "application/json; charset=utf-8"
     return response
 
@@ -152,7 +155,9 @@ def normalise_api_error(response):
     shaped = error_body(code, message)
     original = (body or {}).get("message") or (body or {}).get("msg") if isinstance(body, dict) else None
     if isinstance(original, str) and response.status_code < 500:
-        shaped["message"] = original  # FAB's own English detail ("Not a valid rison argument", ...)
+        # FAB's own detail ("Not a valid rison argument", ...): English stays the
+        # message; one FAB's Thai catalogue translated is the Thai one.
+        shaped["message_th" if _THAI.search(original) else "message"] = original
     elif isinstance(original, dict):
         shaped["fields"] = {name: {"en": "; ".join(map(str, problems)) if isinstance(problems, list) else str(problems),
                                    "th": shaped["message_th"]} for name, problems in original.items()}

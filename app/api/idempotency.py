@@ -21,11 +21,11 @@ from typing import Optional
 
 from flask import request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from app.api.errors import ApiError
-from app.db.compiled import upsert_insert
+from app.db.compiled import dialect_insert, run_compiled
 from app.models.idempotency import ApiIdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -50,13 +50,28 @@ def key_of_request() -> Optional[str]:
     return key
 
 
+def _claim_statement(dialect_name):
+    table = ApiIdempotencyKey.__table__
+    return dialect_insert(dialect_name, table).values(
+        user_id=bindparam("user_id"), key=bindparam("key"), request_hash=bindparam("request_hash"),
+        created_on=bindparam("created_on", type_=table.c.created_on.type),
+    ).on_conflict_do_nothing(index_elements=["user_id", "key"])
+
+
+def _remember_statement(_dialect_name):
+    table = ApiIdempotencyKey.__table__
+    return (update(table).where(table.c.user_id == bindparam("user_id"), table.c.key == bindparam("key"))
+            .values(status_code=bindparam("status_code"), response=bindparam("response")))
+
+
 def claim(session: Session, user_id: int, key: str, hashed: str) -> Optional[tuple[int, dict]]:
     """None: this request now holds the key (it runs the write, then calls
-    `remember`). Otherwise (status, body): the answer the key's first request got."""
-    statement = upsert_insert(session, ApiIdempotencyKey).values(
-        user_id=user_id, key=key, request_hash=hashed, created_on=datetime.datetime.utcnow()
-    ).on_conflict_do_nothing(index_elements=["user_id", "key"])
-    if session.execute(statement).rowcount == 1:
+    `remember`). Otherwise (status, body): the answer the key's first request got.
+    Both statements are compiled once (app/db/compiled.py): SQLAlchemy never
+    caches an INSERT … ON CONFLICT, and every scripted write pays them."""
+    claimed = run_compiled(session, "idempotency.claim", _claim_statement, {
+        "user_id": user_id, "key": key, "request_hash": hashed, "created_on": datetime.datetime.utcnow()})
+    if claimed.rowcount == 1:
         return None
     row = session.execute(select(ApiIdempotencyKey).where(
         ApiIdempotencyKey.user_id == user_id, ApiIdempotencyKey.key == key)
@@ -71,9 +86,9 @@ def claim(session: Session, user_id: int, key: str, hashed: str) -> Optional[tup
 
 def remember(session: Session, user_id: int, key: str, status: int, body: dict) -> None:
     """Store the answer in the claimed row (same transaction as the write)."""
-    row = session.get(ApiIdempotencyKey, (user_id, key))
-    row.status_code = status
-    row.response = json.dumps(body, ensure_ascii=False, default=str)
+    run_compiled(session, "idempotency.remember", _remember_statement, {
+        "user_id": user_id, "key": key, "status_code": status,
+        "response": json.dumps(body, ensure_ascii=False, default=str)})
 
 
 def forget_older_than(session: Session, days: int = KEEP_DAYS) -> int:

@@ -17,8 +17,9 @@ def sign_in_locked(error: SignInLocked):
         with force_locale("th"):
             thai = locked_message(error)
         retry_at = datetime.datetime.fromtimestamp(error.until, BANGKOK).isoformat(timespec="seconds")
-        response = jsonify(message=locked_message(error), message_en=english, message_th=thai,
-                           retry_after=error.retry_after, retry_at=retry_at)
+        # The API's error shape (app/api/errors.py), plus when to try again.
+        response = jsonify(code="sign_in_locked", message=english, message_th=thai, field="username",
+                           message_en=english, retry_after=error.retry_after, retry_at=retry_at)
     else:
         appbuilder = current_app.appbuilder
         response = current_app.make_response(render_template(

@@ -370,3 +370,21 @@ def test_a_deactivated_users_token_stops_at_once(app, api_tree):
         with app.app_context():
             db.session.get(MaskLogUser, api_tree["officer"]).active = True
             db.session.commit()
+
+
+def test_old_idempotency_keys_are_forgotten_by_the_cli(app, api_tree):
+    import datetime
+
+    from app.cli import masklog_cli
+
+    for key in ("old-key", "new-key"):
+        _ok(_post(app, "/api/v1/no_activity/", {"unit_id": api_tree["lao"]}, api_tree["headers"]["officer"], key))
+    with app.app_context():
+        db.session.get(ApiIdempotencyKey, (api_tree["officer"], "old-key")).created_on -= datetime.timedelta(days=31)
+        db.session.commit()
+    result = app.test_cli_runner().invoke(masklog_cli, ["forget-idempotency-keys", "--days", "30"])
+    assert result.exit_code == 0 and "deleted" in result.output, result.output
+    with app.app_context():
+        kept = set(db.session.scalars(select(ApiIdempotencyKey.key).where(
+            ApiIdempotencyKey.user_id == api_tree["officer"])))
+    assert kept == {"new-key"}
