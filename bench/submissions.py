@@ -3,6 +3,9 @@
 doing one INSERT on the same server configuration, and the today page's
 views per second. Starts its own throwaway PostgreSQL (app/devtools/throwaway_postgres.py).
 
+Receipts go through the form and through the REST API (JSON, JWT, an
+Idempotency-Key each) in alternating runs, so the two compare in one run.
+
 Usage: .venv/bin/python bench/submissions.py [--seconds 15] [--clients 16] [--workers 4] [--user cm-officer]
 
 The clients sign in as --user: by default the demo district officer (อำเภอเมือง
@@ -11,6 +14,7 @@ unit, whose today page lists all 77 provinces on its allocation sheet."""
 import argparse
 import datetime
 import http.client
+import json
 import os
 import re
 import socket
@@ -42,10 +46,16 @@ class Session:
         self.socket = None
         self.cookies = {}
 
-    def request(self, method, path, form=None, keep_cookies=True):
-        body = urllib.parse.urlencode(form).encode() if form is not None else b""
-        head = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}", f"Content-Length: {len(body)}"]
-        if form is not None:
+    def request(self, method, path, form=None, keep_cookies=True, json_body=None, headers=()):
+        if json_body is not None:
+            body = json.dumps(json_body).encode()
+        else:
+            body = urllib.parse.urlencode(form).encode() if form is not None else b""
+        head = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}", f"Content-Length: {len(body)}",
+                *headers]
+        if json_body is not None:
+            head.append("Content-Type: application/json")
+        elif form is not None:
             head.append("Content-Type: application/x-www-form-urlencoded")
         if self.cookies:
             head.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
@@ -88,6 +98,16 @@ def login(port, username):
     status, _ = session.request("POST", "/login/", {"username": username, "password": "masklog-demo",
                                                     "csrf_token": token})
     assert status == 302, status
+    return session
+
+
+def api_login(port, username):
+    """A script's session: a JWT from the API sign-in, sent as a header."""
+    session = Session(port)
+    status, answer = session.request("POST", "/api/v1/security/login", json_body={
+        "username": username, "password": "masklog-demo", "provider": "db"})
+    assert status == 200, (status, answer)
+    session.bearer = "Authorization: Bearer " + json.loads(answer)["access_token"]
     return session
 
 
@@ -220,6 +240,19 @@ def main():
             # so it keeps its first cookie instead of one that piles up unread flashes.
             return status == 302
 
+        def api_client(n):
+            session = api_login(PORT_APP, args.user)
+            status, answer = session.request("GET", "/api/v1/unit/?q=(page_size:1)", headers=[session.bearer])
+            session.unit = int(json.loads(answer)["result"][0]["id"])  # the user's own unit comes first (path order)
+            return session
+
+        def api_submit(session, n):
+            """What a province's script sends: JSON, a JWT, an Idempotency-Key per receipt."""
+            status, _ = session.request("POST", "/api/v1/receipt/", json_body={
+                "unit_id": session.unit, "source": "bench", "reference_no": f"B-{n}", "quantity_sent": 10},
+                headers=[session.bearer, f"Idempotency-Key: {os.urandom(12).hex()}"])
+            return status == 201
+
         def distributor(n):
             session = officer(n)
             session.unit = stocked[n % len(stocked)]
@@ -249,17 +282,28 @@ def main():
 
         bare = run_load(args.seconds, args.clients, lambda n: Session(PORT_BARE),
                         lambda s, n: s.request("POST", "/bare")[0] == 200)
-        submissions = run_load(args.seconds, args.clients, officer, submit)
+        # Form and API receipts alternate (form, API, API, form): the machine's speed drifts between runs.
+        form_runs, api_runs = [], []
+        for first, second in ((form_runs, api_runs), (api_runs, form_runs)):
+            for runs in (first, second):
+                runs.append(run_load(args.seconds, args.clients, officer, submit) if runs is form_runs
+                            else run_load(args.seconds, args.clients, api_client, api_submit))
+        submissions = max(form_runs, key=lambda result: result["per_second"])
+        api_submissions = max(api_runs, key=lambda result: result["per_second"])
         distributions = run_load(args.seconds, args.clients, distributor, distribute)
         back_dated = run_load(args.seconds, args.clients, distributor, distribute_back_dated)
         pages = run_load(args.seconds, args.clients, officer, today_page)
         print(f"gunicorn -w {args.workers}, {args.clients} concurrent clients, {args.seconds:.0f} s each, "
               f"PostgreSQL, {os.cpu_count()} cores, signed in as {args.user}")
         for name, result in (("bare INSERT endpoint", bare), ("receipt submission", submissions),
+                             ("receipt through the API", api_submissions),
                              (f"distribution ({len(stocked)} units)", distributions),
                              ("  dated two days back", back_dated), ("today page view", pages)):
             print(f"{name:26s} {result['per_second']:7.1f}/s  p50 {result['p50']:6.1f} ms  "
                   f"p95 {result['p95']:6.1f} ms  ({result['count']} ok, {result['errors']} failed)")
+        print("receipts, form runs: " + ", ".join(f"{r['per_second']:.1f}/s" for r in form_runs)
+              + "; API runs: " + ", ".join(f"{r['per_second']:.1f}/s" for r in api_runs)
+              + f"; best API / best form = {100 * api_submissions['per_second'] / submissions['per_second']:.0f}%")
         print(f"receipts reach {100 * submissions['per_second'] / bare['per_second']:.0f}% of the bare endpoint, "
               f"distributions {100 * distributions['per_second'] / bare['per_second']:.0f}%; a back-dated "
               f"distribution runs at {100 * back_dated['per_second'] / distributions['per_second']:.0f}% of one "
