@@ -49,8 +49,9 @@ class Allocate(DocumentCommand):
             receiver = receivers.get(unit_id)
             if receiver is None or receiver.id == self.unit.id or \
                     not scoping.path_in_subtree(receiver.path, self.unit.path):
-                raise DomainError(_("%(name)s is not a unit below %(sender)s.",
-                                    name=getattr(receiver, "name_th", "?"), sender=self.unit.name_th),
+                # A unit outside the actor's area is named like one that does not exist: ids cannot be probed.
+                name = receiver.name_th if scoping.unit_in_scope(self.actor, receiver) else "?"
+                raise DomainError(_("%(name)s is not a unit below %(sender)s.", name=name, sender=self.unit.name_th),
                                   field=f"shares.{row}.unit_id")
             if not receiver.active:
                 raise DomainError(_("The unit %(name)s is inactive.", name=receiver.name_th),
