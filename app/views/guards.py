@@ -9,20 +9,26 @@ ModelView, chart and REST API — FAB's security views included — is covered.
 - ids beyond a 32-bit integer (PostgreSQL would raise)    -> 404
 - NUL characters anywhere in the query or form            -> 400
 - list paging/ordering args FAB does not check            -> 400
-- REST `q` that is not valid rison, or asks for columns,
-  pages or filter values FAB cannot handle                -> 400"""
+- REST `q` that is neither rison nor JSON (FAB reads both),
+  or asks for columns, pages or filter values FAB cannot
+  handle (in/not_in take a list)                          -> 400"""
 from __future__ import annotations
 
-import prison
-from flask import abort, current_app, jsonify, request
-from werkzeug.datastructures import MultiDict
-from flask_babel import gettext as _
+import json
+import urllib.parse
 
+import prison
+from flask import abort, current_app, request
+from werkzeug.datastructures import MultiDict
+from flask_babel import lazy_gettext as _
+
+from app.api.errors import error_body, json_response
 from app.commands.base import MAX_ID
 
 MAX_PAGE = 1_000_000
 MAX_PAGE_SIZE = 100
 TEXT_OPERATORS = {"ct", "sw", "ew", "nct", "nsw", "new"}
+LIST_OPERATORS = {"in", "not_in"}
 
 
 def _view(name: str):
@@ -34,10 +40,9 @@ def _small_int(value, maximum=MAX_ID) -> bool:
     return text.isdecimal() and text.isascii() and int(text) <= maximum
 
 
-def _bad_api_request(message):
-    response = jsonify(message=message)
-    response.status_code = 400
-    return response
+def _bad_api_request(message, field: str = "q"):
+    """400 in the API's error shape, the message in English and Thai."""
+    return json_response(error_body("bad_request", message, field=field), 400)
 
 
 def check_request():
@@ -64,7 +69,7 @@ def _check_characters(form):
     if request.is_json:
         raw = request.get_data(cache=True)
         if b"\x00" in raw or b"\\u0000" in raw:
-            return _bad_api_request(_("The request contains a NUL character."))
+            return _bad_api_request(_("The request contains a NUL character."), field="body")
     return None
 
 
@@ -113,21 +118,43 @@ def _check_fab_route(view, method, view_args, form) -> None:
             abort(404)
 
 
-def _check_rison(view, raw):
+def _parse_query(raw):
+    """`q` as FAB's @rison reads it: rison, or JSON when rison fails to parse and
+    FAB_API_ALLOW_JSON_QS is on (FAB's default). ValueError when FAB could not read it."""
     try:
-        query = prison.loads(raw)
-    except Exception:  # prison raises several kinds, and RecursionError on "(((("
+        return prison.loads(raw)
+    except prison.decoder.ParserException:
+        if not current_app.config.get("FAB_API_ALLOW_JSON_QS", True):
+            raise ValueError(raw) from None
+        try:  # exactly FAB's second reading
+            return json.loads(urllib.parse.parse_qs(f"q={raw}").get("q")[0])
+        except Exception:  # noqa: BLE001
+            raise ValueError(raw) from None
+    except Exception:  # prison raises several kinds, and RecursionError on "((((": FAB would answer 500
+        raise ValueError(raw) from None
+
+
+def _check_rison(view, raw):
+    if not raw:
+        return None  # FAB reads an empty q as no q
+    try:
+        query = _parse_query(raw)
+    except ValueError:
         return _bad_api_request(_("The query (q) is not valid rison."))
     if not isinstance(query, dict):
         return _bad_api_request(_("The query (q) must be a rison object."))
-    if "columns" in query or "keys" in query and not isinstance(query["keys"], list):
+    if "columns" in query or "select_columns" in query or "keys" in query and not isinstance(query["keys"], list):
         return _bad_api_request(_("Choosing columns is not supported; use the default columns."))
     for key in ("page", "page_size"):
         if key in query and not (isinstance(query[key], int) and 0 <= query[key] <= MAX_PAGE):
             return _bad_api_request(_("%(key)s must be a whole number from 0.", key=key))
     datamodel = getattr(view, "datamodel", None)
-    for flt in query.get("filters") or []:
-        if not isinstance(flt, dict) or not {"col", "opr", "value"} <= set(flt):
+    filters = query.get("filters") or []
+    if not isinstance(filters, list):  # FAB's schema check comes after this one: never trust the types here
+        return _bad_api_request(_("Each filter needs col, opr and value."))
+    for flt in filters:
+        if not isinstance(flt, dict) or not {"col", "opr", "value"} <= set(flt) or \
+                not isinstance(flt["col"], str) or not isinstance(flt["opr"], str):
             return _bad_api_request(_("Each filter needs col, opr and value."))
         problem = _check_filter_value(datamodel, flt["col"], flt["opr"], flt["value"])
         if problem is not None:
@@ -137,6 +164,14 @@ def _check_rison(view, raw):
 
 def _check_filter_value(datamodel, column, operator, value):
     # FAB's API answers a value of the wrong type with a 500 (its @safe).
+    if operator in LIST_OPERATORS:  # FAB iterates the value: a number there is a 500, a text its letters
+        if not isinstance(value, list):
+            return _bad_api_request(_("Each filter needs col, opr and value."))
+        for item in value:
+            problem = _check_filter_value(datamodel, column, "eq", item)
+            if problem is not None:
+                return problem
+        return None
     if datamodel is not None and isinstance(column, str) and column in datamodel.list_columns:
         if datamodel.is_boolean(column) and not isinstance(value, bool):
             return _bad_api_request(_("Filter %(col)s takes !t or !f.", col=column))

@@ -43,6 +43,15 @@ GETS = [
     "/api/v1/unit/?q=(filters:!((col:active,opr:eq,value:'abc')))",
     "/api/v1/unit/?q=(filters:!((col:level,opr:eq,value:1)))",
     "/api/v1/unit/?q=(filters:!((col:code,opr:eq,value:10)))",
+    # Found by the schemathesis run and the filter sweep (#17):
+    "/api/v1/unit/?q=(filters:!((col:parent_id,opr:in,value:1)))",  # in/not_in iterate the value
+    "/api/v1/unit/?q=(filters:!((col:parent_id,opr:not_in,value:0)))",
+    "/api/v1/unit/?q=(filters:!((col:code,opr:!(eq),value:'50')))",  # an operator that is a list
+    "/api/v1/unit/?q=(filters:5)",
+    "/api/v1/receipt/?q=(select_columns:!(id,unit_id))",  # FAB's own row schema: a foreign key is a 500
+    "/api/v1/receipt/1?q=(select_columns:!(id,unit_id))",
+    "/api/v1/unit/?q=(filters:!((col:code,opr:ew,value:'\\')))",  # PostgreSQL: LIKE '%\' ends in an escape
+    "/api/v1/unit/?q=(filters:!((col:name_th,opr:new,value:'\\')))",
     "/userstatschartview/chart/5",
     "/userstatschartview/chart/%C2%B2",
     f"/userstatschartview/chart/{HUGE}",
@@ -94,3 +103,16 @@ def test_api_answers_bad_rison_with_a_json_400(app, client):
 
     response = client.get("/api/v1/unit/?q=((", headers=api_token(client, "cm-admin"))
     assert response.status_code == 400 and "rison" in response.get_json()["message"]
+
+
+def test_api_query_errors_are_english_and_thai_and_json_queries_work(app, client):
+    """q in JSON is read as FAB reads it (FAB_API_ALLOW_JSON_QS); a refused q says
+    why in English and in Thai, naming the field q."""
+    headers = api_token(client, "cm-admin")
+    refused = client.get("/api/v1/unit/?q=((", headers=headers).get_json()
+    assert refused["code"] == "bad_request" and refused["field"] == "q"
+    assert refused["message"].isascii() and not refused["message_th"].isascii()
+    as_json = client.get('/api/v1/unit/?q={"filters":[{"col":"code","opr":"eq","value":"50"}]}', headers=headers)
+    assert as_json.status_code == 200 and [row["code"] for row in as_json.get_json()["result"]] == ["50"]
+    listed = client.get("/api/v1/unit/?q=(filters:!((col:code,opr:in,value:!('50','5001'))))", headers=headers)
+    assert sorted(row["code"] for row in listed.get_json()["result"]) == ["50", "5001"]
