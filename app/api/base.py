@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from typing import Callable
 
+from apispec.exceptions import DuplicateComponentNameError
 from flask import request
 from flask_appbuilder.api import BaseApi, ModelRestApi
+from flask_appbuilder.api.manager import resolver
 from sqlalchemy.exc import DataError
 
 from app.api import idempotency
@@ -34,10 +36,27 @@ _ERROR_DESCRIPTIONS = {
 }
 ERROR_RESPONSES = {str(status): {"description": description, "content": {"application/json": {"schema": ERROR_SCHEMA}}}
                    for status, description in _ERROR_DESCRIPTIONS.items()}
+ERROR_RESPONSES["429"]["headers"] = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
 
 
 class ErrorSchema(ErrorOut):
     __component_name__ = "Error"
+
+
+def component_name(schema) -> str:
+    """The name a marshmallow schema has under components/schemas: its
+    __component_name__, else the name FAB's spec gives nested schemas."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    return getattr(cls, "__component_name__", None) or resolver(cls)
+
+
+def add_component(api_spec, schema) -> None:
+    """Register a schema once, under one name (a second name for the same
+    class makes apispec warn that references may not resolve)."""
+    try:
+        api_spec.components.schema(component_name(schema), schema=schema)
+    except DuplicateComponentNameError:
+        pass
 
 
 class MaskLogApiMixin:
@@ -46,6 +65,15 @@ class MaskLogApiMixin:
     allow_browser_login = True  # the unit picker and the offline queue call it from signed-in pages
     responses = ERROR_RESPONSES
     openapi_spec_component_schemas = (ErrorSchema,)
+
+    def add_apispec_components(self, api_spec) -> None:
+        # BaseApi's, never ModelRestApi's: that one registers FAB's generated add and edit
+        # schemas (MaskLog's resources write through their own bodies) and the list and show
+        # schemas a second time under other names.
+        BaseApi.add_apispec_components(self, api_spec)
+        # FAB's own APIs (sign-in, menu) register their {"message"} responses first; every
+        # /api/ error is answered in MaskLog's shape (errors.normalise_api_error), theirs too.
+        api_spec.components.responses.update(ERROR_RESPONSES)
 
     def write(self, schema, run: Callable, answer: Callable, status: int = 201):
         """The body of every write endpoint. `run(actor, data)` runs the
@@ -98,6 +126,31 @@ class ScopedModelApi(MaskLogApiMixin, ModelRestApi):
     include_route_methods = {"get", "get_list"}
     page_size = 50
 
+    # The spec names list and show rows by their schema's own component (ReceiptOut, Unit).
+    # (FAB reads every attribute while it sets the API up, before the schemas are there.)
+    @property
+    def list_model_schema_name(self) -> str:
+        schema = getattr(self, "list_model_schema", None)
+        return component_name(schema) if schema is not None else f"{type(self).__name__}.get_list"
+
+    @property
+    def show_model_schema_name(self) -> str:
+        schema = getattr(self, "show_model_schema", None)
+        return component_name(schema) if schema is not None else f"{type(self).__name__}.get"
+
+    def add_apispec_components(self, api_spec) -> None:
+        super().add_apispec_components(api_spec)
+        if "get_list" in self.include_route_methods:
+            add_component(api_spec, self.list_model_schema)
+        if "get" in self.include_route_methods:
+            add_component(api_spec, self.show_model_schema)
+
+    @property
+    def openapi_spec_methods(self) -> dict:
+        """FAB's own spec of get, get_list and _info, corrected: ids are integers,
+        rows are the resource's schema, errors are MaskLog's."""
+        return read_specs(self)
+
     def get_list_headless(self, **kwargs):
         """FAB's list, except that a filter value the database refuses (PostgreSQL: a text
         filter ending in a backslash, "ends with" makes it a LIKE escape at the end) is the
@@ -107,3 +160,105 @@ class ScopedModelApi(MaskLogApiMixin, ModelRestApi):
         except (DataError, OverflowError):
             db.session.rollback()
             return json_response(error_body("bad_request", STATUS_ERRORS[400][1], field="q"), 400)
+
+    # A read-only resource has no add or edit form for _info to describe.
+    def merge_add_field_info(self, response, **kwargs) -> None:
+        pass
+
+    def merge_edit_field_info(self, response, **kwargs) -> None:
+        pass
+
+    def merge_add_title(self, response, **kwargs) -> None:
+        pass
+
+    def merge_edit_title(self, response, **kwargs) -> None:
+        pass
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def error_refs(*statuses: int) -> dict:
+    return {str(status): {"$ref": f"#/components/responses/{status}"} for status in statuses}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_TEXTS = {"type": "object", "additionalProperties": {"type": "string"}}
+_NAMES = {"type": "array", "items": {"type": "string"}}
+
+
+def _q(schema: dict, what: str, example: str = "(keys:!(none))") -> dict:
+    return {"in": "query", "name": "q", "required": False, "content": {"application/json": {"schema": schema}},
+            "description": f"{what}, in rison (`{example}`) or JSON."}
+
+
+def _keys(*names: str) -> dict:
+    return {"type": "array", "items": {"type": "string", "enum": [*names, "none"]},
+            "description": "Which of the optional keys to answer (none: only the rows)"}
+
+
+_SCALAR = [{"type": "integer"}, {"type": "number"}, {"type": "string"}, {"type": "boolean"}]
+
+
+def _list_query(api) -> dict:
+    """FAB's get_list_schema, for this resource: its columns, its operators; no
+    `columns`/`select_columns` (rows always have their documented shape: 400)."""
+    filters = getattr(api, "_filters", None)
+    searchable = filters.get_search_filters() if filters is not None else {}
+    operators = sorted({flt.arg_name for flts in searchable.values() for flt in flts})
+    strings = lambda names: {"type": "string", **({"enum": list(names)} if names else {})}  # noqa: E731
+    return {"type": "object", "properties": {
+        "filters": {"type": "array", "description": "Narrow the caller's area, never widen it; in and not_in "
+                                                    "take a list", "items": {
+            "type": "object", "required": ["col", "opr", "value"], "properties": {
+                "col": strings(sorted(searchable)), "opr": strings(operators),
+                "value": {"anyOf": [*_SCALAR, {"type": "array", "items": {"anyOf": _SCALAR}}]}}}},
+        "order_column": strings(getattr(api, "order_columns", None) or []),
+        "order_direction": {"type": "string", "enum": ["asc", "desc"]},
+        "page": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
+        "page_size": {"type": "integer", "minimum": 0, "maximum": 1_000_000,
+                      "description": "At most FAB_API_MAX_PAGE_SIZE (500) rows; 0: the resource's default"},
+        "keys": _keys("list_columns", "order_columns", "label_columns", "description_columns", "list_title")}}
+
+
+def read_specs(api) -> dict:
+    """The OpenAPI operations of a ScopedModelApi's get_list, get and _info."""
+    name = api.resource_name
+    return {
+        "get_list": {"get": {
+            "summary": f"List {name} rows of the caller's area",
+            "description": "Scoped like every MaskLog query: only rows of the caller's unit and the units below it.",
+            "parameters": [_q(_list_query(api), "Filters, order, page and page size",
+                              "(filters:!((col:status,opr:eq,value:in_transit)),page:0,page_size:20)")],
+            "responses": {"200": _json({"type": "object", "required": ["count", "ids", "result"], "properties": {
+                "count": {"type": "integer", "description": "Rows matching, on every page"},
+                "ids": {"type": "array", "items": {"type": "integer"}},
+                "result": {"type": "array", "items": _ref(api.list_model_schema_name)},
+                "list_columns": _NAMES, "order_columns": _NAMES, "label_columns": _TEXTS,
+                "description_columns": _TEXTS, "list_title": {"type": "string"}}}, "One page of rows"),
+                **error_refs(400, 401, 403, 500)}}},
+        "get": {"get": {
+            "summary": f"One {name} row of the caller's area",
+            "parameters": [{"in": "path", "name": "pk", "required": True, "schema": {"type": "integer"}},
+                           _q({"type": "object", "properties": {"keys": _keys(
+                               "show_columns", "description_columns", "label_columns", "show_title")}},
+                              "Which keys to answer")],
+            "responses": {"200": _json({"type": "object", "required": ["id", "result"], "properties": {
+                "id": {"type": "integer"}, "result": _ref(api.show_model_schema_name),
+                "show_columns": _NAMES, "label_columns": _TEXTS, "description_columns": _TEXTS,
+                "show_title": {"type": "string"}}}, "The row"),
+                **error_refs(400, 401, 403, 404, 500)}}},
+        "info": {"get": {
+            "summary": f"The filters {name} lists take, and the caller's permissions",
+            "parameters": [_q({"type": "object", "properties": {"keys": _keys("filters", "permissions")}},
+                              "Which keys to answer")],
+            "responses": {"200": _json({"type": "object", "properties": {
+                "filters": {"type": "object", "additionalProperties": {"type": "array", "items": {
+                    "type": "object", "properties": {"name": {"type": "string"}, "operator": {"type": "string"}}}}},
+                "permissions": _NAMES}}, "Filters per column, permissions"),
+                **error_refs(400, 401, 403, 500)}}},
+    }

@@ -46,11 +46,13 @@ def _created(result_schema):
 
 
 def _write_spec(summary: str, body: str | None, result: str, status: int = 201, extra: str = "",
-                with_id: bool = True) -> str:
+                with_id: bool = True, answer_extra: str = "") -> str:
     """The OpenAPI text of a write endpoint (FAB reads the YAML after '---').
-    `body` None: no body needed (an empty object at most)."""
+    `body` None: no body needed (an empty object at most). `answer_extra`: more
+    properties of the answer, beside id and result."""
     body_schema = f"$ref: '#/components/schemas/{body}'" if body else "type: object\n                  additionalProperties: false"
     id_property = "id:\n                        type: integer\n                      " if with_id else ""
+    required = "[id, result]" if with_id else "[result]"
     return f"""{summary}
         ---
         post:
@@ -77,13 +79,20 @@ def _write_spec(summary: str, body: str | None, result: str, status: int = 201, 
           responses:
             {status}:
               description: Done
+              headers:
+                Idempotent-Replayed:
+                  description: "true: the first answer to this Idempotency-Key, nothing written again"
+                  schema:
+                    type: string
+                    enum: ["true"]
               content:
                 application/json:
                   schema:
                     type: object
+                    required: {required}
                     properties:
                       {id_property}result:
-                        $ref: '#/components/schemas/{result}'
+                        $ref: '#/components/schemas/{result}'{answer_extra}
             400:
               $ref: '#/components/responses/400'
             401:
@@ -139,7 +148,11 @@ class ReceiptApi(ScopedModelApi):
     @api_errors
     @permission_name("create")
     @_doc(_write_spec("Record a receipt (it enters stock when the day's count is signed).", "ReceiptPost",
-                      "ReceiptOut"))
+                      "ReceiptOut", answer_extra="""
+                      count_date:
+                        type: string
+                        format: date
+                        description: The count that takes it in (the next unsigned one when its day's is signed)"""))
     def create(self):
         def run(actor, data):
             return RecordReceipt(db.session, actor, ReceiptInput(

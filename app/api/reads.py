@@ -20,9 +20,11 @@ from app.errors import DomainError
 from app.extensions import db
 from app.fab.datamodel import ScopedSQLAInterface, current_actor
 from app.models.ledger import Item, LedgerLine, RiskGroup
+from app.models.rollup import ROLLUP_FIGURES
 from app.models.unit import Unit
 from app.permissions import DASHBOARD, DASHBOARD_VIEW, TODAY, TODAY_VIEW
 from app.queries import figures, periods
+from app.rollups.registry import FIGURE_NAMES
 from app.stock import balance_on
 from app.thai import today
 
@@ -137,6 +139,7 @@ class BalanceApi(MaskLogBaseApi):
                 application/json:
                   schema:
                     type: object
+                    required: [unit_id, item_id, date, balance]
                     properties:
                       unit_id:
                         type: integer
@@ -147,14 +150,19 @@ class BalanceApi(MaskLogBaseApi):
                         format: date
                       balance:
                         type: integer
+                        description: Pieces in stock at the end of the day
             400:
               $ref: '#/components/responses/400'
             401:
               $ref: '#/components/responses/401'
+            403:
+              $ref: '#/components/responses/403'
             404:
               $ref: '#/components/responses/404'
             422:
               $ref: '#/components/responses/422'
+            500:
+              $ref: '#/components/responses/500'
         """
         unit = _unit_in_scope(request.args.get("unit_id", type=int))
         item_id = _parsed(periods.parse_item, db.session, _query_arg("item_id"), field="item_id")
@@ -163,12 +171,38 @@ class BalanceApi(MaskLogBaseApi):
                               "balance": balance_on(db.session, unit.id, item_id, day)}, 200)
 
 
+def _integers(*names: str) -> dict:
+    return {"type": "object", "required": list(names), "properties": {name: {"type": "integer"} for name in names}}
+
+
+# What the figures' answers are made of (app/queries/figures.py), as OpenAPI components.
+FIGURE_COMPONENTS = {
+    "Figures": _integers(*FIGURE_NAMES),
+    "FiguresDay": {**_integers(*ROLLUP_FIGURES, "balance"), "description": "One day: what changed, and the "
+                   "closing balance"},
+    "FiguresUnitRow": {"allOf": [{"$ref": "#/components/schemas/Figures"}, {
+        "type": "object", "required": ["id", "code", "name", "level", "active"], "properties": {
+            "id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"},
+            "level": {"type": "string"}, "active": {"type": "boolean"},
+            "own": {"type": "boolean", "description": "The unit's own row (its own stock and work)"}}}]},
+    "CompletenessLevel": {"type": "object", "required": ["level", "units", "reported", "missing", "percent", "own"],
+                          "properties": {"level": {"type": "string"}, "units": {"type": "integer"},
+                                         "reported": {"type": "integer"}, "missing": {"type": "integer"},
+                                         "percent": {"type": "number"}, "own": {"type": "boolean"}}},
+}
+
+
 class FiguresApi(MaskLogBaseApi):
     """A unit's dashboard in numbers: what /dashboard/<unit> shows."""
 
     resource_name = "figures"
     class_permission_name = DASHBOARD_VIEW
     method_permission_name = {"dashboard": DASHBOARD, "completeness": DASHBOARD}
+
+    def add_apispec_components(self, api_spec) -> None:
+        super().add_apispec_components(api_spec)
+        for name, component in FIGURE_COMPONENTS.items():
+            api_spec.components.schema(name, component)
 
     @expose("/<int:unit_id>", methods=["GET"])
     @protect()
@@ -211,6 +245,7 @@ class FiguresApi(MaskLogBaseApi):
                 application/json:
                   schema:
                     type: object
+                    required: [unit_id, item_id, start, end, headline, days, risk_groups, units, completeness]
                     properties:
                       unit_id:
                         type: integer
@@ -223,31 +258,53 @@ class FiguresApi(MaskLogBaseApi):
                         type: string
                         format: date
                       headline:
-                        type: object
-                        additionalProperties:
-                          type: integer
+                        $ref: '#/components/schemas/Figures'
                       days:
                         type: array
                         items:
-                          type: object
+                          $ref: '#/components/schemas/FiguresDay'
                       risk_groups:
                         type: array
                         items:
                           type: object
+                          required: [id, name, distributed, people_reached]
+                          properties:
+                            id:
+                              type: integer
+                            name:
+                              type: string
+                            distributed:
+                              type: integer
+                            people_reached:
+                              type: integer
                       units:
                         type: object
+                        required: [own, children, total]
+                        properties:
+                          own:
+                            $ref: '#/components/schemas/FiguresUnitRow'
+                          children:
+                            type: array
+                            items:
+                              $ref: '#/components/schemas/FiguresUnitRow'
+                          total:
+                            $ref: '#/components/schemas/Figures'
                       completeness:
                         type: array
                         items:
-                          type: object
+                          $ref: '#/components/schemas/CompletenessLevel'
             400:
               $ref: '#/components/responses/400'
             401:
               $ref: '#/components/responses/401'
+            403:
+              $ref: '#/components/responses/403'
             404:
               $ref: '#/components/responses/404'
             422:
               $ref: '#/components/responses/422'
+            500:
+              $ref: '#/components/responses/500'
         """
         unit = _unit_in_scope(unit_id)
         item_id = _parsed(periods.parse_item, db.session, _query_arg("item_id"), field="item_id")
@@ -290,6 +347,7 @@ class FiguresApi(MaskLogBaseApi):
                 application/json:
                   schema:
                     type: object
+                    required: [unit_id, day, levels, reported_percent]
                     properties:
                       unit_id:
                         type: integer
@@ -299,31 +357,23 @@ class FiguresApi(MaskLogBaseApi):
                       reported_percent:
                         type: number
                         nullable: true
+                        description: Of every unit that must report; null when none must
                       levels:
                         type: array
                         items:
-                          type: object
-                          properties:
-                            level:
-                              type: string
-                            units:
-                              type: integer
-                            reported:
-                              type: integer
-                            missing:
-                              type: integer
-                            percent:
-                              type: number
-                            own:
-                              type: boolean
+                          $ref: '#/components/schemas/CompletenessLevel'
             400:
               $ref: '#/components/responses/400'
             401:
               $ref: '#/components/responses/401'
+            403:
+              $ref: '#/components/responses/403'
             404:
               $ref: '#/components/responses/404'
             422:
               $ref: '#/components/responses/422'
+            500:
+              $ref: '#/components/responses/500'
         """
         unit = _unit_in_scope(unit_id)
         day = _parsed(periods.parse_day, _query_arg("day"), field="day")

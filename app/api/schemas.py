@@ -9,10 +9,12 @@ a FieldErrors of the operation: 422, code `invalid_fields`, one message per
 field in English and Thai."""
 from __future__ import annotations
 
+import datetime
 import json
 
 from flask_babel import get_locale
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from marshmallow.schema import SchemaMeta
 
 from app.commands.base import MAX_ID
 from app.errors import FieldErrors
@@ -181,10 +183,31 @@ class NoActivityPost(Body):
 
 # ---------------------------------------------------------------- responses
 
-class _Out(Schema):
+class _AllRequired(SchemaMeta):
+    def __new__(mcs, name, bases, attrs):
+        klass = super().__new__(mcs, name, bases, attrs)
+        for field in klass._declared_fields.values():
+            field.required = True
+        return klass
+
+
+class _Out(Schema, metaclass=_AllRequired):
+    """An answer's shape: every field of it is always there (null where allowed),
+    so the spec lists them all as required."""
+
     class Meta:
         unknown = EXCLUDE
         ordered = True
+
+
+class UtcDateTime(fields.DateTime):
+    """A moment as stored (UTC, without an offset), answered with its offset:
+    2026-12-07T03:04:05+00:00 (RFC 3339, what "format: date-time" means)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, datetime.datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class ItemOut(_Out):
@@ -211,7 +234,7 @@ class _DocumentOut(_Out):
     unit_code = fields.String()
     item_id = fields.Integer()
     created_by_id = fields.Integer(allow_none=True)
-    created_on = fields.DateTime()
+    created_on = UtcDateTime()
 
 
 class ReceiptOut(_DocumentOut):
@@ -251,8 +274,8 @@ class CountOut(_Out):
     note = fields.String(allow_none=True)
     created_by_id = fields.Integer(allow_none=True)
     signed_by_id = fields.Integer(allow_none=True)
-    signed_on = fields.DateTime(allow_none=True)
-    created_on = fields.DateTime()
+    signed_on = UtcDateTime(allow_none=True)
+    created_on = UtcDateTime()
     lines = fields.List(fields.Nested(CountLineOut))
 
     def members_list(self, count) -> list:
@@ -314,7 +337,7 @@ class LedgerLineOut(_Out):
     quantity = fields.Integer(metadata={"description": "Signed: + in, - out."})
     document_type = fields.String()
     document_id = fields.Integer()
-    created_on = fields.DateTime()
+    created_on = UtcDateTime()
 
 
 class NoActivityOut(_Out):
@@ -324,14 +347,20 @@ class NoActivityOut(_Out):
                                                       "its first report is what counts."})
 
 
-class ErrorOut(_Out):
-    """Every error of the API."""
+class FieldMessageOut(_Out):
+    en = fields.String()
+    th = fields.String()
 
-    code = fields.String(metadata={"description": "Stable machine code: invalid, invalid_fields, out_of_scope, "
-                                                  "insufficient_stock, conflict, not_found, not_signed_in, forbidden, "
-                                                  "idempotency_key_reused, too_many_requests, ..."})
-    message = fields.String(metadata={"description": "English."})
-    message_th = fields.String(metadata={"description": "Thai, as the forms say it."})
-    field = fields.String(allow_none=True, metadata={"description": "The input field concerned, if one."})
-    fields_ = fields.Dict(data_key="fields", keys=fields.String(), values=fields.Dict(),
-                          metadata={"description": "invalid_fields: each field's message, {\"en\", \"th\"}."})
+
+class ErrorOut(Schema):
+    """Every error of the API: code, message, message_th and field are always there."""
+
+    code = fields.String(required=True, metadata={
+        "description": "Stable machine code: invalid, invalid_fields, out_of_scope, insufficient_stock, conflict, "
+                       "not_found, not_signed_in, forbidden, idempotency_key_reused, too_many_requests, ..."})
+    message = fields.String(required=True, metadata={"description": "English."})
+    message_th = fields.String(required=True, metadata={"description": "Thai, as the forms say it."})
+    field = fields.String(required=True, allow_none=True,
+                          metadata={"description": "The input field concerned, or null."})
+    fields_ = fields.Dict(data_key="fields", keys=fields.String(), values=fields.Nested(FieldMessageOut),
+                          metadata={"description": "invalid_fields: each field's message in English and Thai."})

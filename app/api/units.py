@@ -3,11 +3,12 @@ so rison `q` filters narrow the caller's subtree and can never widen it.
 /api/v1/unit/search is the unit picker's search-as-you-type; it asks
 app/queries/unit_search.py, which scopes by the same rule (app/scoping.py)."""
 from flask import request
-from flask_appbuilder.api import expose, safe
+from flask_appbuilder.api import expose
 from flask_appbuilder.security.decorators import permission_name, protect
 from marshmallow_sqlalchemy import SQLAlchemySchema, auto_field
 
 from app.api.base import ScopedModelApi
+from app.api.errors import api_errors
 from app.extensions import db
 from app.models.unit import Unit
 from app.fab.datamodel import ScopedSQLAInterface, current_actor
@@ -46,13 +47,73 @@ class UnitApi(ScopedModelApi):
 
     @expose("/search", methods=["GET"])
     @protect()
-    @safe
+    @api_errors
     @permission_name("get")
     def search(self):
-        """Units in the caller's subtree matching `term` (Thai name or code), best
-        first: {"results": [{"id", "text", "name", "code", "level",
-        "level_label", "parent", "active"}]}. `levels`: comma-separated unit
-        levels to keep; `page_size`: at most 20. Only active units."""
+        """The unit picker's search-as-you-type.
+        ---
+        get:
+          summary: Units of the caller's area matching a Thai name or a code, best first
+          description: >-
+            Only active units. An empty term answers the caller's own unit and the units right under it.
+          parameters:
+          - in: query
+            name: term
+            description: Thai name (or part of it) or code; only the first 100 characters count
+            schema:
+              type: string
+          - in: query
+            name: levels
+            description: Comma-separated unit levels to keep (province, district, subdistrict, lao, end_unit)
+            schema:
+              type: string
+          - in: query
+            name: page_size
+            description: At most 20
+            schema:
+              type: integer
+          responses:
+            200:
+              description: The units found
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [results]
+                    properties:
+                      results:
+                        type: array
+                        items:
+                          type: object
+                          required: [id, text, name, code, level, level_label, parent, active]
+                          properties:
+                            id:
+                              type: integer
+                            text:
+                              type: string
+                              description: What the picker shows (name · level · code · where)
+                            name:
+                              type: string
+                            code:
+                              type: string
+                            level:
+                              type: string
+                            level_label:
+                              type: string
+                            parent:
+                              type: string
+                              description: Where the unit lies (blank under the central unit)
+                            active:
+                              type: boolean
+            400:
+              $ref: '#/components/responses/400'
+            401:
+              $ref: '#/components/responses/401'
+            403:
+              $ref: '#/components/responses/403'
+            500:
+              $ref: '#/components/responses/500'
+        """
         levels = [level for level in (request.args.get("levels") or "").split(",") if level] or None
         size = request.args.get("page_size", default=MAX_RESULTS, type=int) or MAX_RESULTS
         results = search_results(db.session, current_actor(), request.args.get("term", "")[:100],
