@@ -10,7 +10,7 @@ from collections import defaultdict
 from typing import Optional
 
 from sqlalchemy import and_, case, false, func, literal, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app import scoping
 from app.models.obligation import ALWAYS, HOLDS_STOCK, NEVER, ReportingException
@@ -152,47 +152,74 @@ def _obliged_counts(session: Session, unit: Unit, day: datetime.date) -> dict:
       joined to their daily_report row of the day.
     The property test (tests/commands/test_obligations_property.py) checks
     it against the rule recomputed from the stored rows."""
-    level_rules = obligations.rules(session)
     in_tree = scoping.subtree_clause(Unit.path, unit.path)
+    return _obliged_counts_grouped(session, day, in_tree, unit.id, [unit.id]).get(unit.id, {})
+
+
+def _obliged_counts_grouped(session: Session, day: datetime.date, in_tree, group, rolled_ids) -> dict:
+    """`_obliged_counts` of several subtrees in one statement: group -> level
+    -> (obliged, reported). `in_tree` is the condition on Unit of the units
+    counted, `group` the column naming each unit's subtree (or, for one
+    subtree, its root's id), `rolled_ids` the roots of the subtrees (their
+    report_rollup rows)."""
+    level_rules = obligations.rules(session)
     reported_on_day = and_(DailyReport.unit_id == Unit.id, DailyReport.day == day)
-    zero = literal(0)
+    one = isinstance(group, int)  # a constant is not grouped by (PostgreSQL reads GROUP BY 599 as a position)
+    zero, key = literal(0), (literal(group) if one else group).label("grp")
+    by = [Unit.level] if one else [key, Unit.level]
     parts = [
-        select(literal("active").label("part"), Unit.level, func.count().label("a"), zero.label("b"))
-        .where(in_tree, Unit.active.is_(True)).group_by(Unit.level),
-        select(literal("rolled"), ReportRollup.level, ReportRollup.reported, zero)
-        .where(ReportRollup.unit_id == unit.id, ReportRollup.day == day),
-        select(literal("switched_off"), Unit.level, func.count(), zero).join(DailyReport, reported_on_day)
-        .where(in_tree, Unit.active == false()).group_by(Unit.level),  # ix_unit_switched_off
-        select(case((ReportingException.obliged.is_(True), literal("added")), else_=literal("exempt")), Unit.level,
-               func.count(), func.count(DailyReport.unit_id))
+        select(literal("active").label("part"), key, Unit.level, func.count().label("a"), zero.label("b"))
+        .where(in_tree, Unit.active.is_(True)).group_by(*by),
+        select(literal("rolled"), ReportRollup.unit_id, ReportRollup.level, ReportRollup.reported, zero)
+        .where(ReportRollup.unit_id.in_(rolled_ids), ReportRollup.day == day),
+        select(literal("switched_off"), key, Unit.level, func.count(), zero).join(DailyReport, reported_on_day)
+        .where(in_tree, Unit.active == false()).group_by(*by),  # ix_unit_switched_off
+        select(case((ReportingException.obliged.is_(True), literal("added")), else_=literal("exempt")), key,
+               Unit.level, func.count(), func.count(DailyReport.unit_id))
         .join(Unit, Unit.id == ReportingException.unit_id).outerjoin(DailyReport, reported_on_day)
-        .where(in_tree, Unit.active.is_(True)).group_by(ReportingException.obliged, Unit.level)]
+        .where(in_tree, Unit.active.is_(True)).group_by(ReportingException.obliged, *by)]
     by_stock = [level for level, rule in level_rules.items() if rule == HOLDS_STOCK]
     if by_stock:
         # Units of those levels without an exception that have received stock (the added ones
         # are counted above). No OR here: each unit's check is one probe of ix_ledger_stock_in.
-        parts.append(select(literal("stock"), Unit.level, func.count(), func.count(DailyReport.unit_id))
+        parts.append(select(literal("stock"), key, Unit.level, func.count(), func.count(DailyReport.unit_id))
                      .outerjoin(ReportingException, ReportingException.unit_id == Unit.id)
                      .outerjoin(DailyReport, reported_on_day)
                      .where(in_tree, Unit.active.is_(True), Unit.level.in_(by_stock),
                             ReportingException.unit_id.is_(None), obligations.has_stock_by(day))
-                     .group_by(Unit.level))
+                     .group_by(*by))
     # One round trip for all of it.
     rows: dict = defaultdict(lambda: (0, 0))
-    for part, level, a, b in session.execute(union_all(*parts)):
-        rows[(part, level)] = (a, b)
-    result = {}
-    for level, rule in level_rules.items():
-        exempt, exempt_done = rows[("exempt", level)]
-        added, added_done = rows[("added", level)]
-        if rule == ALWAYS and rows[("active", level)][0]:
-            result[level] = (rows[("active", level)][0] - exempt,
-                             rows[("rolled", level)][0] - rows[("switched_off", level)][0] - exempt_done)
-        elif rule == NEVER and added:
-            result[level] = (added, added_done)
-        elif rule == HOLDS_STOCK and (rows[("stock", level)][0] or added):
-            result[level] = (rows[("stock", level)][0] + added, rows[("stock", level)][1] + added_done)
-    return result
+    for part, grp, level, a, b in session.execute(union_all(*parts)):
+        rows[(grp, part, level)] = (a, b)
+    results = {}
+    for grp in {grp for grp, _part, _level in list(rows)}:
+        result = results[grp] = {}
+        for level, rule in level_rules.items():
+            exempt, exempt_done = rows[(grp, "exempt", level)]
+            added, added_done = rows[(grp, "added", level)]
+            if rule == ALWAYS and rows[(grp, "active", level)][0]:
+                result[level] = (rows[(grp, "active", level)][0] - exempt,
+                                 rows[(grp, "rolled", level)][0] - rows[(grp, "switched_off", level)][0] - exempt_done)
+            elif rule == NEVER and added:
+                result[level] = (added, added_done)
+            elif rule == HOLDS_STOCK and (rows[(grp, "stock", level)][0] or added):
+                result[level] = (rows[(grp, "stock", level)][0] + added,
+                                 rows[(grp, "stock", level)][1] + added_done)
+    return results
+
+
+def completeness_of_children(session: Session, unit: Unit, day: datetime.date, kids: list) -> dict:
+    """`completeness` of each of `kids` (active units directly below `unit`)
+    in one statement: kid id -> its levels. Each unit of the subtree is
+    counted under the kid whose path range holds it (one index range per kid)."""
+    if not kids:
+        return {}
+    kid = aliased(Unit)
+    upper = func.substr(kid.path, 1, func.length(kid.path) - 1).concat("0")  # scoping.subtree_clause's bound
+    in_kid = and_(kid.parent_id == unit.id, kid.active.is_(True), Unit.path >= kid.path, Unit.path < upper)
+    counts = _obliged_counts_grouped(session, day, in_kid, kid.id, [k.id for k in kids])
+    return {k.id: _levels(k, counts.get(k.id, {})) for k in kids}
 
 
 def unit_counts(session: Session, unit: Unit, day: Optional[datetime.date] = None) -> dict:

@@ -253,9 +253,9 @@ def by_child(session: Session, unit: Unit, day: datetime.date) -> list[dict]:
     the page links each to its own list instead of naming thousands of units."""
     kids = session.execute(select(Unit).where(Unit.parent_id == unit.id, Unit.active.is_(True))
                            .order_by(Unit.code)).scalars().all()
-    rows = []
+    rows, by_kid = [], figures.completeness_of_children(session, unit, day, kids)  # one statement, not one per kid
     for kid in kids:
-        levels = figures.completeness(session, kid, day)
+        levels = by_kid[kid.id]
         obliged = sum(level["units"] for level in levels)
         reported = sum(level["reported"] for level in levels)
         rows.append({"id": kid.id, "code": kid.code, "name": kid.name_th, "obliged": obliged, "reported": reported,
