@@ -35,6 +35,10 @@ class _EmptyBody(Body):
 
 
 _EMPTY = _EmptyBody()
+# One instance of each body and answer schema per process (building one costs more than using it).
+_SCHEMAS = {schema: schema() for schema in (
+    ReceiptPost, CountPost, AllocationPost, ConfirmationPost, ReasonPost, DistributionPost, AdjustmentPost,
+    NoActivityPost, ReceiptOut, CountOut, AllocationOut, ShipmentOut, DistributionOut, AdjustmentOut, NoActivityOut)}
 # Reads: every role that has a today page; writes: the form's own permission.
 _READ = {"get": TODAY, "get_list": TODAY}
 
@@ -160,13 +164,13 @@ class ReceiptApi(ScopedModelApi):
                 reference_no=data["reference_no"], quantity_sent=data["quantity_sent"])).run()
 
         def answer(receipt):
-            answered = _created(ReceiptOut())(receipt)
+            answered = _created(_SCHEMAS[ReceiptOut])(receipt)
             # Which count takes it in (the next unsigned one when its day's count is signed).
             answered["count_date"] = next_count_day(db.session, receipt.unit_id, receipt.item_id,
                                                     receipt.receipt_date).isoformat()
             return answered
 
-        return self.write(ReceiptPost(), run, answer)
+        return self.write(_SCHEMAS[ReceiptPost], run, answer)
 
 
 class CountApi(ScopedModelApi):
@@ -200,7 +204,7 @@ class CountApi(ScopedModelApi):
                 note=data["note"], sign=data["sign"], default_below=data["default_below"])).run()
 
         # 200, not 201: saving again updates the day's one count.
-        return self.write(CountPost(), run, _created(CountOut()), status=200)
+        return self.write(_SCHEMAS[CountPost], run, _created(_SCHEMAS[CountOut]), status=200)
 
     @expose("/<int:pk>/sign", methods=["POST"])
     @protect()
@@ -211,7 +215,7 @@ class CountApi(ScopedModelApi):
     def sign(self, pk):
         self.in_scope_or_404(DailyCount, pk)
         return self.write(_EMPTY, lambda actor, _data: SignCount(db.session, actor, SignInput(pk)).run(),
-                          _created(CountOut()), status=200)
+                          _created(_SCHEMAS[CountOut]), status=200)
 
 
 class AllocationApi(ScopedModelApi):
@@ -240,7 +244,7 @@ class AllocationApi(ScopedModelApi):
                 unit_id=data["unit_id"], item_id=data["item_id"], date=data["date"], document_no=data["document_no"],
                 shares=[(share["unit_id"], share["quantity"]) for share in data["shares"]])).run()
 
-        return self.write(AllocationPost(), run, _created(AllocationOut()))
+        return self.write(_SCHEMAS[AllocationPost], run, _created(_SCHEMAS[AllocationOut]))
 
 
 class ShipmentApi(ScopedModelApi):
@@ -270,9 +274,9 @@ class ShipmentApi(ScopedModelApi):
                       "ShipmentOut", status=200, extra=_PK))
     def confirm(self, pk):
         self.in_scope_or_404(AllocationLine, pk)
-        return self.write(ConfirmationPost(), lambda actor, data: ConfirmShipment(db.session, actor, ConfirmationInput(
+        return self.write(_SCHEMAS[ConfirmationPost], lambda actor, data: ConfirmShipment(db.session, actor, ConfirmationInput(
             line_id=pk, received=data["received"], reason=data["reason"], confirm_date=data["date"])).run(),
-            _created(ShipmentOut()), status=200)
+            _created(_SCHEMAS[ShipmentOut]), status=200)
 
     @expose("/<int:pk>/recall", methods=["POST"])
     @protect()
@@ -282,8 +286,8 @@ class ShipmentApi(ScopedModelApi):
                       "ShipmentOut", status=200, extra=_PK))
     def recall(self, pk):
         self.in_scope_or_404(AllocationLine, pk)
-        return self.write(ReasonPost(), lambda actor, data: RecallShipment(db.session, actor, RecallInput(
-            line_id=pk, reason=data["reason"])).run(), _created(ShipmentOut()), status=200)
+        return self.write(_SCHEMAS[ReasonPost], lambda actor, data: RecallShipment(db.session, actor, RecallInput(
+            line_id=pk, reason=data["reason"])).run(), _created(_SCHEMAS[ShipmentOut]), status=200)
 
 
 class DistributionApi(ScopedModelApi):
@@ -314,7 +318,7 @@ class DistributionApi(ScopedModelApi):
                 lines=[(line["risk_group_id"], line["quantity"], line["people_reached"])
                        for line in data["lines"]])).run()
 
-        return self.write(DistributionPost(), run, _created(DistributionOut()))
+        return self.write(_SCHEMAS[DistributionPost], run, _created(_SCHEMAS[DistributionOut]))
 
     @expose("/<int:pk>/reverse", methods=["POST"])
     @protect()
@@ -324,8 +328,8 @@ class DistributionApi(ScopedModelApi):
                       "DistributionOut", status=200, extra=_PK))
     def reverse(self, pk):
         self.in_scope_or_404(Distribution, pk)
-        return self.write(ReasonPost(), lambda actor, data: ReverseDistribution(db.session, actor, ReversalInput(
-            distribution_id=pk, reason=data["reason"])).run(), _created(DistributionOut()), status=200)
+        return self.write(_SCHEMAS[ReasonPost], lambda actor, data: ReverseDistribution(db.session, actor, ReversalInput(
+            distribution_id=pk, reason=data["reason"])).run(), _created(_SCHEMAS[DistributionOut]), status=200)
 
 
 class AdjustmentApi(ScopedModelApi):
@@ -354,7 +358,7 @@ class AdjustmentApi(ScopedModelApi):
                 unit_id=data["unit_id"], item_id=data["item_id"], date=data["date"], kind=data["kind"],
                 quantity=data["quantity"], reason=data["reason"])).run()
 
-        return self.write(AdjustmentPost(), run, _created(AdjustmentOut()))
+        return self.write(_SCHEMAS[AdjustmentPost], run, _created(_SCHEMAS[AdjustmentOut]))
 
 
 class NoActivityApi(ScopedModelApi):
@@ -379,6 +383,6 @@ class NoActivityApi(ScopedModelApi):
             recorded = command.run()
             return {"unit_id": command.unit.id, "date": command.day, "recorded": recorded}
 
-        return self.write(NoActivityPost(), run, lambda result: {"result": NoActivityOut().dump(result)}, status=200)
+        return self.write(_SCHEMAS[NoActivityPost], run, lambda result: {"result": _SCHEMAS[NoActivityOut].dump(result)}, status=200)
 
 DOCUMENT_APIS = (ReceiptApi, CountApi, AllocationApi, ShipmentApi, DistributionApi, AdjustmentApi, NoActivityApi)
