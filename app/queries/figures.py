@@ -281,10 +281,14 @@ def reported_percent(levels: list[dict]) -> Optional[float]:
 
 
 def not_reported(session: Session, unit: Unit, day: datetime.date, level: str, limit: int = 500) -> list:
-    """Units of `level` in the subtree that must report on `day` and have not, by code."""
+    """Units of `level` in the subtree that must report on `day` and have not,
+    by code: rows of (id, code, name_th, level, path, created_on), not ORM
+    units (a large province's list has thousands; building each as an ORM
+    object was a fifth of its page)."""
     obliged = obligations.obliged_units(session, unit, day).where(Unit.level == level).subquery()
     return list(session.execute(
-        select(Unit).join(obliged, obliged.c.id == Unit.id)
+        select(Unit.id, Unit.code, Unit.name_th, Unit.level, Unit.path, Unit.created_on)
+        .join(obliged, obliged.c.id == Unit.id)
         .outerjoin(DailyReport, and_(DailyReport.unit_id == Unit.id, DailyReport.day == day))
         .where(DailyReport.unit_id.is_(None))
-        .order_by(Unit.code).limit(limit)).scalars())
+        .order_by(Unit.code).limit(limit)).all())

@@ -41,7 +41,7 @@ _CHUNK = 900
 # the group links to its own list for the rest. A large province's page stays
 # light (it named ~2,400 units with their people: 1.7 MB, 400 ms) while the
 # export and the print still carry every unit.
-SHOWN_PER_GROUP = 20
+SHOWN_PER_GROUP = 10
 # Names a LINE message spells out; the rest are "และอีก N หน่วย".
 SHARE_NAMES = 15
 LINE_SHARE = "https://line.me/R/share?text="
