@@ -135,6 +135,7 @@ def _doc(text):
 
 class ReceiptApi(ScopedModelApi):
     resource_name = "receipt"
+    openapi_spec_tag = "รับเข้า (receipt)"  # the Swagger page's group, Thai first
     datamodel = ScopedSQLAInterface(Receipt)
     class_permission_name = TODAY_VIEW
     method_permission_name = {**_READ, "create": RECORD}
@@ -175,6 +176,7 @@ class ReceiptApi(ScopedModelApi):
 
 class CountApi(ScopedModelApi):
     resource_name = "count"
+    openapi_spec_tag = "ตรวจนับ (count)"  # the Swagger page's group, Thai first
     datamodel = ScopedSQLAInterface(DailyCount)
     class_permission_name = TODAY_VIEW
     method_permission_name = {**_READ, "create": COUNT, "sign": COUNT}
@@ -220,6 +222,7 @@ class CountApi(ScopedModelApi):
 
 class AllocationApi(ScopedModelApi):
     resource_name = "allocation"
+    openapi_spec_tag = "จัดสรร (allocation)"  # the Swagger page's group, Thai first
     datamodel = ScopedSQLAInterface(Allocation)
     class_permission_name = TODAY_VIEW
     method_permission_name = {**_READ, "create": RECORD}
@@ -252,6 +255,7 @@ class ShipmentApi(ScopedModelApi):
     confirmed or recalled. Scoped by the receiver (its sender lies above it)."""
 
     resource_name = "shipment"
+    openapi_spec_tag = "การส่งของและยืนยันรับ (shipment)"  # the Swagger page's group, Thai first
     datamodel = ScopedSQLAInterface(AllocationLine)
     class_permission_name = TODAY_VIEW
     method_permission_name = {**_READ, "confirm": CONFIRM, "recall": RECORD}
@@ -292,6 +296,7 @@ class ShipmentApi(ScopedModelApi):
 
 class DistributionApi(ScopedModelApi):
     resource_name = "distribution"
+    openapi_spec_tag = "แจกจ่าย (distribution)"  # the Swagger page's group, Thai first
     datamodel = ScopedSQLAInterface(Distribution)
     class_permission_name = TODAY_VIEW
     method_permission_name = {**_READ, "create": RECORD, "reverse": RECORD}
@@ -334,6 +339,7 @@ class DistributionApi(ScopedModelApi):
 
 class AdjustmentApi(ScopedModelApi):
     resource_name = "adjustment"
+    openapi_spec_tag = "ปรับปรุงยอด (adjustment)"  # the Swagger page's group, Thai first
     datamodel = ScopedSQLAInterface(Adjustment)
     class_permission_name = TODAY_VIEW
     method_permission_name = {**_READ, "create": RECORD}
@@ -365,6 +371,7 @@ class NoActivityApi(ScopedModelApi):
     """"Nothing to record today" (วันนี้ไม่มีรายการ): the unit has reported."""
 
     resource_name = "no_activity"
+    openapi_spec_tag = "วันนี้ไม่มีรายการ (no_activity)"  # the Swagger page's group, Thai first
     datamodel = ScopedSQLAInterface(DailyReport)
     class_permission_name = TODAY_VIEW
     method_permission_name = {"create": RECORD}

@@ -66,6 +66,7 @@ def _parsed(parse, *args, field: str):
 
 class ItemApi(ScopedModelApi):
     resource_name = "item"
+    openapi_spec_tag = "เวชภัณฑ์ (item)"  # the Swagger page's group, Thai first
     datamodel = SQLAInterface(Item)  # reference data: the same for everyone
     class_permission_name = TODAY_VIEW
     method_permission_name = _READ
@@ -78,6 +79,7 @@ class ItemApi(ScopedModelApi):
 
 class RiskGroupApi(ScopedModelApi):
     resource_name = "risk_group"
+    openapi_spec_tag = "กลุ่มเสี่ยง (risk_group)"  # the Swagger page's group, Thai first
     datamodel = SQLAInterface(RiskGroup)
     class_permission_name = TODAY_VIEW
     method_permission_name = _READ
@@ -92,6 +94,7 @@ class LedgerApi(ScopedModelApi):
     """The append-only stock ledger of the caller's area."""
 
     resource_name = "ledger"
+    openapi_spec_tag = "บัญชีคุมคลัง (ledger)"  # the Swagger page's group, Thai first
     datamodel = ScopedSQLAInterface(LedgerLine)
     class_permission_name = TODAY_VIEW
     method_permission_name = _READ
@@ -105,6 +108,7 @@ class LedgerApi(ScopedModelApi):
 
 class BalanceApi(MaskLogBaseApi):
     resource_name = "balance"
+    openapi_spec_tag = "คงเหลือ (balance)"  # the Swagger page's group, Thai first
     class_permission_name = TODAY_VIEW
     method_permission_name = {"balance": TODAY}
 
@@ -196,6 +200,7 @@ class FiguresApi(MaskLogBaseApi):
     """A unit's dashboard in numbers: what /dashboard/<unit> shows."""
 
     resource_name = "figures"
+    openapi_spec_tag = "ตัวเลขแดชบอร์ดและการรายงาน (figures)"  # the Swagger page's group, Thai first
     class_permission_name = DASHBOARD_VIEW
     method_permission_name = {"dashboard": DASHBOARD, "completeness": DASHBOARD}
 

@@ -35,6 +35,7 @@ class UnitSchema(SQLAlchemySchema):
 
 class UnitApi(ScopedModelApi):
     resource_name = "unit"
+    openapi_spec_tag = "หน่วยงาน (unit)"  # the Swagger page's group, Thai first
     datamodel = ScopedSQLAInterface(Unit)
     include_route_methods = {"get", "get_list", "info", "search"}
     list_columns = _COLUMNS
