@@ -66,6 +66,21 @@ class MaskLogApiMixin:
     responses = ERROR_RESPONSES
     openapi_spec_component_schemas = (ErrorSchema,)
 
+    # Errors every MaskLog operation may answer; a write also these (app/api/errors.py).
+    _COMMON_ERRORS = ("400", "401", "403", "404", "422", "500")
+    _WRITE_ERRORS = ("409", "415", "429")
+
+    def operation_helper(self, path=None, operations=None, methods=None, func=None, **kwargs) -> None:
+        """FAB's, then the error answers added to every operation, so that
+        the docstrings say only what differs (their 200s, bodies, parameters)."""
+        super().operation_helper(path=path, operations=operations, methods=methods, func=func, **kwargs)
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {}) if isinstance(operation, dict) else {}
+            codes = self._COMMON_ERRORS + (self._WRITE_ERRORS if method in ("post", "put", "delete") else ())
+            for code in codes:
+                if code not in responses and int(code) not in responses:
+                    responses[code] = {"$ref": f"#/components/responses/{code}"}
+
     def add_apispec_components(self, api_spec) -> None:
         # BaseApi's, never ModelRestApi's: that one registers FAB's generated add and edit
         # schemas (MaskLog's resources write through their own bodies) and the list and show

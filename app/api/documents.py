@@ -97,24 +97,6 @@ def _write_spec(summary: str, body: str | None, result: str, status: int = 201, 
                     properties:
                       {id_property}result:
                         $ref: '#/components/schemas/{result}'{answer_extra}
-            400:
-              $ref: '#/components/responses/400'
-            401:
-              $ref: '#/components/responses/401'
-            403:
-              $ref: '#/components/responses/403'
-            404:
-              $ref: '#/components/responses/404'
-            409:
-              $ref: '#/components/responses/409'
-            415:
-              $ref: '#/components/responses/415'
-            422:
-              $ref: '#/components/responses/422'
-            429:
-              $ref: '#/components/responses/429'
-            500:
-              $ref: '#/components/responses/500'
         """
 
 

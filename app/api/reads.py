@@ -155,18 +155,6 @@ class BalanceApi(MaskLogBaseApi):
                       balance:
                         type: integer
                         description: Pieces in stock at the end of the day
-            400:
-              $ref: '#/components/responses/400'
-            401:
-              $ref: '#/components/responses/401'
-            403:
-              $ref: '#/components/responses/403'
-            404:
-              $ref: '#/components/responses/404'
-            422:
-              $ref: '#/components/responses/422'
-            500:
-              $ref: '#/components/responses/500'
         """
         unit = _unit_in_scope(request.args.get("unit_id", type=int))
         item_id = _parsed(periods.parse_item, db.session, _query_arg("item_id"), field="item_id")
@@ -298,18 +286,6 @@ class FiguresApi(MaskLogBaseApi):
                         type: array
                         items:
                           $ref: '#/components/schemas/CompletenessLevel'
-            400:
-              $ref: '#/components/responses/400'
-            401:
-              $ref: '#/components/responses/401'
-            403:
-              $ref: '#/components/responses/403'
-            404:
-              $ref: '#/components/responses/404'
-            422:
-              $ref: '#/components/responses/422'
-            500:
-              $ref: '#/components/responses/500'
         """
         unit = _unit_in_scope(unit_id)
         item_id = _parsed(periods.parse_item, db.session, _query_arg("item_id"), field="item_id")
@@ -367,18 +343,6 @@ class FiguresApi(MaskLogBaseApi):
                         type: array
                         items:
                           $ref: '#/components/schemas/CompletenessLevel'
-            400:
-              $ref: '#/components/responses/400'
-            401:
-              $ref: '#/components/responses/401'
-            403:
-              $ref: '#/components/responses/403'
-            404:
-              $ref: '#/components/responses/404'
-            422:
-              $ref: '#/components/responses/422'
-            500:
-              $ref: '#/components/responses/500'
         """
         unit = _unit_in_scope(unit_id)
         day = _parsed(periods.parse_day, _query_arg("day"), field="day")

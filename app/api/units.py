@@ -106,14 +106,6 @@ class UnitApi(ScopedModelApi):
                               description: Where the unit lies (blank under the central unit)
                             active:
                               type: boolean
-            400:
-              $ref: '#/components/responses/400'
-            401:
-              $ref: '#/components/responses/401'
-            403:
-              $ref: '#/components/responses/403'
-            500:
-              $ref: '#/components/responses/500'
         """
         levels = [level for level in (request.args.get("levels") or "").split(",") if level] or None
         size = request.args.get("page_size", default=MAX_RESULTS, type=int) or MAX_RESULTS
