@@ -16,6 +16,7 @@ from typing import Optional
 from sqlalchemy import and_, false, select
 from sqlalchemy.orm import Session
 
+from app.db.ids import is_stored_id
 from app.models.unit import Unit
 
 
@@ -86,10 +87,12 @@ def is_own_unit(actor, unit_or_id) -> bool:
 
 def get_in_scope(session: Session, model, primary_key, actor):
     """The row of `model` with this key if the actor may see it, else None
-    (a key that is not a whole number matches nothing)."""
+    (a key that is not a whole number, or no row could have, matches nothing)."""
     try:
         primary_key = int(primary_key)
     except (TypeError, ValueError):
+        return None
+    if not is_stored_id(primary_key):
         return None
     row = session.get(model, primary_key)
     return row if row is not None and row_in_scope(actor, row) else None

@@ -15,7 +15,6 @@ from app import scoping
 from app.api.base import MaskLogBaseApi, ScopedModelApi
 from app.api.errors import ApiError, api_errors, json_response
 from app.api.schemas import ItemOut, LedgerLineOut, RiskGroupOut
-from app.commands.base import is_stored_id
 from app.errors import DomainError
 from app.extensions import db
 from app.fab.datamodel import ScopedSQLAInterface, current_actor
@@ -26,7 +25,6 @@ from app.permissions import DASHBOARD, DASHBOARD_VIEW, TODAY, TODAY_VIEW
 from app.queries import figures, periods
 from app.rollups.registry import FIGURE_NAMES
 from app.stock import balance_on
-from app.thai import today
 
 _READ = {"get": TODAY, "get_list": TODAY}
 
@@ -50,7 +48,8 @@ def _query_arg(name: str, limit: int = 32):
 
 
 def _unit_in_scope(unit_id) -> Unit:
-    unit = scoping.get_in_scope(db.session, Unit, unit_id, current_actor()) if is_stored_id(unit_id) else None
+    """The unit named in the path or query, if the caller may see it; else 404 naming unit_id."""
+    unit = scoping.get_in_scope(db.session, Unit, unit_id, current_actor())
     if unit is None:
         raise ApiError(404, field="unit_id")
     return unit
@@ -290,14 +289,8 @@ class FiguresApi(MaskLogBaseApi):
         unit = _unit_in_scope(unit_id)
         item_id = _parsed(periods.parse_item, db.session, _query_arg("item_id"), field="item_id")
         period = _parsed(periods.parse_period, _query_arg("start"), _query_arg("end"), field="start")
-        headline = figures.headline(db.session, unit, item_id, period)
-        return json_response(plain({
-            "unit_id": unit.id, "item_id": item_id, "start": period.start, "end": period.end,
-            "headline": headline, "days": figures.trend(db.session, unit, item_id, period),
-            "risk_groups": figures.by_risk_group(db.session, unit, item_id, period),
-            "units": figures.unit_table(db.session, unit, item_id, period, headline),
-            "completeness": figures.completeness(db.session, unit, today()),
-        }), 200)
+        return json_response(plain({"unit_id": unit.id, "item_id": item_id, "start": period.start, "end": period.end,
+                                    **figures.dashboard(db.session, unit, item_id, period)}), 200)
 
     @expose("/<int:unit_id>/completeness", methods=["GET"])
     @protect()

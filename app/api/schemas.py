@@ -16,7 +16,7 @@ from flask_babel import get_locale
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 from marshmallow.schema import SchemaMeta
 
-from app.commands.base import MAX_ID
+from app.db.ids import MAX_ID
 from app.errors import FieldErrors
 
 ID = dict(strict=True, validate=validate.Range(1, MAX_ID))

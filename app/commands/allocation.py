@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from app import scoping
 from app.commands.base import (Command, DocumentCommand, DocumentInput, about_field, check_date, check_unit,
-                               clean_text, is_stored_id, item_id_of)
+                               clean_text, item_id_of)
 from app.db.audit import record
+from app.db.ids import is_stored_id
 from app.db.documents import as_stored, insert_document
 from app.errors import DomainError, OutOfScope
 from app.models.ledger import Allocation, AllocationLine

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app import scoping
 from app.db.compiled import load_row
+from app.db.ids import is_stored_id
 from app.errors import DomainError, OutOfScope
 from app.models.unit import Unit
 from app.queries.reference import resolve_item
@@ -25,9 +26,6 @@ SYSTEM_START = datetime.date(2020, 1, 1)  # the first COVID-19 supply records
 # enough that last month's report stays as sent and the back-dating check of
 # app/stock.py reads at most two weeks of one unit's ledger.
 DEFAULT_BACKDATE_DAYS = 14
-# The largest id a 32-bit integer column holds: a larger one matches nothing (and
-# PostgreSQL refuses to compare it), so it is refused before any query.
-MAX_ID = 2_147_483_647
 
 
 class Command:
@@ -80,12 +78,6 @@ def about_field(name: str):
     except DomainError as error:
         error.field = error.field or name
         raise
-
-
-def is_stored_id(value) -> bool:
-    """An id a row could have (a JSON body may carry anything: a bool, a float,
-    a number no integer column holds)."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
 def check_unit(session: Session, actor, unit_id) -> Unit:

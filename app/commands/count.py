@@ -12,8 +12,9 @@ from typing import Iterable, Optional
 from flask_babel import lazy_gettext as _
 from sqlalchemy import select
 
-from app.commands.base import Command, DocumentCommand, DocumentInput, check_unit, clean_text, is_stored_id, item_id_of
+from app.commands.base import Command, DocumentCommand, DocumentInput, check_unit, clean_text, item_id_of
 from app.db.audit import record
+from app.db.ids import is_stored_id
 from app.db.compiled import insert_row
 from app.db.documents import check_form_token
 from app.errors import DomainError, FieldErrors, OutOfScope

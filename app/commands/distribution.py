@@ -9,8 +9,9 @@ from typing import Optional
 from flask_babel import lazy_gettext as _
 
 from app.commands.base import (Command, DocumentCommand, DocumentInput, about_field, check_unit, clean_text,
-                               is_stored_id, item_id_of)
+                               item_id_of)
 from app.db.audit import record
+from app.db.ids import is_stored_id
 from app.db.documents import insert_document
 from app.errors import DomainError, OutOfScope
 from app.models.ledger import Distribution

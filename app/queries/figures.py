@@ -131,6 +131,18 @@ def unit_table(session: Session, unit: Unit, item_id: int, period: Period, total
     return {"own": own, "children": kids, "total": add_up([own, *kids])}
 
 
+def dashboard(session: Session, unit: Unit, item_id: int, period: Period) -> dict:
+    """Everything a unit's dashboard shows, for the page and the REST API
+    alike (so the two cannot differ): the headline, one row per day, the risk
+    groups, the table of units (own row, units below, total = headline) and
+    today's completeness per level."""
+    totals = headline(session, unit, item_id, period)
+    return {"headline": totals, "days": trend(session, unit, item_id, period),
+            "risk_groups": by_risk_group(session, unit, item_id, period),
+            "units": unit_table(session, unit, item_id, period, totals),
+            "completeness": completeness(session, unit, today())}
+
+
 def busiest(rows: list[dict], limit: int) -> list[dict]:
     """The `limit` units with the most pieces distributed and in stock, for
     the chart; units with neither are left out (a bar of zero says nothing)."""

@@ -97,12 +97,9 @@ class DashboardView(BaseView):
             return self._outside()
         if error:
             flash(error, "danger")
-        headline = figures.headline(db.session, unit, item_id, period)
-        days = figures.trend(db.session, unit, item_id, period)
-        groups = figures.by_risk_group(db.session, unit, item_id, period)
-        table = figures.unit_table(db.session, unit, item_id, period, headline)
-        kids = table["children"]
-        levels = figures.completeness(db.session, unit, today())
+        shown = figures.dashboard(db.session, unit, item_id, period)  # the REST API answers the same
+        headline, days, groups, table = shown["headline"], shown["days"], shown["risk_groups"], shown["units"]
+        kids, levels = table["children"], shown["completeness"]
         reporting = figures.completeness_trend(db.session, unit, period.start, period.end)
         labels = [thai_date(day["day"]) for day in days]
         trend_chart = charts.line_chart(labels, [

@@ -23,7 +23,7 @@ from werkzeug.datastructures import MultiDict
 from flask_babel import lazy_gettext as _
 
 from app.api.errors import error_body, json_response
-from app.commands.base import MAX_ID
+from app.db.ids import MAX_ID
 
 MAX_PAGE = 1_000_000
 MAX_PAGE_SIZE = 100
