@@ -100,7 +100,7 @@ class SetReportingException(Command):
             if unit_id is None:
                 self.errors["unit_code"] = _("No unit has this code.")
         elif unit_id is None:
-            self.errors["unit_code"] = _("Enter the unit's code.")
+            self.errors["unit_code"] = _("Please choose a unit.")
         if self.data.obliged not in ("yes", "no"):
             self.errors["obliged"] = _("Choose whether the unit must report or is exempt.")
         self.reason = " ".join((self.data.reason or "").split())

@@ -177,3 +177,31 @@ def test_a_province_administrator_cannot_touch_a_unit_outside_the_province_or_th
         with app.app_context():
             db.session.execute(delete(ReportingException).where(ReportingException.unit_id == bangkok_id))
             db.session.commit()
+
+
+def test_the_exceptions_form_takes_the_unit_from_the_picker(app):
+    """The form posts the picker's unit id; a missing list's "need not report?"
+    link fills the picker with the unit; a bad id keeps the Thai message."""
+    with app.app_context():
+        lao, children, _people = fresh_tree(1)
+        kid_id, kid_code, kid_name = children[0].id, children[0].code, children[0].name_th
+    province = login(app.test_client(), "cm-admin")
+    page = province.get(f"/obligations/exceptions?unit={kid_code}").get_data(as_text=True)
+    assert 'class="masklog-unit-picker"' in page and f'name="unit" value="{kid_id}"' in page and kid_name in page
+    html = province.post("/obligations/exceptions", data={"unit": "", "obliged": "no", "reason": "ทดสอบ"}) \
+        .get_data(as_text=True)
+    assert "กรุณาเลือกหน่วยงาน" in html
+    # A reason missing: the chosen unit stays in the picker.
+    html = province.post("/obligations/exceptions", data={"unit": str(kid_id), "obliged": "no", "reason": ""}) \
+        .get_data(as_text=True)
+    assert "ระบุเหตุผล" in html and f'name="unit" value="{kid_id}"' in html
+    response = province.post("/obligations/exceptions", data={"unit": str(kid_id), "obliged": "no",
+                                                              "reason": "รับตามคำขอเท่านั้น"}, follow_redirects=True)
+    try:
+        assert f'id="exception-{kid_code}"' in response.get_data(as_text=True)
+        with app.app_context():
+            assert db.session.get(ReportingException, kid_id).obliged is False
+    finally:
+        with app.app_context():
+            db.session.execute(delete(ReportingException).where(ReportingException.unit_id == kid_id))
+            db.session.commit()
