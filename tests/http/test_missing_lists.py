@@ -301,6 +301,7 @@ def test_an_administrator_goes_from_a_missing_unit_to_its_exception_form(app, ar
     link = re.search(rf'href="([^"]*/obligations/exceptions\?unit={re.escape(area["lao_code"])})"', page)
     assert link, "no exemption link for the missing LAO"
     form = admin.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
-    assert f'value="{area["lao_code"]}"' in form
+    # The unit picker comes filled with the LAO: its id posted, its name shown.
+    assert f'name="unit" value="{area["lao"]}"' in form and area["lao_name"] in form
     officer = client_for(app, area["district"]).get(f"/dashboard/{area['district_unit']}/completeness")
     assert "/obligations/exceptions" not in officer.get_data(as_text=True)
