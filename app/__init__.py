@@ -30,6 +30,7 @@ def create_app(config_class=None) -> Flask:
     from app.views import register_template_helpers, register_views
     from app.views.error_pages import register_error_handlers
     from app.views.guards import check_request
+    from app.views.offline import register as register_offline
 
     # CSRF on every form POST (FAB's REST APIs exempt themselves: they use JWT).
     CSRFProtect(app)
@@ -52,6 +53,7 @@ def create_app(config_class=None) -> Flask:
     _install_request_cached_gettext(app)
     register_assets(app)
     app.register_blueprint(health_bp)
+    register_offline(app)
     register_error_handlers(app)
     register_api_errors(app)  # every /api/ error in one JSON shape (app/api/errors.py)
     app.cli.add_command(masklog_cli)

@@ -155,6 +155,19 @@ def _cache_and_compress(response):
     etag, weak = response.get_etag()
     if etag:
         response.set_etag(etag + "-gz", weak=weak)
+        # The browser revalidates with the gzip ETag it was given, which the
+        # static file handler (comparing the plain one) never matched: a full
+        # download each time instead of a 304.
+        if etag + "-gz" in request.if_none_match:
+            return _not_modified(response)
+    return response
+
+
+def _not_modified(response):
+    response.status_code = 304
+    response.set_data(b"")
+    for header in ("Content-Encoding", "Content-Length"):
+        response.headers.pop(header, None)
     return response
 
 

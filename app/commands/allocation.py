@@ -16,7 +16,7 @@ from app.commands.base import (Command, DocumentCommand, DocumentInput, about_fi
                                clean_text, item_id_of)
 from app.db.audit import record
 from app.db.ids import is_stored_id
-from app.db.documents import as_stored, insert_document
+from app.db.documents import as_stored, check_form_token, insert_document
 from app.errors import DomainError, OutOfScope
 from app.models.ledger import Allocation, AllocationLine
 from app.models.unit import Unit
@@ -97,6 +97,7 @@ class ConfirmationInput:
     reason: object = None  # required when it differs from what was sent
     confirm_date: object = None  # blank means today
     unit_id: Optional[int] = None  # the unit whose page it was sent from, when there is one
+    form_token: Optional[str] = None  # the form's one-time token: sent again, the confirmation is not repeated
 
 
 class ConfirmShipment(Command):
@@ -115,6 +116,11 @@ class ConfirmShipment(Command):
         # for the first and then read "confirmed" (without it, both entered stock).
         self.session.refresh(line, with_for_update=True)
         as_stored(line.unit)
+        self.token = check_form_token(data.form_token)
+        self.replayed = self.token is not None and line.confirm_token == self.token
+        if self.replayed:  # this very form was confirmed before: done, nothing to repeat
+            self.line = line
+            return
         refuse_unless_in_transit(line)
         with about_field("date"):
             self.day = check_date(line.unit, data.confirm_date or today())
@@ -133,8 +139,11 @@ class ConfirmShipment(Command):
 
     def run(self) -> AllocationLine:
         self.validate()
+        if self.replayed:
+            return self.line
         line, received, day = self.line, self.received, self.day
         line.status = "confirmed"
+        line.confirm_token = self.token
         line.confirmed_quantity = received
         line.discrepancy = line.quantity_sent - received
         line.discrepancy_reason = self.reason

@@ -231,6 +231,8 @@ class AllocationLine(Model):
     confirmed_by_id = Column(Integer, ForeignKey("ab_user.id"))
     confirmed_on = Column(DateTime, nullable=True)
     confirm_date = Column(Date, nullable=True)
+    # The confirmation form's one-time token: the same form sent again is answered as done.
+    confirm_token = Column(String(64), nullable=True, unique=True)
     recall_date = Column(Date, nullable=True)
     recall_reason = Column(String(500), nullable=True)
     recalled_by_id = Column(Integer, ForeignKey("ab_user.id"))

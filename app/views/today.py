@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 import uuid
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, jsonify, make_response, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -31,6 +31,7 @@ from app.queries.count_sheet import MEMBER_ROWS, count_sheet, next_count_day
 from app.queries.reference import active_items, active_risk_groups, resolve_item
 from app.queries.today import child_units, today_page
 from app.thai import parse_date, thai_date, today
+from app.views.offline import keep_offline
 from app.views.helpers import (in_scope_or_404, keep_refused_form, redirect_to_own_unit, refused_form,
                                refused_form_of_page)
 
@@ -55,6 +56,19 @@ def numbered_fields(form, prefix: str, not_a_number=None) -> list:
             elif not_a_number is not None:
                 numbers.append(not_a_number)
     return numbers
+
+
+# The header the phone's queue sends its forms with (app/static/offline.js): "now" or "later".
+QUEUE_HEADER = "X-MaskLog-Queue"
+
+
+def document_number(result):
+    """What the queue shows of a sent record: the document's own number where
+    it has one (a dispatch or reference number), else its id; None for "nothing
+    today"."""
+    if isinstance(result, bool) or result is None:
+        return None
+    return getattr(result, "document_no", None) or getattr(result, "reference_no", None) or str(result.id)
 
 
 def receipt_recorded(receipt) -> tuple:
@@ -91,10 +105,12 @@ class TodayView(BaseView):
         failed_form, posted, _errors = refused_form_of_page()
         item_id = chosen_item_id()
         day = today()
+        actor = current_actor()
         context = dict(
-            unit=unit, day=day, items=active_items(db.session), item_id=item_id,
+            unit=unit, day=day, synced_at=datetime.datetime.utcnow(),
+            user_name=f"{actor.first_name} {actor.last_name}".strip(), items=active_items(db.session), item_id=item_id,
             **today_page(db.session, unit.id, item_id, day),
-            can_confirm=scoping.is_own_unit(current_actor(), unit) and self._may(CONFIRM),
+            can_confirm=scoping.is_own_unit(actor, unit) and self._may(CONFIRM),
             can_record=self._may(RECORD), can_count=self._may(COUNT),
             reported_today=missing.has_reported(db.session, unit.id, day),
             risk_groups=active_risk_groups(db.session),
@@ -103,7 +119,9 @@ class TodayView(BaseView):
             adjustment_kinds=[("loss", _("Loss")), ("damage", _("Damage")), ("expiry", _("Expiry")),
                               ("correction", _("Correction (+/-)"))],
         )
-        return self.render_template("today.html", **context)
+        response = make_response(self.render_template("today.html", **context))
+        # Only the own unit's page is kept on the phone for offline work (app/views/offline.py).
+        return keep_offline(response) if scoping.is_own_unit(actor, unit) else response
 
     def _may(self, permission: str) -> bool:
         """Forms are shown only to roles that may send them (checked in memory)."""
@@ -114,19 +132,33 @@ class TodayView(BaseView):
         """Run one operation in one transaction. Every outcome redirects to the
         today page (POST-redirect-GET); refused, the page comes back once with
         the form as typed. `make_command(unit_id, item_id)` builds it; `success`
-        is the message, or a function of its result giving (message, category)."""
+        is the message, or a function of its result giving (message, category).
+
+        Sent by the phone's queue (app/static/offline.js, header X-MaskLog-Queue),
+        the answer is JSON instead of the redirect: "now" (sent as the form was
+        submitted) still flashes and keeps the refused form for the page the
+        script then opens; "later" (an offline record sent afterwards) only
+        answers, the queue shows the outcome itself."""
         unit = in_scope_or_404(Unit, unit_id)
         item_id = chosen_item_id()
         page = url_for(".unit_page", unit_id=unit.id, item=item_id)
+        queued = request.headers.get(QUEUE_HEADER)
         try:
             with transaction():
                 result = make_command(unit.id, item_id).run()
         except DomainError as error:
-            flash(str(error), "warning" if isinstance(error, SavedAtTheSameMoment) else "danger")
-            keep_refused_form(form_name, request.form, page_path=url_for(".unit_page", unit_id=unit.id))
+            if queued != "later":
+                flash(str(error), "warning" if isinstance(error, SavedAtTheSameMoment) else "danger")
+                keep_refused_form(form_name, request.form, page_path=url_for(".unit_page", unit_id=unit.id))
+            if queued:
+                return jsonify(ok=False, message=str(error), field=error.field, next=page), 422
             return redirect(page)
         message, category = success(result) if callable(success) else (success, "success")
-        flash(message, category)
+        if queued != "later":
+            flash(message, category)
+        if queued:
+            return jsonify(ok=True, message=str(message), category=category, document=document_number(result),
+                           next=page)
         return redirect(page)
 
     @expose("/<int:unit_id>/receipt", methods=["POST"])
@@ -183,7 +215,8 @@ class TodayView(BaseView):
         return self._submit(unit_id, f"confirm-{line_id}", lambda unit, _item: ConfirmShipment(
             db.session, current_actor(), ConfirmationInput(
                 line_id=line_id, unit_id=unit, received=form.get("received"), reason=form.get("reason"),
-                confirm_date=form.get("date") or None)), _("Receipt confirmed; the stock is yours."))
+                confirm_date=form.get("date") or None, form_token=form.get("form_token"))),
+            _("Receipt confirmed; the stock is yours."))
 
     # ------------------------------------------------------------ daily count
     @expose("/<int:unit_id>/count", methods=["GET", "POST"])

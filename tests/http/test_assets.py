@@ -48,6 +48,11 @@ def test_versioned_static_files_are_cached_for_a_year_and_gzipped(client):
     assert "Content-Encoding" not in plain.headers
     # Without a version the browser must re-validate (Flask's default).
     assert "max-age=31536000" not in client.get(url.split("?")[0]).headers.get("Cache-Control", "")
+    # Re-validated with the ETag it was given (the gzip one): 304, no body.
+    again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    stale = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": '"something-else"'})
+    assert stale.status_code == 200 and gzip.decompress(stale.data) == plain.data
 
 
 def test_pages_are_gzipped_when_the_browser_accepts_it(client):
