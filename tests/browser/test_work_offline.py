@@ -7,7 +7,7 @@ out warns, and another user of the same browser sees nothing of the first.
 
 Each test has its own LAO, officer and stock (the live server is shared). The
 file's name makes it run after the tests that take the manual's screenshots:
-its units and users in Chiang Mai would show in the lists they picture.
+its units and users in Chiang Mai would show in the lists they picture."""
 import datetime
 import threading
 import time
