@@ -139,6 +139,7 @@ def test_records_made_offline_reach_the_server_once_when_the_signal_returns(brow
         page.locator("#offline-queue .masklog-queue-dismiss").first.tap()
         page.wait_for_function("document.querySelectorAll('#offline-queue .masklog-queue-item').length === 1")
         page.reload()
+        _queued(page).first.wait_for()  # the list is drawn from the phone's store after the page loads
         assert _queued(page).count() == 1 and _distributions(live_app, area["lao"]) == 1
     finally:
         session.close()
