@@ -58,7 +58,7 @@ def _binary_kind(data: bytes):
     head = data[:16]
     if head.startswith(b"%PDF"):
         return _("a PDF document")
-    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM")) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
         return _("an image")
     if head.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2: Excel 97-2003 .xls, old Word .doc
         return _("an old Excel or Word file (.xls, .doc)")

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.database_independent  # parsing only: one backend is en
 
 # A Thai form as Google Sheets exports it: CRLF between records, a quoted
 # newline and a quoted comma inside answers, an e-mail column, Thai headers.
-THAI_HEADERS = ["ประทับเวลา", "ที่อยู่อีเมล", "อำเภอ", "ตำบล", "หน่วยงาน", "วันที่รับ", "จำนวนที่ได้รับ (ชิ้น)", "หมายเหตุ"]
+THAI_HEADERS = ["ประทับเวลา", "ที่อยู่อีเมล", "อำเภอ", "ตำบล", "หน่วยงาน", "วันที่รับ", "จำนวนที่ได้รับ (ชิ้น)",
+                "หมายเหตุ"]
 THAI_CSV = (
     "ประทับเวลา,ที่อยู่อีเมล,อำเภอ,ตำบล,หน่วยงาน,วันที่รับ,จำนวนที่ได้รับ (ชิ้น),หมายเหตุ\r\n"
     "13/5/2563 9:15:32,somchai@example.com,เมืองเชียงใหม่,ช้างเผือก,อบต.ช้างเผือก,13/5/2563,\"1,200\",\r\n"
@@ -45,7 +46,8 @@ def test_a_thai_csv_export_is_read_cell_by_cell(bom):
     assert table.row_numbers == [2, 3, 5]
     assert parse_timestamp(first[0]) == datetime.datetime(2020, 5, 13, 9, 15, 32)
     assert parse_timestamp(third[0]) == datetime.datetime(2020, 5, 14, 8, 0, 0)
-    assert parse_form_date(second[5]) == datetime.date(2020, 5, 12) and parse_form_date(third[5]) == datetime.date(2020, 5, 14)
+    assert parse_form_date(second[5]) == datetime.date(2020, 5, 12)
+    assert parse_form_date(third[5]) == datetime.date(2020, 5, 14)
 
 
 def test_an_english_csv_export_with_the_comma_timestamp():
@@ -64,6 +66,11 @@ def test_rows_longer_than_the_header_are_cut_and_trailing_empty_headers_dropped(
     text = "Timestamp,หน่วยงาน,,\n13/5/2020 9:15:32,อบต.ริมใต้,extra,more,even more\n"
     table = read_form_file("x.csv", google_csv(text, bom=True))
     assert table.headers == ["Timestamp", "หน่วยงาน"] and table.rows == [["13/5/2020 9:15:32", "อบต.ริมใต้"]]
+
+
+def test_a_header_that_starts_like_a_file_signature_is_still_text():
+    table = read_form_file("bmi.csv", b"BMI,GIF,PK\r\n1,2,3\r\n")
+    assert table.headers == ["BMI", "GIF", "PK"] and table.rows == [["1", "2", "3"]]
 
 
 def test_the_content_decides_not_the_name():
