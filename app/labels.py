@@ -80,6 +80,9 @@ RECORD_TYPE_LABELS = {
     "unit": lazy_gettext("Unit"),
     "reporting_rule": lazy_gettext("Reporting rule"),
     "reporting_exception": lazy_gettext("Reporting exception"),
+    "form_upload": lazy_gettext("Google Form file"),
+    "form_mapping": lazy_gettext("Google Form columns"),
+    "form_unit_choice": lazy_gettext("Unit chosen for a name in the Google Form"),
 }
 
 # audit_entry.action (app/db/audit.record callers)
@@ -109,6 +112,10 @@ AUDIT_ACTION_LABELS = {
     "exempt_from_reporting": lazy_gettext("Exempted from daily reporting"),
     "require_reporting": lazy_gettext("Required to report daily"),
     "remove_reporting_exception": lazy_gettext("Back to the reporting rules"),
+    "upload_form_export": lazy_gettext("Google Form file uploaded"),
+    "set_form_mapping": lazy_gettext("Google Form columns chosen"),
+    "choose_form_unit": lazy_gettext("Unit chosen for a name in the Google Form"),
+    "import_form_row": lazy_gettext("Imported from the Google Form"),
 }
 
 # adjustment.kind (app/commands/adjustment.ADJUSTMENT_KINDS)
@@ -132,6 +139,12 @@ STATUS_LABELS = {
 
 # The keys of an audit entry's before/after values.
 AUDIT_FIELD_LABELS = {
+    "bytes": lazy_gettext("Size (bytes)"),
+    "documents": lazy_gettext("Documents"),
+    "file": lazy_gettext("File"),
+    "row": lazy_gettext("Row"),
+    "typed": lazy_gettext("Name as typed"),
+    "unit": lazy_gettext("Unit"),
     "activated": lazy_gettext("Activated"),
     "activation_version": lazy_gettext("Activation link version"),
     "active": lazy_gettext("Active"),

@@ -14,6 +14,7 @@ UNIT_VIEW = "UnitModelView"
 UNIT_API = "UnitApi"
 UNIT_STATUS_VIEW = "UnitStatusView"
 OBLIGATIONS_VIEW = "ReportingObligationsView"
+FORM_RECONCILE_VIEW = "FormReconcileView"
 USER_VIEW = "MaskLogUserView"
 RESET_PASSWORD_VIEW = "ResetPasswordView"
 REGISTRATION_VIEW = "RegistrationView"
@@ -36,6 +37,7 @@ DASHBOARD, EXPORT, CHART, PRINT = "dashboard", "export", "chart", "print"
 READ, REGISTER, LIST = "read", "register", "list"
 SWITCH = "switch"  # switch a unit (and its subtree) off or on
 SET_RULES, EXEMPT = "set_rules", "exempt"  # who must report daily: the rules of levels, a unit's exception
+RECONCILE = "reconcile"  # compare the province's Google Form with MaskLog, import rows found only there
 
 # ---------------------------------------------------------------- menu entries (names, not labels)
 MENU_TODAY = "Today"
@@ -48,6 +50,7 @@ MENU_RECORDS = "Records"
 MENU_DOCUMENTS = ("Receipts", "Daily counts", "Allocations", "Shipments", "Distributions", "Adjustments",
                   "Stock ledger")
 MENU_AUDIT = "Audit trail"
+MENU_RECONCILE = "Google Form reconciliation"
 MENU_DAILY_CHART = "Daily chart"
 MENU_REFERENCE = "Reference data"
 MENU_ITEMS = "Items"

@@ -13,7 +13,8 @@ from flask_babel import lazy_gettext as _l
 from app.permissions import (AUDIT_VIEW, CHART, CONFIRM, COUNT, DASHBOARD, DASHBOARD_VIEW, DOCUMENT_VIEWS, EXPORT,
                              MANUAL_VIEW, MENU_ABOUT, OPENAPI, SWAGGER_VIEW, MENU_ACTIVATION_SHEETS, MENU_AUDIT, MENU_DAILY_CHART,
                              MENU_DASHBOARD, MENU_DOCUMENTS, MENU_HELP, MENU_LIST_UNITS, MENU_LIST_USERS, MENU_MANUAL,
-                             MENU_RECORDS, MENU_REGISTER_USERS, MENU_REPORTING_EXCEPTIONS, OBLIGATIONS_VIEW, EXEMPT, MENU_SECURITY, MENU_TODAY, MENU_UNITS, PRINT,
+                             MENU_RECORDS, MENU_REGISTER_USERS, MENU_REPORTING_EXCEPTIONS, OBLIGATIONS_VIEW, EXEMPT,
+                             FORM_RECONCILE_VIEW, MENU_RECONCILE, RECONCILE, MENU_SECURITY, MENU_TODAY, MENU_UNITS, PRINT,
                              PRINT_VIEW, READ, RECORD, REGISTER, REGISTRATION_VIEW, RESET_MY_PASSWORD_VIEW,
                              RESET_PASSWORD_VIEW, ROLLUP_CHART_VIEW, TODAY, TODAY_VIEW, SWITCH, UNIT_API, UNIT_STATUS_VIEW, UNIT_VIEW,
                              USER_INFO_EDIT_VIEW, USER_VIEW)
@@ -84,6 +85,8 @@ ROLE_DEFINITIONS = {
         (_names(UNIT_VIEW), _can("add", "edit")),
         (_names(UNIT_STATUS_VIEW), _can(SWITCH)),
         (_names(OBLIGATIONS_VIEW), _can(EXEMPT)),
+        (_names(FORM_RECONCILE_VIEW), _can(RECONCILE)),
+        (_names(MENU_RECONCILE), _MENU),
         (_names(MENU_REPORTING_EXCEPTIONS), _MENU),
         (_names(USER_VIEW), "(can_(list|show|add|edit)|resetpasswords|unlock)$"),
         (_names(RESET_PASSWORD_VIEW), "can_this_form_(get|post)$"),

@@ -9,3 +9,4 @@ from app.models.rollup import DailyReport, DailyRollup, ReportRollup, RiskGroupR
 from app.models.reminder import ReminderLog  # noqa: F401,E402
 from app.models.obligation import ReportingException, ReportingRule  # noqa: F401,E402
 from app.models.idempotency import ApiIdempotencyKey  # noqa: F401,E402
+from app.models.form_import import FormMapping, FormUnitChoice, FormUpload  # noqa: F401,E402

@@ -14,6 +14,7 @@ def register_views(appbuilder) -> None:
     from app.views.manual import ManualView
     from app.views.obligations import ObligationsView
     from app.views.qr import PublicQRView, QRView
+    from app.views.reconcile import FormReconcileView
     from app.views.registration import ActivationView, RegistrationView
     from app.views.today import TodayView
     from app.views.unit_status import UnitStatusView
@@ -40,6 +41,8 @@ def register_views(appbuilder) -> None:
     for view, name, label, icon in zip(document_views, p.MENU_DOCUMENTS, document_labels, document_icons):
         appbuilder.add_view(view, name, label=label, icon=icon, **records)
     appbuilder.add_view(d.AuditView, p.MENU_AUDIT, label=_l("Audit trail"), icon="fa-user-shield", **records)
+    appbuilder.add_view(FormReconcileView, p.MENU_RECONCILE, label=_l("Compare with the Google Form"),
+                        icon="fa-code-compare", **records)
     appbuilder.add_view(RollupChartView, p.MENU_DAILY_CHART, label=_l("Daily chart"), icon="fa-chart-line",
                         **records)
     reference = dict(category=p.MENU_REFERENCE, category_label=_l("Reference data"), category_icon="fa-list")

@@ -1,0 +1,232 @@
+"""The Google Form's rows against MaskLog, per unit and day, for one province
+and item: matched and equal; matched but different (both figures and the
+difference); only in the form; only in MaskLog. Several form rows for one
+unit and day: the last answer wins (by its timestamp, else its row), the
+others are listed with it. Rows that name another province, a unit the
+matcher cannot place alone, no date or a figure that is not a number are
+listed apart, never guessed.
+
+MaskLog's side is each unit's OWN figures of the day (what it recorded
+itself, not its area's): its rollup row minus its children's
+(figures.remainder, the rule the dashboards' tables use), so the two sides
+mean the same thing. Nothing here writes; creating documents for rows "only
+in the form" is app/commands/form_import.py."""
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Optional
+
+from flask_babel import lazy_gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import scoping
+from app.models.rollup import DailyRollup, RiskGroupRollup
+from app.models.unit import Unit
+from app.reconcile.form_file import FormTable, parse_form_date, parse_timestamp
+from app.reconcile.mapping import (DATE, DISTRICT, FIGURE_ROLES, PROVINCE, SUBDISTRICT, TIMESTAMP, UNIT,
+                                   figure_roles)
+from app.reconcile.unit_matching import Match, UnitMatcher, UnitRef, normalise_name
+from app.thai import to_arabic_digits
+
+EQUAL, DIFFERENT, ONLY_FORM, ONLY_MASKLOG = "equal", "different", "only_form", "only_masklog"
+STATUSES = (DIFFERENT, ONLY_FORM, ONLY_MASKLOG, EQUAL)
+# Rollup rows are read for this many units at a time (SQL IN lists).
+_CHUNK = 900
+
+
+@dataclass
+class FormEntry:
+    row: int  # the row's number in the sheet
+    unit: UnitRef
+    day: datetime.date
+    answered: Optional[datetime.datetime]
+    figures: dict  # role -> int, or None when the answer was blank
+
+
+@dataclass
+class Line:
+    unit: UnitRef
+    day: datetime.date
+    status: str
+    form: Optional[FormEntry]
+    masklog: dict  # role -> int
+    differences: list = field(default_factory=list)  # roles whose figures differ
+    superseded: list = field(default_factory=list)  # row numbers of earlier answers for the same unit and day
+
+
+@dataclass
+class Unplaced:
+    """A typed name the matcher could not place alone, with the rows that use it."""
+    key: str
+    typed: str
+    match: Match
+    rows: list = field(default_factory=list)
+
+
+@dataclass
+class RowProblem:
+    row: int
+    text: str
+    reason: object
+
+
+@dataclass
+class Reconciliation:
+    roles: list  # the compared figure roles, in report order
+    lines: list  # Line, by district, unit, day
+    unplaced: list  # Unplaced, most rows first
+    outside: list  # RowProblem: rows of another province
+    problems: list  # RowProblem: no date, a figure that is not a number
+    start: Optional[datetime.date] = None
+    end: Optional[datetime.date] = None
+
+    def count(self, status: str) -> int:
+        return sum(1 for line in self.lines if line.status == status)
+
+
+def _number(text: str):
+    """A figure as typed: blank is None, Thai digits and separators allowed; a
+    ValueError when it is not a whole number >= 0."""
+    text = to_arabic_digits(text or "").strip().replace(",", "").replace(" ", "")
+    if text == "" or text == "-":
+        return None
+    if text.endswith(".0"):
+        text = text[:-2]
+    if not text.isdigit() or len(text) > 12:
+        raise ValueError(text)
+    return int(text)
+
+
+def _cell(row: list, index: Optional[int]) -> str:
+    return row[index] if index is not None and index < len(row) else ""
+
+
+def read_entries(table: FormTable, mapping: dict, province: Unit, matcher: UnitMatcher):
+    """The form's rows as entries of placed units, and what could not be placed."""
+    column = {role: table.headers.index(header) for role, header in mapping.items() if header in table.headers}
+    compared = figure_roles(mapping)
+    province_name = normalise_name(province.name_th)
+    entries, unplaced, outside, problems = [], {}, [], []
+    for number, row in zip(table.row_numbers, table.rows):
+        place = {role: _cell(row, column.get(role)) for role in (PROVINCE, DISTRICT, SUBDISTRICT, UNIT)}
+        typed = place[UNIT] or place[SUBDISTRICT] or place[DISTRICT]
+        shown = " / ".join(text for text in (place[PROVINCE], place[DISTRICT], place[SUBDISTRICT], place[UNIT]) if text)
+        if place[PROVINCE] and normalise_name(place[PROVINCE]) != province_name:
+            outside.append(RowProblem(number, shown, _("Another province: not imported.")))
+            continue
+        answered = parse_timestamp(_cell(row, column.get(TIMESTAMP))) if TIMESTAMP in column else None
+        day = parse_form_date(_cell(row, column[DATE])) if DATE in column else None
+        day = day or (answered.date() if answered else None)
+        if day is None:
+            problems.append(RowProblem(number, shown, _("No date the system can read.")))
+            continue
+        figures, bad = {}, None
+        for role in compared:
+            try:
+                figures[role] = _number(_cell(row, column.get(role)))
+            except ValueError:
+                bad = role
+                break
+        if bad is not None:
+            problems.append(RowProblem(number, shown, _("The column \"%(column)s\" is not a whole number.",
+                                                        column=mapping[bad])))
+            continue
+        if not typed:
+            problems.append(RowProblem(number, shown, _("The row names no unit.")))
+            continue
+        district = place[DISTRICT] if place[UNIT] or place[SUBDISTRICT] else ""
+        subdistrict = place[SUBDISTRICT] if place[UNIT] else ""
+        match = matcher.match(typed, district, subdistrict)
+        if match.status != "auto":
+            key = UnitMatcher.key(typed, district, subdistrict)
+            unplaced.setdefault(key, Unplaced(key, shown, match)).rows.append(number)
+            continue
+        entries.append(FormEntry(number, match.unit, day, answered, figures))
+    return entries, sorted(unplaced.values(), key=lambda item: (-len(item.rows), item.typed)), outside, problems
+
+
+def own_figures(session: Session, province: Unit, item_id: int, start, end, roles: list) -> dict:
+    """{(unit id, day): {role: the unit's own figure}} for the province's units
+    with any of these figures on a day of [start, end]: each rollup row minus
+    its children's rows of the same day."""
+    columns = {role: FIGURE_ROLES[role] for role in roles if role in FIGURE_ROLES}
+    groups = {role.split("-", 1)[1]: role for role in roles if "-" in role}
+    parents = dict(session.execute(select(Unit.id, Unit.parent_id).where(
+        scoping.subtree_clause(Unit.path, province.path))).all())
+    subtree = defaultdict(lambda: defaultdict(int))  # (unit, day) -> role -> subtree figure
+    if columns:
+        wanted = [getattr(DailyRollup, column) for column in columns.values()]
+        for chunk in _chunks(list(parents)):
+            for row in session.execute(select(DailyRollup.unit_id, DailyRollup.day, *wanted).where(
+                    DailyRollup.unit_id.in_(chunk), DailyRollup.item_id == item_id,
+                    DailyRollup.day.between(start, end))):
+                for role, value in zip(columns, row[2:]):
+                    subtree[(row.unit_id, row.day)][role] += value or 0
+    if groups:
+        from app.models.ledger import RiskGroup
+
+        by_id = {group_id: code for group_id, code in session.execute(select(RiskGroup.id, RiskGroup.code))}
+        for chunk in _chunks(list(parents)):
+            for row in session.execute(select(RiskGroupRollup.unit_id, RiskGroupRollup.day,
+                                              RiskGroupRollup.risk_group_id, RiskGroupRollup.distributed,
+                                              RiskGroupRollup.people_reached).where(
+                    RiskGroupRollup.unit_id.in_(chunk), RiskGroupRollup.item_id == item_id,
+                    RiskGroupRollup.day.between(start, end))):
+                code = by_id.get(row.risk_group_id)
+                for kind, value in (("pieces", row.distributed), ("people", row.people_reached)):
+                    role = f"{kind}-{code}"
+                    if role in roles:
+                        subtree[(row.unit_id, row.day)][role] += value or 0
+    own = {key: dict(values) for key, values in subtree.items()}
+    for (unit_id, day), values in subtree.items():
+        parent = parents.get(unit_id)
+        if parent is not None and (parent, day) in own and unit_id != province.id:
+            for role, value in values.items():
+                own[(parent, day)][role] = own[(parent, day)].get(role, 0) - value
+    return {key: values for key, values in own.items() if any(values.values())}
+
+
+def _chunks(ids):
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start:start + _CHUNK]
+
+
+def reconcile(session: Session, table: FormTable, mapping: dict, province: Unit, item_id: int,
+              matcher: UnitMatcher, units: dict) -> Reconciliation:
+    """`units`: {id: UnitRef} of the province (the matcher's list), for the
+    lines of units only MaskLog knows."""
+    roles = figure_roles(mapping)
+    entries, unplaced, outside, problems = read_entries(table, mapping, province, matcher)
+    latest: dict = {}
+    superseded = defaultdict(list)
+    for entry in sorted(entries, key=lambda e: (e.answered or datetime.datetime.min, e.row)):
+        key = (entry.unit.id, entry.day)
+        if key in latest:
+            superseded[key].append(latest[key].row)
+        latest[key] = entry
+    result = Reconciliation(roles, [], unplaced, outside, problems)
+    if not latest:
+        return result
+    result.start, result.end = min(day for _u, day in latest), max(day for _u, day in latest)
+    masklog = own_figures(session, province, item_id, result.start, result.end, roles)
+    for key in set(latest) | set(masklog):
+        unit = latest[key].unit if key in latest else units.get(key[0])
+        if unit is None:  # an inactive unit's old figures: not a reporting unit any more
+            continue
+        ours = {role: masklog.get(key, {}).get(role, 0) for role in roles}
+        entry = latest.get(key)
+        if entry is None:
+            result.lines.append(Line(unit, key[1], ONLY_MASKLOG, None, ours))
+            continue
+        differences = [role for role in roles if entry.figures.get(role) is not None
+                       and entry.figures[role] != ours[role]]
+        if key not in masklog and any(entry.figures.get(role) for role in roles):
+            status = ONLY_FORM
+        else:
+            status = DIFFERENT if differences else EQUAL
+        result.lines.append(Line(unit, key[1], status, entry, ours, differences, superseded.get(key, [])))
+    result.lines.sort(key=lambda line: (line.unit.district, line.unit.code, line.day))
+    return result
