@@ -80,6 +80,32 @@ def test_the_content_decides_not_the_name():
     assert read_form_file("responses.csv", workbook).headers[0] == "ประทับเวลา"
 
 
+def zipped(members: dict) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def test_the_zip_google_forms_downloads_is_read():
+    """Google Forms' own "Download responses (.csv)" gives a zip with the CSV inside."""
+    data = zipped({"การรับหน้ากาก.csv": google_csv(THAI_CSV, bom=False)})
+    table = read_form_file("การรับหน้ากาก.csv.zip", data)
+    assert table.headers == THAI_HEADERS and len(table.rows) == 3 and table.row_numbers == [2, 3, 5]
+
+
+def test_a_zip_with_several_csv_files_or_too_big_a_one(app, monkeypatch):
+    import app.reconcile.form_file as form_file
+
+    with app.test_request_context():
+        with pytest.raises(DomainError, match="มีไฟล์ CSV 2 ไฟล์"):
+            read_form_file("x.zip", zipped({"a.csv": b"Timestamp\n1\n", "b.csv": b"Timestamp\n2\n"}))
+        monkeypatch.setattr(form_file, "MAX_UNZIPPED_BYTES", 1000)
+        with pytest.raises(DomainError, match="ใหญ่เกินไป"):
+            read_form_file("x.zip", zipped({"a.csv": b"Timestamp,Unit\n" + b"13/5/2563 9:15:32,x\n" * 100}))
+
+
 def google_workbook(formula: bool = False) -> bytes:
     """An .xlsx like the one Google Sheets downloads: a "Form Responses 1"
     sheet, timestamps as date-time cells, a date question as a date cell,
