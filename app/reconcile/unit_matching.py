@@ -85,8 +85,8 @@ CLOSE_MIN_SCORE = 0.7
 # Units scoring below this are not offered as candidates at all.
 CANDIDATE_MIN_SCORE = 0.6
 # A unit whose level is not the kind typed ("ต.ช้างเผือก" but the unit is the
-# อบต.): its score is multiplied by this, below AUTO_MIN_SCORE on purpose, so
-# a unit of another kind is never chosen automatically, only offered.
+# อบต.): its score is multiplied by this (ranked below units of the kind
+# typed), and it is never chosen automatically, only offered.
 LEVEL_MISMATCH = 0.8
 # An LAO of another LAO kind ("อบต.X" typed, the unit is "เทศบาลตำบลX": an
 # อบต. upgraded to a municipality keeps its old name in people's mouths).

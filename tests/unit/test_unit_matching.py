@@ -199,6 +199,16 @@ def test_equally_named_units_of_different_levels_need_the_kind(chiang_mai):
     assert auto(chiang_mai, "อ.เชียงดาว").level == "district" and auto(chiang_mai, "ต.เชียงดาว").level == "subdistrict"
 
 
+def test_names_that_start_like_a_kind():
+    """Ranong's subdistrict "จ.ป.ร." and Buriram's "ทมอ" are names, not "จ." or "ทม." + a name."""
+    units = [UnitRef(1, "85", "ระนอง", "province"), UnitRef(2, "8502", "กระบุรี", "district", "กระบุรี"),
+             UnitRef(3, "850207", "จ.ป.ร.", "subdistrict", "กระบุรี", "จ.ป.ร."),
+             UnitRef(4, "X-TMOR", "ทมอ", "subdistrict", "กระบุรี", "ทมอ")]
+    matcher = UnitMatcher(units)
+    assert auto(matcher, "จ.ป.ร.").code == "850207" and auto(matcher, "ต.จ.ป.ร.").code == "850207"
+    assert auto(matcher, "ทมอ").code == "X-TMOR" and auto(matcher, "ตำบลทมอ", "กระบุรี").code == "X-TMOR"
+
+
 def test_a_kind_typed_that_no_unit_of_that_name_has_is_not_guessed(chiang_mai):
     """"อบต.ศรีภูมิ": no such LAO is registered; the subdistrict is offered, not chosen."""
     match = chiang_mai.match("อบต.ศรีภูมิ")
