@@ -26,7 +26,7 @@ from app import scoping
 from app.models.rollup import DailyRollup, RiskGroupRollup
 from app.models.unit import Unit
 from app.reconcile.form_file import FormTable, parse_form_date, parse_timestamp
-from app.reconcile.mapping import (DATE, DISTRICT, FIGURE_ROLES, PROVINCE, SUBDISTRICT, TIMESTAMP, UNIT,
+from app.reconcile.mapping import (DATE, DISTRICT, FIGURE_ROLES, ITEM, PROVINCE, SUBDISTRICT, TIMESTAMP, UNIT,
                                    figure_roles)
 from app.reconcile.unit_matching import Match, UnitMatcher, UnitRef, normalise_name
 from app.thai import to_arabic_digits
@@ -104,8 +104,18 @@ def _cell(row: list, index: Optional[int]) -> str:
     return row[index] if index is not None and index < len(row) else ""
 
 
-def read_entries(table: FormTable, mapping: dict, province: Unit, matcher: UnitMatcher):
-    """The form's rows as entries of placed units, and what could not be placed."""
+def _same_item(typed: str, item_names) -> bool:
+    """A form's item answer names the compared item ("หน้ากากอนามัย" for
+    "หน้ากากอนามัยทางการแพทย์"): one name holds the other, spaces aside."""
+    typed = "".join(typed.split())
+    return any(typed in name or name in typed for name in item_names)
+
+
+def read_entries(table: FormTable, mapping: dict, province: Unit, matcher: UnitMatcher, item_names=()):
+    """The form's rows as entries of placed units, and what could not be
+    placed. `item_names`: the compared item's names (Thai, code); with an item
+    column, rows of another item are listed apart."""
+    item_names = ["".join(str(name).split()) for name in item_names if name]
     column = {role: table.headers.index(header) for role, header in mapping.items() if header in table.headers}
     compared = figure_roles(mapping)
     province_name = normalise_name(province.name_th)
@@ -116,6 +126,11 @@ def read_entries(table: FormTable, mapping: dict, province: Unit, matcher: UnitM
         shown = " / ".join(text for text in (place[PROVINCE], place[DISTRICT], place[SUBDISTRICT], place[UNIT]) if text)
         if place[PROVINCE] and normalise_name(place[PROVINCE]) != province_name:
             outside.append(RowProblem(number, shown, _("Another province: not imported.")))
+            continue
+        item = _cell(row, column.get(ITEM)) if ITEM in column else ""
+        if item and item_names and not _same_item(item, item_names):
+            problems.append(RowProblem(number, f"{shown} / {item}",
+                                       _("Another item: choose it when uploading to compare its rows.")))
             continue
         answered = parse_timestamp(_cell(row, column.get(TIMESTAMP))) if TIMESTAMP in column else None
         day = parse_form_date(_cell(row, column[DATE])) if DATE in column else None
@@ -198,8 +213,12 @@ def reconcile(session: Session, table: FormTable, mapping: dict, province: Unit,
               matcher: UnitMatcher, units: dict) -> Reconciliation:
     """`units`: {id: UnitRef} of the province (the matcher's list), for the
     lines of units only MaskLog knows."""
+    from app.models.ledger import Item
+
     roles = figure_roles(mapping)
-    entries, unplaced, outside, problems = read_entries(table, mapping, province, matcher)
+    item = session.get(Item, item_id)
+    entries, unplaced, outside, problems = read_entries(table, mapping, province, matcher,
+                                                        (item.name_th, item.code) if item else ())
     latest: dict = {}
     superseded = defaultdict(list)
     for entry in sorted(entries, key=lambda e: (e.answered or datetime.datetime.min, e.row)):

@@ -277,3 +277,19 @@ def test_the_masklog_side_equals_a_recount_from_the_documents(app, area):
             got = {role: ours.get((unit_id, today()), {}).get(role, 0) for role in roles}
             assert got == recount, (db.session.get(Unit, unit_id).name_th, got, recount)
         assert sum(ours[(area["lao"], today())].values()) > 0  # it did read something
+
+
+def test_rows_of_another_item_are_listed_apart(app, area):
+    from app.models.ledger import Item
+
+    with app.app_context():
+        mask = db.session.execute(select(Item.name_th).where(Item.code == "SURGICAL_MASK")).scalar_one()
+    headers = [*HEADERS, "เวชภัณฑ์"]
+    rows = [[*row, item] for row, item in zip(_rows(area)[:4], [mask, mask, "เจลแอลกอฮอล์", mask])]
+    admin = login(app.test_client(), "cm-admin")
+    upload_id = int(re.search(r"/reconcile/(\d+)", _upload(admin, _csv(headers, rows)).headers["Location"]).group(1))
+    html = admin.post(f"/reconcile/{upload_id}/columns", data={**mapping(area), "role-item": "เวชภัณฑ์"},
+                      follow_redirects=True).get_data(as_text=True)
+    apart = html.split('id="not-compared"')[1]
+    assert "แถว 4" in apart and "เจลแอลกอฮอล์" in apart and "เวชภัณฑ์รายการอื่น" in apart
+    assert "แถว 3" not in apart  # the mask's rows are compared
