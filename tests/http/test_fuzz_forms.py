@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models.ledger import AuditEntry, LedgerLine
 from app.models.unit import Unit
-from tests.helpers import check_invariants, client_for, login, post_allocation, stock_up, unit
+from tests.helpers import check_invariants, client_for, login, stock_up, unit
 
 EXAMPLES = int(os.environ.get("MASKLOG_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,

@@ -59,7 +59,7 @@ def _be(day, time):
 
 
 def _rows(area):
-    day, (kid0, kid1, _kid2) = today(), area["kid_names"]
+    day, (kid0, kid1) = today(), area["kid_names"][:2]
     return [
         [_be(day, "9:00:00"), "เชียงใหม่", area["district"], area["lao_name"], "100", "60", "", "", "a@example.com"],
         [_be(day, "9:30:00"), "เชียงใหม่", area["district"], area["lao_name"], "๙๐", "60", "", "", "a@example.com"],
