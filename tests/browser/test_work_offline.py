@@ -83,6 +83,15 @@ def _queue_distribution(page, area, pieces, people="10"):
     page.locator("#distribute button[type=submit]").tap()
 
 
+def _offline_with_one_distribution(session, area, pieces):
+    """Signed in, the page kept, the signal gone, one distribution waiting on the phone."""
+    page = _open_kept(session, area)
+    session.context.set_offline(True)
+    _queue_distribution(page, area, pieces)
+    _queued(page).first.wait_for()
+    return page
+
+
 def _queued(page):
     return page.locator("#offline-queue .masklog-queue-item")
 
@@ -156,10 +165,7 @@ def test_a_record_the_server_refuses_shows_the_thai_reason_and_writes_nothing(br
 
     session = _phone(browser, live_server)
     try:
-        page = _open_kept(session, area)
-        session.context.set_offline(True)
-        _queue_distribution(page, area, "80")
-        _queued(page).first.wait_for()
+        page = _offline_with_one_distribution(session, area, "80")
         # Meanwhile someone else at the unit spends most of the stock.
         with live_app.app_context():
             with transaction():
@@ -191,10 +197,7 @@ def test_a_page_killed_while_sending_leaves_no_duplicate(browser, live_server, l
         return result
 
     try:
-        page = _open_kept(session, area)
-        session.context.set_offline(True)
-        _queue_distribution(page, area, "25")
-        _queued(page).first.wait_for()
+        page = _offline_with_one_distribution(session, area, "25")
         live_app.wsgi_app = slow_answers
         session.context.set_offline(False)
         deadline = time.time() + 10
@@ -226,10 +229,7 @@ def test_signing_out_warns_and_the_next_user_sees_nothing_of_the_first(browser, 
         colleague_name = colleague.username
     session = _phone(browser, live_server)
     try:
-        page = _open_kept(session, area)
-        session.context.set_offline(True)
-        _queue_distribution(page, area, "5")
-        _queued(page).first.wait_for()
+        page = _offline_with_one_distribution(session, area, "5")
         # Signing out: a warning naming the unsent record; "cancel" keeps it.
         dialogs = []
         page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))

@@ -84,6 +84,14 @@ def _fields(draw, names, ids) -> MultiDict:
     return MultiDict(form)
 
 
+def _after_fuzzing(app, world, before, seen: Counter):
+    # The runs reached the handlers: forms taken or refused (a redirect back) and ids of no page (404).
+    assert seen[302] > 0 and seen[404] > 0, seen
+    assert _foreign_state(app, world) == before
+    with app.app_context():
+        check_invariants()
+
+
 TODAY_FORMS = {
     "receipt": ["date", "source", "reference_no", "quantity_sent", "form_token"],
     "allocate": ["date", "document_no", "form_token"],
@@ -127,11 +135,7 @@ def test_the_today_forms_never_fail_and_never_reach_outside(app, world, who):
             _check(client.post(path, data=form), form, path, seen)
 
     run()
-    # The runs reached the handlers: forms taken or refused (a redirect back), ids of no page (404).
-    assert seen[302] > 0 and seen[404] > 0, seen
-    assert _foreign_state(app, world) == before
-    with app.app_context():
-        check_invariants()
+    _after_fuzzing(app, world, before, seen)
 
 
 def test_the_administrators_forms_never_fail_and_never_reach_outside(app, world):
@@ -159,8 +163,4 @@ def test_the_administrators_forms_never_fail_and_never_reach_outside(app, world)
         _check(admin.post(path, data=form), form, path, seen)
 
     run()
-    # The runs reached the handlers: forms taken or refused (a redirect back) and ids of no page (404).
-    assert seen[302] > 0 and seen[404] > 0, seen
-    assert _foreign_state(app, world) == before
-    with app.app_context():
-        check_invariants()
+    _after_fuzzing(app, world, before, seen)
