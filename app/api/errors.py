@@ -20,6 +20,7 @@ import re
 
 from flask import current_app, make_response, request
 from flask_babel import force_locale, lazy_gettext as _l
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.errors import DomainError, FieldErrors, OutOfScope, SavedAtTheSameMoment
@@ -44,6 +45,8 @@ STATUS_ERRORS = {
     429: ("too_many_requests", _l("Too many requests. Please wait a moment and try again.")),
     500: ("internal_error", _l("Something went wrong on the server. Nothing was saved. Please try again; if it "
                                "happens again, tell your administrator.")),
+    503: ("database_unavailable", _l("The system cannot reach its database right now. Nothing was saved. "
+                                     "Please try again in a minute.")),
 }
 
 
@@ -131,6 +134,8 @@ def api_errors(view):
         except HTTPException as error:
             db.session.rollback()
             return status_response(error.code or 400)
+        except (OperationalError, InterfaceError):
+            raise  # the database is down: 503 and Retry-After (app/views/error_pages.py)
         except Exception:  # noqa: BLE001  (the API never shows a stack trace)
             db.session.rollback()
             log.exception("API %s %s failed", request.method, request.path)

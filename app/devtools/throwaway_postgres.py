@@ -57,12 +57,22 @@ class ThrowawayPostgres:
     def start(self) -> str:
         self._run("initdb", "-D", self.datadir, "-U", "postgres", "--auth=trust",
                   "-E", "UTF8", "--locale=C.UTF-8")
+        self._start_server()
+        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "masklog_test")
+        return f"postgresql://postgres@127.0.0.1:{self.port}/masklog_test"
+
+    def _start_server(self) -> None:
         options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
         self._run("pg_ctl", "-D", self.datadir, "-o", options, "-w", "-l",
                   os.path.join(self.root, "server.log"), "start")
-        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "masklog_test")
-        return f"postgresql://postgres@127.0.0.1:{self.port}/masklog_test"
+
+    def pause(self) -> None:
+        """Stop the server, keeping its data (a restart's first half, for fault tests)."""
+        self._run("pg_ctl", "-D", self.datadir, "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        self._start_server()
 
     def create_database(self, name: str) -> str:
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)

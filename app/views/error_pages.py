@@ -13,6 +13,8 @@ _MESSAGES = {
     429: _l("Too many attempts. Please wait a moment and try again."),
     500: _l("Something went wrong on the server. Nothing was saved. Please try again; if it happens again, tell your administrator."),
 }
+# Seconds a client is asked to wait while the database cannot be reached (a restart takes a few).
+RETRY_AFTER = 30
 
 
 def _wants_json() -> bool:
@@ -44,3 +46,34 @@ def register_error_handlers(app) -> None:
 
     app.register_error_handler(DataError, handle(400))
     app.register_error_handler(OverflowError, handle(400))
+
+    # The database is down or restarting: 503 and "try again", on a page that
+    # needs no database (the usual page's menu reads the user's roles from it).
+    # The pool replaces the broken connections by itself (app/db/health.py), so
+    # the service recovers with the database, without an app restart.
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    def unavailable(error):
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001  (the connection is gone: nothing to roll back)
+            pass
+        app.logger.warning("database unavailable: %s", error.__class__.__name__)
+        if request.path.startswith("/api/"):
+            from app.api.errors import status_response
+
+            return status_response(503, {"Retry-After": str(RETRY_AFTER)})
+        from app.api.errors import STATUS_ERRORS
+
+        message = str(STATUS_ERRORS[503][1])
+        if _wants_json():
+            response = jsonify(message=message)
+        else:
+            # Rendered without Flask's context processors: Flask-Login's would load the user.
+            response = app.make_response(app.jinja_env.get_template("error_unavailable.html").render(message=message))
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
+
+    app.register_error_handler(OperationalError, unavailable)
+    app.register_error_handler(InterfaceError, unavailable)

@@ -98,7 +98,8 @@ def offline_page():
 
 
 def _mark_whose(response):
-    if response.mimetype == "text/html":
+    # Not on a server error: the user may not be loadable (the database is down).
+    if response.mimetype == "text/html" and response.status_code < 500:
         response.headers[USER_HEADER] = str(current_user.id) if current_user.is_authenticated else "0"
     return response
 
