@@ -33,6 +33,8 @@ from limits import parse
 from limits.errors import StorageError
 from limits.storage import storage_from_string
 
+from app.logs import while_it_lasts
+
 log = logging.getLogger(__name__)
 
 _PREFIX = "masklog-sign-in"
@@ -95,8 +97,8 @@ class SignInLimits:
                     raise SignInLocked(until, rule.what)
         except SignInLocked:
             raise
-        except self.store_errors:  # the store is down: stay open, say so in the log
-            log.exception("sign-in limits: the counter store cannot be reached; sign-in is not limited")
+        except self.store_errors as error:  # the store is down: stay open, say so in the log
+            while_it_lasts(log, "sign-in limits: the counter store cannot be reached; sign-in is not limited", error)
 
     def record_failure(self, username: str, address: Optional[str]) -> None:
         """Count one failed sign-in; the failure that reaches a limit starts its lock."""
@@ -109,8 +111,8 @@ class SignInLimits:
                     self.storage.incr(self._key("lock", rule.what, value), self.lock_seconds)
                     self.storage.clear(counter)  # after the lock, counting starts afresh
                     log.warning("sign-in limits: %s %r locked for %s s", rule.what, value, self.lock_seconds)
-        except self.store_errors:
-            log.exception("sign-in limits: the counter store cannot be reached; failure not counted")
+        except self.store_errors as error:
+            while_it_lasts(log, "sign-in limits: the counter store cannot be reached; failure not counted", error)
 
     def unlock(self, username: str) -> Optional[float]:
         """Lift a username's lock and forget its failures; returns when the

@@ -19,6 +19,7 @@ from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
 from app.api.errors import ApiError
+from app.logs import while_it_lasts
 
 log = logging.getLogger(__name__)
 _EXTENSION = "masklog_api_write_limits"
@@ -45,8 +46,8 @@ def check_write_limit(user_id: int) -> None:
         if limiter.hit(limit, "masklog-api-write", str(user_id)):
             return
         reset_at, _remaining = limiter.get_window_stats(limit, "masklog-api-write", str(user_id))
-    except store_errors:
-        log.exception("API write limits: the counter store cannot be reached; writes are not limited")
+    except store_errors as error:
+        while_it_lasts(log, "API write limits: the counter store cannot be reached; writes are not limited", error)
         return
     error = ApiError(429, _l("Too many writes from this account in a short time (at most %(limit)s). "
                              "Please wait a moment and try again.", limit=str(limit)))
