@@ -9,7 +9,7 @@ import datetime
 from collections import defaultdict
 from typing import Optional
 
-from sqlalchemy import and_, case, false, func, literal, select, union_all
+from sqlalchemy import and_, case, exists, false, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from app import scoping
@@ -292,15 +292,18 @@ def reported_percent(levels: list[dict]) -> Optional[float]:
     return round(100.0 * sum(level["reported"] for level in levels) / units, 1) if units else None
 
 
-def not_reported(session: Session, unit: Unit, day: datetime.date, level: str, limit: int = 500) -> list:
+def not_reported(session: Session, unit: Unit, day: datetime.date, level: str, limit: int = 500,
+                 columns=()) -> list:
     """Units of `level` in the subtree that must report on `day` and have not,
-    by code: rows of (id, code, name_th, level, path, created_on), not ORM
-    units (a large province's list has thousands; building each as an ORM
-    object was a fifth of its page)."""
-    obliged = obligations.obliged_units(session, unit, day).where(Unit.level == level).subquery()
+    by code: rows of (id, level, code, name_th, path, created_on, *columns),
+    not ORM units (a large province's list has thousands; building each as an
+    ORM object was a fifth of its page). `columns`: more per unit, correlated
+    to Unit (app/queries/missing.py: the last report). The columns are added
+    to obliged_units' own read of the units (joined to unit again, PostgreSQL
+    scanned the whole country's units), and the day's report is looked up on
+    its (unit_id, day) key."""
     return list(session.execute(
-        select(Unit.id, Unit.code, Unit.name_th, Unit.level, Unit.path, Unit.created_on)
-        .join(obliged, obliged.c.id == Unit.id)
-        .outerjoin(DailyReport, and_(DailyReport.unit_id == Unit.id, DailyReport.day == day))
-        .where(DailyReport.unit_id.is_(None))
+        obligations.obliged_units(session, unit, day).where(Unit.level == level)
+        .add_columns(Unit.code, Unit.name_th, Unit.path, Unit.created_on, *columns)
+        .where(~exists().where(DailyReport.unit_id == Unit.id, DailyReport.day == day))
         .order_by(Unit.code).limit(limit)).all())

@@ -113,15 +113,11 @@ def _chunks(ids):
         yield ids[start:start + _CHUNK]
 
 
-def last_reports(session: Session, unit_ids, day: datetime.date) -> dict:
-    """{unit id: its last report day up to `day`}: one index lookup per unit
-    on daily_report's (unit_id, day) key, in chunked set queries."""
-    last = {}
-    for chunk in _chunks(unit_ids):
-        last.update(session.execute(select(DailyReport.unit_id, func.max(DailyReport.day))
-                                    .where(DailyReport.unit_id.in_(chunk), DailyReport.day <= day)
-                                    .group_by(DailyReport.unit_id)).all())
-    return last
+def last_report(day: datetime.date):
+    """A column of figures.not_reported: the unit's last report day up to
+    `day` (None: never), one backward step on daily_report's (unit_id, day) key."""
+    return (select(func.max(DailyReport.day)).where(DailyReport.unit_id == Unit.id, DailyReport.day <= day)
+            .correlate(Unit).scalar_subquery().label("last_reported"))
 
 
 def responsible_people(session: Session, unit_ids) -> dict:
@@ -166,14 +162,13 @@ def missing_units(session: Session, unit: Unit, day: datetime.date, sort: str = 
     for level in levels:
         if level["missing"] and not level["own"]:
             total += level["missing"]
-            rows = figures.not_reported(session, unit, day, level["level"], limit)
+            rows = figures.not_reported(session, unit, day, level["level"], limit, [last_report(day)])
             truncated = truncated or level["missing"] > len(rows)
             found.extend(rows)
     own_missing = any(level["own"] and level["missing"] for level in levels)
-    last = last_reports(session, [row.id for row in found], day)
-    units = [MissingUnit(row.id, row.code, row.name_th, row.level, row.path, last.get(row.id),
-                         streak(day, last.get(row.id), row.created_on))
-             for row in found]
+    # Rows unpacked as tuples: looking up a Row's attributes by name cost as much as the rest of the loop.
+    units = [MissingUnit(unit_id, code, name, unit_level, path, last, streak(day, last, created))
+             for unit_id, unit_level, code, name, path, created, last in found]
     groups = _group(session, unit, units, sort)
     shown = [_cut(node, [shown_per_group]) for node in groups] if shown_per_group else groups
     shown_units = list(_walk(shown))
@@ -200,36 +195,31 @@ def _cut(node: Node, budget: list) -> Node:
 def _group(session: Session, unit: Unit, units: list, sort: str) -> list:
     """The tree of missing units under `unit`: each hangs under its parent,
     and every unit between `unit` and a missing unit is a node too (one
-    query for their names, read from the missing units' paths)."""
-    chains = []
-    for missing in units:
-        chain = scoping.ancestor_ids(missing.path)
-        chains.append(chain[chain.index(unit.id) + 1:] if unit.id in chain else [missing.id])
+    query for their names, read from the missing units' paths). Each node
+    counts the missing units of its subtree and their longest streak."""
     nodes = {missing.id: Node(missing.id, missing.code, missing.name, missing.level, missing) for missing in units}
-    between = {unit_id for chain in chains for unit_id in chain} - set(nodes)
+    # A missing unit lies in `unit`'s subtree: its path is the unit's followed by the ids down to it.
+    below = len(unit.path)
+    chains = [scoping.ancestor_ids(missing.path[below:]) for missing in units]
+    between = {unit_id for chain in chains for unit_id in chain} - nodes.keys()
     for chunk in _chunks(between):
         for row in session.execute(select(Unit.id, Unit.code, Unit.name_th, Unit.level).where(Unit.id.in_(chunk))):
             nodes[row.id] = Node(row.id, row.code, row.name_th, row.level)
     top, placed = [], set()
-    for chain in chains:
-        chain = [unit_id for unit_id in chain if unit_id in nodes]
-        if chain and chain[0] not in placed:
-            placed.add(chain[0])
-            top.append(nodes[chain[0]])
+    for missing, chain in zip(units, chains):
+        chain = [nodes[unit_id] for unit_id in chain if unit_id in nodes]
+        for node in chain:
+            node.count += 1
+            node.longest = max(node.longest, missing.streak)
+        if chain and chain[0].id not in placed:
+            placed.add(chain[0].id)
+            top.append(chain[0])
         for upper, lower in zip(chain, chain[1:]):
-            if lower not in placed:
-                placed.add(lower)
-                nodes[upper].children.append(nodes[lower])
-    _count(top)
+            if lower.id not in placed:
+                placed.add(lower.id)
+                upper.children.append(lower)
     _order(top, sort)
     return top
-
-
-def _count(nodes) -> None:
-    for node in nodes:
-        _count(node.children)
-        node.count = (1 if node.missing else 0) + sum(child.count for child in node.children)
-        node.longest = max([node.missing.streak if node.missing else 0] + [child.longest for child in node.children])
 
 
 def _order(nodes, sort: str) -> None:
