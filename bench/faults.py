@@ -9,20 +9,22 @@ the phone's offline queue with its form token, does). Meanwhile:
    message, never 500), and the service recovers by itself, no app restart;
 2. a gunicorn worker is killed (SIGKILL) mid-load: no half-written document,
    and the retries make each distribution exactly once;
-3. Redis stops: sign-in stays open (documented), the writes go on.
+3. Redis stops: sign-in stays open (documented), the writes go on;
+4. the disk under the documents' tables fills up (a 30 MB loop-mounted
+   filesystem as their tablespace; needs root and a loop device, else
+   skipped): writes are refused 503 with the Thai "no room left" message,
+   never 500, and go on once space returns.
 At the end, in SQL: every write the clients meant exists exactly once, the
 ledger adds up to the balances and no balance is negative.
-
-Not automated here yet: a full disk (needs a loop-mounted tablespace).
 Usage: .venv/bin/python bench/faults.py [--writers 4] [--seconds 4]"""
 import argparse
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -34,7 +36,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 from app.devtools.throwaway_postgres import ThrowawayPostgres, find_pg_bindir  # noqa: E402
 from app.devtools.throwaway_redis import free_port  # noqa: E402
-from submissions import BIN, ROOT, STOCK_UP, Session, api_login, start_gunicorn  # noqa: E402
+from submissions import BIN, ROOT, STOCK_UP, api_login, start_gunicorn  # noqa: E402
 
 PORT = 5093
 
@@ -83,7 +85,40 @@ def workers_of(master: int) -> list:
 
 
 def sql(url, query):
-    return subprocess.run(["psql", url, "-Atqc", query], check=True, capture_output=True, text=True).stdout.strip()
+    done = subprocess.run(["psql", url, "-Atqc", query], capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{query}: {done.stderr}")
+    return done.stdout.strip()
+
+
+def tiny_filesystem(size_mb=30):
+    """A small ext4 filesystem mounted on a loop device, or None (not root, no loop device)."""
+    root = tempfile.mkdtemp(prefix="masklog-tiny-")
+    os.chmod(root, 0o755)  # the postgres user reaches its tablespace through it
+    image, mount = os.path.join(root, "fs.img"), os.path.join(root, "mnt")
+    os.makedirs(mount)
+    try:
+        subprocess.run(["dd", "if=/dev/zero", f"of={image}", "bs=1M", f"count={size_mb}", "status=none"], check=True)
+        subprocess.run(["mkfs.ext4", "-q", image], check=True, capture_output=True)
+        subprocess.run(["mount", "-o", "loop", image, mount], check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError):
+        shutil.rmtree(root, ignore_errors=True)
+        return None
+    os.chmod(mount, 0o755)
+    return mount
+
+
+def fill(path) -> str:
+    """Writes zeros into a file until the filesystem is full; returns the file."""
+    filler = os.path.join(path, "filler")
+    with open(filler, "wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * (1 << 20))
+                f.flush()
+        except OSError:
+            pass
+    return filler
 
 
 def verdict(ok: bool, text: str) -> bool:
@@ -101,9 +136,11 @@ def main():
     redis_port = free_port()
     redis = subprocess.Popen([shutil.which("redis-server"), "--port", str(redis_port), "--bind", "127.0.0.1",
                               "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    # All writers are one officer's programs: the API's per-user write limit would hold them
+    # back long before any fault (it is not under test here).
     env = dict(os.environ, DATABASE_URL=url, MASKLOG_CONFIG="demo", FLASK_APP="run.py",
-               RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{redis_port}/0")
-    gunicorn, results = None, []
+               RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{redis_port}/0", API_WRITE_LIMIT="1000000 per minute")
+    gunicorn, results, mount = None, [], None
     try:
         subprocess.run([os.path.join(BIN, "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True,
                        capture_output=True)
@@ -165,6 +202,35 @@ def main():
                                f"sign-in {'stays open' if signed_in else 'FAILED'} without Redis; "
                                f"{after - before} writes went on"))
 
+        print("4. the disk under the documents' tables fills up")
+        mount = tiny_filesystem()
+        if mount is None:
+            print("  SKIP  no loop device or not root: cannot mount a small filesystem")
+        else:
+            tablespace = os.path.join(mount, "pg")
+            os.makedirs(tablespace)
+            shutil.chown(tablespace, "postgres", "postgres")
+            sql(url, f"CREATE TABLESPACE tiny LOCATION '{tablespace}'")
+            for table in ("distribution", "distribution_line", "ledger_line"):
+                sql(url, f"ALTER TABLE {table} SET TABLESPACE tiny")
+            filler = fill(mount)
+            full_at = time.monotonic()
+            time.sleep(args.seconds)
+            os.unlink(filler)  # space returns
+            freed_at = time.monotonic()
+            time.sleep(args.seconds)
+            during = Counter(entry[1] for entry in log if full_at + 0.5 <= entry[0] <= freed_at)
+            said = next((entry[2] for entry in log if full_at <= entry[0] <= freed_at and entry[1] == 503), "")
+            after = next((entry[0] - freed_at for entry in log if entry[0] > freed_at and entry[1] in (200, 201)),
+                         None)
+            results.append(verdict(during.get(500, 0) == 0 and "database_full" in said,
+                                   f"while full: {dict(during)} (503 \"no room left\", no 500)"))
+            results.append(verdict(after is not None and after < 10,
+                                   f"writes succeed again {after:.1f} s after space returns" if after is not None
+                                   else "writes never succeeded again"))
+            if said:
+                print(f"  the answer said: {json.loads(said).get('message_th', '')[:80]}…")
+
         for writer in writers:
             writer.stop.set()
         for writer in writers:
@@ -187,6 +253,9 @@ def main():
         if redis.poll() is None:
             redis.terminate()
         server.stop()
+        if mount is not None:
+            subprocess.run(["umount", mount], check=False)
+            shutil.rmtree(os.path.dirname(mount), ignore_errors=True)
     print(f"verdict: {'PASS' if all(results) else 'FAIL'} ({sum(results)}/{len(results)})")
     sys.exit(0 if all(results) else 1)
 

@@ -48,6 +48,9 @@ STATUS_ERRORS = {
     503: ("database_unavailable", _l("The system cannot reach its database right now. Nothing was saved. "
                                      "Please try again in a minute.")),
 }
+# The database answered, but has no room left to write (PostgreSQL's disk_full, SQLSTATE 53100).
+DATABASE_FULL = ("database_full", _l("The database has no room left to save. Nothing was saved. "
+                                     "Please tell your administrator; try again later."))
 
 
 class ApiError(DomainError):
@@ -102,8 +105,9 @@ def domain_error_response(error: DomainError):
     return response
 
 
-def status_response(status: int, headers: dict | None = None):
-    code, message = STATUS_ERRORS.get(status, STATUS_ERRORS[500] if status >= 500 else STATUS_ERRORS[400])
+def status_response(status: int, headers: dict | None = None, error: tuple | None = None):
+    """The error answer of a status; `error`: (code, message) other than the status's own."""
+    code, message = error or STATUS_ERRORS.get(status, STATUS_ERRORS[500] if status >= 500 else STATUS_ERRORS[400])
     response = json_response(error_body(code, message), status)
     for name, value in (headers or {}).items():
         response.headers[name] = value

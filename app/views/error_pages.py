@@ -15,6 +15,7 @@ _MESSAGES = {
 }
 # Seconds a client is asked to wait while the database cannot be reached (a restart takes a few).
 RETRY_AFTER = 30
+DISK_FULL = "53100"  # PostgreSQL's SQLSTATE when the disk of a table is full
 
 
 def _wants_json() -> bool:
@@ -58,14 +59,14 @@ def register_error_handlers(app) -> None:
             db.session.rollback()
         except Exception:  # noqa: BLE001  (the connection is gone: nothing to roll back)
             pass
-        app.logger.warning("database unavailable: %s", error.__class__.__name__)
+        from app.api.errors import DATABASE_FULL, STATUS_ERRORS, status_response
+
+        full = getattr(getattr(error, "orig", None), "pgcode", None) == DISK_FULL
+        app.logger.warning("database %s: %s", "full" if full else "unavailable", error.__class__.__name__)
+        code, message = DATABASE_FULL if full else STATUS_ERRORS[503]
         if request.path.startswith("/api/"):
-            from app.api.errors import status_response
-
-            return status_response(503, {"Retry-After": str(RETRY_AFTER)})
-        from app.api.errors import STATUS_ERRORS
-
-        message = str(STATUS_ERRORS[503][1])
+            return status_response(503, {"Retry-After": str(RETRY_AFTER)}, (code, message))
+        message = str(message)
         if _wants_json():
             response = jsonify(message=message)
         else:
