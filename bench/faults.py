@@ -44,14 +44,14 @@ PORT = 5093
 class Writer(threading.Thread):
     """One program posting 1-piece distributions, retrying each with its key."""
 
-    def __init__(self, number, unit_id, group_id, log):
+    def __init__(self, number, unit_id, group_id, log, port=PORT):
         super().__init__(daemon=True)
-        self.number, self.unit_id, self.group_id, self.log = number, unit_id, group_id, log
+        self.number, self.unit_id, self.group_id, self.log, self.port = number, unit_id, group_id, log, port
         self.stop, self.done, self.session = threading.Event(), [], None
 
     def _send(self, key):
         if self.session is None:
-            self.session = api_login(PORT, "cm-officer")
+            self.session = api_login(self.port, "cm-officer")
         body = {"unit_id": self.unit_id, "lines": [{"risk_group_id": self.group_id, "quantity": 1,
                                                     "people_reached": 1}]}
         return self.session.request("POST", "/api/v1/distribution/", json_body=body,
