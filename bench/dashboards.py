@@ -16,6 +16,7 @@ Usage: .venv/bin/python bench/dashboards.py [--end-units 70000] [--days 365]
        measured again with --database-url; stop it with the pg_ctl line printed)"""
 import argparse
 import datetime
+import gc
 import os
 import statistics
 import sys
@@ -148,6 +149,7 @@ def main() -> None:
         url = server.start()
     try:
         app = create_app(type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
+        gc.freeze()  # as run.py does after start-up
         with app.app_context():
             if generate_data:
                 flask_migrate.upgrade()

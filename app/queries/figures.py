@@ -234,6 +234,24 @@ def completeness_of_children(session: Session, unit: Unit, day: datetime.date, k
     return {k.id: _levels(k, counts.get(k.id, {})) for k in kids}
 
 
+def completeness_with_children(session: Session, unit: Unit, day: datetime.date, kids: list):
+    """(`completeness` of the unit, `completeness_of_children`) without
+    counting the subtree twice: the unit's counts are its own row (the unit
+    alone: in a subtree only the root has the root's level) plus the sum of
+    its active children's, counted disjointly (the units under a switched-off
+    child are switched off too, and count nowhere either way). The national
+    page's two country-wide counts become one (~60 ms of ~220)."""
+    by_kid = completeness_of_children(session, unit, day, kids)
+    own = _obliged_counts_grouped(session, day, Unit.id == unit.id, unit.id, [unit.id]).get(unit.id, {})
+    totals = {level: list(counts) for level, counts in own.items()}
+    for levels in by_kid.values():
+        for row in levels:
+            total = totals.setdefault(row["level"], [0, 0])
+            total[0] += row["units"]
+            total[1] += row["reported"]
+    return _levels(unit, {level: tuple(counts) for level, counts in totals.items()}), by_kid
+
+
 def unit_counts(session: Session, unit: Unit, day: Optional[datetime.date] = None) -> dict:
     """Units per level of the subtree that must report on `day` (default
     today): the denominators of "% reported"."""

@@ -237,20 +237,23 @@ def _walk(nodes):
 
 # ---------------------------------------------------------------- the national summary
 
-def by_child(session: Session, unit: Unit, day: datetime.date) -> list[dict]:
+def by_child(session: Session, unit: Unit, day: datetime.date) -> tuple[list[dict], list[dict]]:
     """Per unit directly below (the provinces of the national unit): units
     that must report, reported, missing, %, from the completeness rollups;
-    the page links each to its own list instead of naming thousands of units."""
+    the page links each to its own list instead of naming thousands of units.
+    Returned with the unit's own completeness (figures.completeness), which
+    is their sum: (levels, rows)."""
     kids = session.execute(select(Unit).where(Unit.parent_id == unit.id, Unit.active.is_(True))
                            .order_by(Unit.code)).scalars().all()
-    rows, by_kid = [], figures.completeness_of_children(session, unit, day, kids)  # one statement, not one per kid
+    levels, by_kid = figures.completeness_with_children(session, unit, day, kids)  # one count of the subtree
+    rows = []
     for kid in kids:
-        levels = by_kid[kid.id]
-        obliged = sum(level["units"] for level in levels)
-        reported = sum(level["reported"] for level in levels)
+        kid_levels = by_kid[kid.id]
+        obliged = sum(level["units"] for level in kid_levels)
+        reported = sum(level["reported"] for level in kid_levels)
         rows.append({"id": kid.id, "code": kid.code, "name": kid.name_th, "obliged": obliged, "reported": reported,
-                     "missing": obliged - reported, "percent": figures.reported_percent(levels)})
-    return rows
+                     "missing": obliged - reported, "percent": figures.reported_percent(kid_levels)})
+    return levels, rows
 
 
 # ---------------------------------------------------------------- exports and the LINE message

@@ -143,10 +143,13 @@ class DashboardView(BaseView):
             return self._outside()
         day, status = self._day()
         sort = request.args.get("sort") if request.args.get("sort") in missing.SORTS else "code"
-        levels = figures.completeness(db.session, unit, day)
         national = unit.level == UnitLevel.CENTRAL.value
-        # The national unit gets one row per province (linking to its list), not thousands of names.
-        summary = missing.by_child(db.session, unit, day) if national else None
+        # The national unit gets one row per province (linking to its list), not thousands of names;
+        # its own figures are their sum (the country counted once).
+        if national:
+            levels, summary = missing.by_child(db.session, unit, day)
+        else:
+            levels, summary = figures.completeness(db.session, unit, day), None
         listed = None if national else missing.missing_units(db.session, unit, day, sort, levels=levels,
                                                                 shown_per_group=missing.SHOWN_PER_GROUP)
         share_text = share_url = None

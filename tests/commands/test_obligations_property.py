@@ -157,11 +157,16 @@ def test_reported_plus_missing_is_obliged_over_random_trees_rules_and_exceptions
                 stats["obliged"].update((level, len(expected.get(level, ((), ()))[0])) for level in LEVELS)
                 assert figures.unit_counts(db.session, root, day) == {k: len(v[0]) for k, v in expected.items()}
         # The national page's one statement for every unit below (missing.by_child) says the same.
-        for parent in (district.parent, district):
+        for parent in (district.parent.parent, district.parent, district):  # the centre, a province, a district
             kids = list(db.session.execute(select(Unit).where(Unit.parent_id == parent.id,
                                                               Unit.active.is_(True))).scalars())
             grouped = figures.completeness_of_children(db.session, parent, days[-1], kids)
             assert grouped == {kid.id: figures.completeness(db.session, kid, days[-1]) for kid in kids}
+            # …and the parent's own figures as its row plus its children's sum (the national page).
+            for day in days:
+                own_and_kids, by_kid = figures.completeness_with_children(db.session, parent, day, kids)
+                assert own_and_kids == figures.completeness(db.session, parent, day), (parent.code, day)
+                assert by_kid == figures.completeness_of_children(db.session, parent, day, kids)
             stats["grouped"] += len(kids)
 
     with app.app_context():
