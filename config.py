@@ -94,6 +94,10 @@ class Config:
         "en": {"flag": "gb", "name": "English"},
     }
 
+    # Proxies in front of the app servers (nginx: 1). Their X-Forwarded-For/-Proto/-Host
+    # are believed for that many hops, so the sign-in limits count each person's
+    # address, not the proxy's (behind nginx every request comes from it). 0: none.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     # Uploads (user spreadsheets) larger than this get a Thai "file too large" page.
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     # The address users reach the system at, for links printed on paper (QR

@@ -52,12 +52,22 @@ def create_app(config_class=None) -> Flask:
     register_template_helpers(app)
     _install_request_cached_gettext(app)
     register_assets(app)
+    _trust_proxies(app)
     app.register_blueprint(health_bp)
     register_offline(app)
     register_error_handlers(app)
     register_api_errors(app)  # every /api/ error in one JSON shape (app/api/errors.py)
     app.cli.add_command(masklog_cli)
     return app
+
+
+def _trust_proxies(app) -> None:
+    """Behind PROXY_COUNT proxies, the client's address and scheme as they forward them."""
+    hops = app.config.get("PROXY_COUNT", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _install_request_cached_gettext(app) -> None:

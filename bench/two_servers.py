@@ -48,6 +48,8 @@ http {{
         location / {{
             proxy_pass http://masklog;
             proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             add_header X-Upstream $upstream_addr always;
@@ -101,7 +103,8 @@ def main():
     redis = subprocess.Popen([shutil.which("redis-server"), "--port", str(redis_port), "--bind", "127.0.0.1",
                               "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
     env = dict(os.environ, DATABASE_URL=url, MASKLOG_CONFIG="demo", FLASK_APP="run.py",
-               RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{redis_port}/0", API_WRITE_LIMIT="1000000 per minute")
+               RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{redis_port}/0", API_WRITE_LIMIT="1000000 per minute",
+               PROXY_COUNT="1")  # nginx in front: the sign-in limits see each client's own address
     root, processes, results = tempfile.mkdtemp(prefix="masklog-nginx-"), [], []
     try:
         subprocess.run([os.path.join(BIN, "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True,
