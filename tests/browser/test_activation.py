@@ -73,10 +73,10 @@ def test_reissuing_asks_first(open_session, live_app, unit_ids):
         user_id = user.id
     admin = open_session("desktop", "cm-admin").page
     admin.goto(f"/registration/sheet/{unit_ids['5001']}?user={user_id}")
-    admin.click("text=ออกลิงก์ใหม่")
-    admin.wait_for_load_state()
+    with admin.expect_navigation():  # wait_for_load_state alone may return before the click's navigation
+        admin.click("text=ออกลิงก์ใหม่")
     assert "สมศักดิ์ รอเปิด" in admin.inner_text("body")
     assert_thai_mode(admin)
-    admin.click("button[type=submit]")
-    admin.wait_for_load_state()
+    with admin.expect_navigation():
+        admin.click("button[type=submit]")
     assert "ออกลิงก์เปิดใช้งานใหม่ให้ สมศักดิ์ รอเปิด (somsak.r)" in admin.inner_text("body")
