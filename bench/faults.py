@@ -34,9 +34,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
-from app.devtools.throwaway_postgres import ThrowawayPostgres, find_pg_bindir  # noqa: E402
-from app.devtools.throwaway_redis import free_port  # noqa: E402
-from submissions import BIN, ROOT, STOCK_UP, api_login, start_gunicorn  # noqa: E402
+from stack import Stack  # noqa: E402
+from submissions import api_login, start_gunicorn  # noqa: E402
 
 PORT = 5093
 
@@ -131,29 +130,16 @@ def main():
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=4)
     args = parser.parse_args()
-    server = ThrowawayPostgres(find_pg_bindir())
-    url = server.start()
-    redis_port = free_port()
-    redis = subprocess.Popen([shutil.which("redis-server"), "--port", str(redis_port), "--bind", "127.0.0.1",
-                              "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    # All writers are one officer's programs: the API's per-user write limit would hold them
-    # back long before any fault (it is not under test here).
-    env = dict(os.environ, DATABASE_URL=url, MASKLOG_CONFIG="demo", FLASK_APP="run.py",
-               RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{redis_port}/0", API_WRITE_LIMIT="1000000 per minute")
+    stack = Stack().__enter__()
+    server, url, env, redis, stocked = stack.server, stack.url, stack.env, stack.redis, stack.stocked
     gunicorn, results, mount = None, [], None
     try:
-        subprocess.run([os.path.join(BIN, "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                       capture_output=True)
-        subprocess.run([os.path.join(BIN, "flask"), "masklog", "setup", "--demo"], cwd=ROOT, env=env, check=True,
-                       capture_output=True)
-        stocked = subprocess.run([sys.executable, "-c", STOCK_UP, "cm-officer"], cwd=ROOT, env=env,
-                                 capture_output=True, text=True, check=True).stdout.split()
         gunicorn = start_gunicorn("run:app", PORT, 2, env)
         probe = api_login(PORT, "cm-officer")
         _s, groups = probe.request("GET", "/api/v1/risk_group/", headers=[probe.bearer])
         group = json.loads(groups)["result"][0]["id"]
         log: list = []
-        writers = [Writer(n, int(stocked[n % len(stocked)]), group, log) for n in range(args.writers)]
+        writers = [Writer(n, stocked[n % len(stocked)], group, log) for n in range(args.writers)]
         for writer in writers:
             writer.start()
         time.sleep(args.seconds)
@@ -237,7 +223,7 @@ def main():
             writer.join(timeout=30)
         print("At the end, in SQL")
         meant = sum(len(writer.done) for writer in writers)
-        units = ",".join(stocked[:args.writers])
+        units = ",".join(map(str, stocked[:args.writers]))
         written = int(sql(url, f"SELECT count(*) FROM distribution WHERE unit_id IN ({units})"))
         results.append(verdict(written == meant, f"{meant} distributions meant, {written} written (exactly once)"))
         mismatched = sql(url, "SELECT count(*) FROM stock_balance b LEFT JOIN (SELECT unit_id, item_id, "
@@ -250,9 +236,7 @@ def main():
         if gunicorn is not None:
             gunicorn.terminate()
             gunicorn.wait()
-        if redis.poll() is None:
-            redis.terminate()
-        server.stop()
+        stack.__exit__()
         if mount is not None:
             subprocess.run(["umount", mount], check=False)
             shutil.rmtree(os.path.dirname(mount), ignore_errors=True)

@@ -23,7 +23,6 @@ import json
 import os
 import queue
 import random
-import shutil
 import subprocess
 import sys
 import threading
@@ -35,9 +34,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
-from app.devtools.throwaway_postgres import ThrowawayPostgres, find_pg_bindir  # noqa: E402
 from app.devtools.throwaway_redis import free_port  # noqa: E402
 from faults import sql, verdict  # noqa: E402
+from stack import Stack, run_app_script  # noqa: E402
 from submissions import BIN, ROOT, STOCK_UP, api_login, login, start_gunicorn  # noqa: E402
 
 # One officer per stocked unit (the demo has users at a few units only), who also
@@ -147,24 +146,13 @@ def main():
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--readers", type=int, default=4)
     args = parser.parse_args()
-    server = ThrowawayPostgres(find_pg_bindir())
-    url = server.start()
-    redis_port, port = free_port(), free_port()
-    redis = subprocess.Popen([shutil.which("redis-server"), "--port", str(redis_port), "--bind", "127.0.0.1",
-                              "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    env = dict(os.environ, DATABASE_URL=url, MASKLOG_CONFIG="demo", FLASK_APP="run.py",
-               RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{redis_port}/0", API_WRITE_LIMIT="1000000 per minute")
+    port = free_port()
+    stack = Stack().__enter__()
+    url, env, stocked = stack.url, stack.env, stack.stocked
     gunicorn, results = None, []
     try:
-        for command in (["db", "upgrade"], ["masklog", "setup", "--demo"]):
-            subprocess.run([os.path.join(BIN, "flask"), *command], cwd=ROOT, env=env, check=True, capture_output=True)
-        stocked = [int(unit) for unit in subprocess.run([sys.executable, "-c", STOCK_UP, "cm-officer"], cwd=ROOT,
-                                                        env=env, capture_output=True, text=True,
-                                                        check=True).stdout.split()]
-        subprocess.run([sys.executable, "-c", STOCK_UP, "cm-admin"], cwd=ROOT, env=env, capture_output=True,
-                       check=True)  # the districts' own stock, for the allocations
-        subprocess.run([sys.executable, "-c", MAKE_OFFICERS, *map(str, stocked)], cwd=ROOT, env=env, check=True,
-                       capture_output=True)
+        run_app_script(env, STOCK_UP, "cm-admin")  # the districts' own stock, for the allocations
+        run_app_script(env, MAKE_OFFICERS, *map(str, stocked))
         gunicorn = start_gunicorn("run:app", port, args.workers, env)
         probe = api_login(port, "cm-officer")
         group_id = json.loads(api(probe, "GET", "/api/v1/risk_group/")[1])["result"][0]["id"]
@@ -229,8 +217,7 @@ def main():
         if gunicorn is not None:
             gunicorn.terminate()
             gunicorn.wait()
-        redis.terminate()
-        server.stop()
+        stack.__exit__()
     print(f"verdict: {'PASS' if all(results) else 'FAIL'} ({sum(results)}/{len(results)})")
     sys.exit(0 if all(results) else 1)
 

@@ -29,10 +29,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
-from app.devtools.throwaway_postgres import ThrowawayPostgres, find_pg_bindir  # noqa: E402
 from app.devtools.throwaway_redis import free_port  # noqa: E402
 from faults import Writer, sql, verdict  # noqa: E402
-from submissions import BIN, ROOT, STOCK_UP, api_login, start_gunicorn  # noqa: E402
+from stack import Stack  # noqa: E402
+from submissions import BIN, ROOT, api_login, start_gunicorn  # noqa: E402
 
 NGINX_CONF = """
 worker_processes 1;  # one round-robin counter: consecutive requests alternate servers
@@ -97,22 +97,11 @@ def main():
     args = parser.parse_args()
     if not shutil.which("nginx") and not os.path.exists("/usr/sbin/nginx"):
         sys.exit("needs nginx: apt-get install nginx-light")
-    server = ThrowawayPostgres(find_pg_bindir())
-    url = server.start()
-    redis_port, port_a, port_b, port = free_port(), free_port(), free_port(), free_port()
-    redis = subprocess.Popen([shutil.which("redis-server"), "--port", str(redis_port), "--bind", "127.0.0.1",
-                              "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    env = dict(os.environ, DATABASE_URL=url, MASKLOG_CONFIG="demo", FLASK_APP="run.py",
-               RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{redis_port}/0", API_WRITE_LIMIT="1000000 per minute",
-               PROXY_COUNT="1")  # nginx in front: the sign-in limits see each client's own address
+    port_a, port_b, port = free_port(), free_port(), free_port()
+    stack = Stack(PROXY_COUNT="1").__enter__()  # nginx in front: the sign-in limits see each client's own address
+    url, env, stocked = stack.url, stack.env, stack.stocked
     root, processes, results = tempfile.mkdtemp(prefix="masklog-nginx-"), [], []
     try:
-        subprocess.run([os.path.join(BIN, "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                       capture_output=True)
-        subprocess.run([os.path.join(BIN, "flask"), "masklog", "setup", "--demo"], cwd=ROOT, env=env, check=True,
-                       capture_output=True)
-        stocked = subprocess.run([sys.executable, "-c", STOCK_UP, "cm-officer"], cwd=ROOT, env=env,
-                                 capture_output=True, text=True, check=True).stdout.split()
         processes.append(start_gunicorn("run:app", port_a, 2, env))
         processes.append(start_gunicorn("run:app", port_b, 2, env))
         with open(os.path.join(root, "nginx.conf"), "w") as f:
@@ -175,7 +164,7 @@ def main():
         _s, groups = probe.request("GET", "/api/v1/risk_group/", headers=[probe.bearer])
         group_id = json.loads(groups)["result"][0]["id"]
         log: list = []
-        writers = [Writer(n, int(stocked[n % len(stocked)]), group_id, log, port=port) for n in range(args.writers)]
+        writers = [Writer(n, stocked[n % len(stocked)], group_id, log, port=port) for n in range(args.writers)]
         start = time.monotonic()
         for writer in writers:
             writer.start()
@@ -185,7 +174,7 @@ def main():
         for writer in writers:
             writer.join(timeout=30)
         meant = sum(len(writer.done) for writer in writers)
-        units = ",".join(stocked[:args.writers])
+        units = ",".join(map(str, stocked[:args.writers]))
         written = int(sql(url, f"SELECT count(*) FROM distribution WHERE unit_id IN ({units}) "
                                "AND form_token IS NULL"))
         answers = Counter(entry[1] for entry in log)
@@ -200,8 +189,7 @@ def main():
         for process in reversed(processes):
             process.terminate()
             process.wait()
-        redis.terminate()
-        server.stop()
+        stack.__exit__()
         shutil.rmtree(root, ignore_errors=True)
     print(f"verdict: {'PASS' if all(results) else 'FAIL'} ({sum(results)}/{len(results)})")
     sys.exit(0 if all(results) else 1)

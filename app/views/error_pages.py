@@ -3,6 +3,7 @@ from flask import jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.logs import while_it_lasts
 
 _MESSAGES = {
     400: _l("The request could not be understood. Please check what you entered and try again."),
@@ -62,7 +63,8 @@ def register_error_handlers(app) -> None:
         from app.api.errors import DATABASE_FULL, STATUS_ERRORS, status_response
 
         full = getattr(getattr(error, "orig", None), "pgcode", None) == DISK_FULL
-        app.logger.warning("database %s: %s", "full" if full else "unavailable", error.__class__.__name__)
+        while_it_lasts(app.logger, "the database has no room left: requests answered 503" if full
+                       else "the database cannot be reached: requests answered 503", error)
         code, message = DATABASE_FULL if full else STATUS_ERRORS[503]
         if request.path.startswith("/api/"):
             return status_response(503, {"Retry-After": str(RETRY_AFTER)}, (code, message))
