@@ -35,7 +35,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
 from app.devtools.throwaway_redis import free_port  # noqa: E402
-from faults import sql, verdict  # noqa: E402
+from faults import sql, verdict, workers_of  # noqa: E402
 from stack import Stack, run_app_script  # noqa: E402
 from submissions import BIN, ROOT, STOCK_UP, api_login, login, start_gunicorn  # noqa: E402
 
@@ -89,6 +89,12 @@ def timed(stats, kind, call, write=True):
         return 599, ""
     stats.add(kind, time.perf_counter() - started, status, write, answer if status >= 400 else "")
     return status, answer
+
+
+def peak_rss_mib(pid: int) -> float:
+    """A process's peak resident memory (VmHWM) so far."""
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM")) / 1024
 
 
 def api(session, method, path, body=None):
@@ -187,6 +193,9 @@ def main():
             p95 = values[min(len(values) - 1, int(len(values) * 0.95))] * 1000
             print(f"  {kind:16s} {len(values):7,d}  p95 {p95:7.1f} ms")
         results.append(verdict(not stats.errors, f"errors: {dict(stats.errors) or 0}"))
+        peaks = [peak_rss_mib(pid) for pid in workers_of(gunicorn.pid)]
+        results.append(verdict(max(peaks) <= 150, f"peak RSS per worker {', '.join(f'{p:.0f}' for p in peaks)} MiB "
+                                                   "(target <= 150)"))
 
         print("Invariants in SQL")
         mismatched = sql(url, "SELECT count(*) FROM stock_balance b LEFT JOIN (SELECT unit_id, item_id, "
