@@ -4,11 +4,14 @@ HarfBuzz so vowels and tone marks sit where they belong."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import fontpkg_sarabun
-from fpdf import FPDF
 
 from app.qr import qr_matrix
+
+if TYPE_CHECKING:  # fpdf (and the fontTools it loads) is imported when a poster is made:
+    from fpdf import FPDF  # ~0.4 s and several MB per app server process that never prints one
 
 FONT_DIR = Path(fontpkg_sarabun.ROOT) / "files"
 INSTRUCTIONS = [
@@ -28,7 +31,9 @@ def display_name(unit) -> str:
     return name
 
 
-def _pdf(size: str) -> FPDF:
+def _pdf(size: str) -> "FPDF":
+    from fpdf import FPDF
+
     pdf = FPDF(orientation="P", unit="mm", format=size)
     pdf.add_font("Sarabun", "", str(FONT_DIR / "Sarabun-Regular.ttf"))
     pdf.add_font("Sarabun", "B", str(FONT_DIR / "Sarabun-Bold.ttf"))
@@ -38,7 +43,7 @@ def _pdf(size: str) -> FPDF:
     return pdf
 
 
-def _draw_qr(pdf: FPDF, url: str, x: float, y: float, width: float) -> None:
+def _draw_qr(pdf: "FPDF", url: str, x: float, y: float, width: float) -> None:
     matrix = qr_matrix(url)
     module = width / len(matrix)
     pdf.set_fill_color(0, 0, 0)
