@@ -120,6 +120,14 @@ def fill(path) -> str:
     return filler
 
 
+def ledger_verdict(url) -> bool:
+    """The ledger adds up to the balances, and no balance is below zero."""
+    mismatched = sql(url, "SELECT count(*) FROM stock_balance b LEFT JOIN (SELECT unit_id, item_id, "
+                          "sum(quantity) q FROM ledger_line GROUP BY unit_id, item_id) l USING (unit_id, item_id) "
+                          "WHERE b.quantity <> coalesce(l.q, 0) OR b.quantity < 0")
+    return verdict(mismatched == "0", f"ledger = balances, none negative ({mismatched} mismatches)")
+
+
 def verdict(ok: bool, text: str) -> bool:
     print(f"  {'PASS' if ok else 'FAIL'}  {text}")
     return ok
@@ -226,10 +234,7 @@ def main():
         units = ",".join(map(str, stocked[:args.writers]))
         written = int(sql(url, f"SELECT count(*) FROM distribution WHERE unit_id IN ({units})"))
         results.append(verdict(written == meant, f"{meant} distributions meant, {written} written (exactly once)"))
-        mismatched = sql(url, "SELECT count(*) FROM stock_balance b LEFT JOIN (SELECT unit_id, item_id, "
-                              "sum(quantity) q FROM ledger_line GROUP BY unit_id, item_id) l USING (unit_id, item_id) "
-                              "WHERE b.quantity <> coalesce(l.q, 0) OR b.quantity < 0")
-        results.append(verdict(mismatched == "0", f"ledger = balances, none negative ({mismatched} mismatches)"))
+        results.append(ledger_verdict(url))
         if thai:
             print(f"  the 503 answer said: {json.loads(thai).get('message_th', thai)[:80]}…")
     finally:

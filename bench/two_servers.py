@@ -30,7 +30,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
 from app.devtools.throwaway_redis import free_port  # noqa: E402
-from faults import Writer, sql, verdict  # noqa: E402
+from faults import Writer, ledger_verdict, sql, verdict  # noqa: E402
 from stack import Stack  # noqa: E402
 from submissions import BIN, ROOT, api_login, start_gunicorn  # noqa: E402
 
@@ -181,10 +181,7 @@ def main():
         rate = meant / (time.monotonic() - start)
         results.append(verdict(written == meant and answers.get(500, 0) == 0,
                                f"{meant} writes ({rate:,.0f}/s), {written} documents; answers {dict(answers)}"))
-        mismatched = sql(url, "SELECT count(*) FROM stock_balance b LEFT JOIN (SELECT unit_id, item_id, "
-                              "sum(quantity) q FROM ledger_line GROUP BY unit_id, item_id) l USING (unit_id, item_id) "
-                              "WHERE b.quantity <> coalesce(l.q, 0) OR b.quantity < 0")
-        results.append(verdict(mismatched == "0", f"ledger = balances, none negative ({mismatched} mismatches)"))
+        results.append(ledger_verdict(url))
     finally:
         for process in reversed(processes):
             process.terminate()

@@ -27,8 +27,8 @@ from app.commands.receipt import ReceiptInput, RecordReceipt
 from app.db.audit import record
 from app.errors import DomainError, OutOfScope
 from app.models.form_import import FormMapping, FormUnitChoice, FormUpload
-from app.models.ledger import RiskGroup
 from app.models.unit import Unit
+from app.queries.reference import active_risk_groups
 from app.thai import thai_date
 
 SOURCE = "Google Form"
@@ -157,7 +157,7 @@ class ImportFormRow(Command):
                 reference_no=_("%(file)s, row %(row)s", file=upload.filename[:150], row=entry.row),
                 quantity_sent=received, form_token=f"{token}-r")).run()
             made.append({"receipt": receipt.id})
-        codes = dict(self.session.execute(select(RiskGroup.code, RiskGroup.id)).all())
+        codes = {code: group_id for group_id, code, _name in active_risk_groups(self.session)}
         lines = [(codes[code], entry.figures.get(f"pieces-{code}"), entry.figures.get(f"people-{code}"))
                  for code in codes if entry.figures.get(f"pieces-{code}")]
         if lines:

@@ -24,6 +24,7 @@ from app.models.unit import Unit
 from app.models.user import MaskLogUser
 from app.phone import normalise_phone
 from app.roles import ROLE_DEFINITIONS, grantable_role_names, misplaced_role_message, role_label
+from app.db.ids import in_chunks
 
 # Column key, Thai header (as in the template), accepted English header.
 COLUMNS = [
@@ -173,16 +174,16 @@ def _existing(session: Session, rows: list) -> tuple:
     emails among them already taken, in a few chunked queries."""
     codes = {row.values["unit_code"] for row in rows if row.values["unit_code"]}
     units = {}
-    for chunk in _chunks(sorted(codes)):
+    for chunk in in_chunks(sorted(codes)):
         for unit in session.execute(select(Unit).where(func.upper(Unit.code).in_(chunk))).scalars():
             units[unit.code.upper()] = unit
     usernames = {row.values["username"] for row in rows}
     emails = {row.values["email"] for row in rows if row.values["email"]}
     taken_usernames, taken_emails = set(), set()
-    for chunk in _chunks(sorted(usernames)):
+    for chunk in in_chunks(sorted(usernames)):
         taken_usernames |= set(session.execute(select(func.lower(MaskLogUser.username))
                                                .where(func.lower(MaskLogUser.username).in_(chunk))).scalars())
-    for chunk in _chunks(sorted(emails)):
+    for chunk in in_chunks(sorted(emails)):
         taken_emails |= set(session.execute(select(func.lower(MaskLogUser.email))
                                             .where(func.lower(MaskLogUser.email).in_(chunk))).scalars())
     return units, taken_usernames, taken_emails
@@ -295,11 +296,6 @@ def import_rows(session: Session, actor, rows: list) -> int:
                               ensure_ascii=False))
         for row in good])
     return len(good)
-
-
-def _chunks(values, size=500):
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
 
 
 # The template's sheets. Only the data sheet is read back; examples live on

@@ -10,3 +10,14 @@ def is_stored_id(value) -> bool:
     """An id a row could have (a JSON body may carry anything: a bool, a float,
     a number no integer column holds)."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+# A SQL IN list is sent in pieces: SQLite's bound-variable limit, PostgreSQL's plan size.
+IN_LIST_CHUNK = 900
+
+
+def in_chunks(values, size: int = IN_LIST_CHUNK):
+    """`values` (any iterable) in lists of at most `size`, for `column.in_(chunk)`."""
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start:start + size]

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from app import scoping
 from app.commands.users import given_email
+from app.db.ids import in_chunks
 from app.labels import level_label
 from app.models.rollup import DailyReport
 from app.models.unit import Unit, UnitLevel
@@ -35,8 +36,6 @@ from app.xlsx import HEADER, Workbook
 
 # Missing units listed per level; beyond it the page says so and points to the units below.
 LIST_LIMIT = 3000
-# A SQL IN list of ids is sent in chunks (SQLite's variable limit, PostgreSQL's plan size).
-_CHUNK = 900
 # Missing units a page shows under each top-level group (a province's district);
 # the group links to its own list for the rest. A large province's page stays
 # light (it named ~2,400 units with their people: 1.7 MB, 400 ms) while the
@@ -107,12 +106,6 @@ class MissingList:
     shown: list = field(default_factory=list)  # the page's tree: groups cut to shown_per_group each
 
 
-def _chunks(ids):
-    ids = list(ids)
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start:start + _CHUNK]
-
-
 def last_report(day: datetime.date):
     """A column of figures.not_reported: the unit's last report day up to
     `day` (None: never), one backward step on daily_report's (unit_id, day) key."""
@@ -124,7 +117,7 @@ def responsible_people(session: Session, unit_ids) -> dict:
     """{unit id: [Person]}: the active users of each unit (the account active
     and the unit too, as MaskLogUser.is_active), by name."""
     people: dict = {}
-    for chunk in _chunks(unit_ids):
+    for chunk in in_chunks(unit_ids):
         rows = session.execute(
             select(MaskLogUser.unit_id, MaskLogUser.first_name, MaskLogUser.last_name, MaskLogUser.position,
                    MaskLogUser.phone, MaskLogUser.email)
@@ -202,7 +195,7 @@ def _group(session: Session, unit: Unit, units: list, sort: str) -> list:
     below = len(unit.path)
     chains = [scoping.ancestor_ids(missing.path[below:]) for missing in units]
     between = {unit_id for chain in chains for unit_id in chain} - nodes.keys()
-    for chunk in _chunks(between):
+    for chunk in in_chunks(between):
         for row in session.execute(select(Unit.id, Unit.code, Unit.name_th, Unit.level).where(Unit.id.in_(chunk))):
             nodes[row.id] = Node(row.id, row.code, row.name_th, row.level)
     top, placed = [], set()
@@ -385,7 +378,7 @@ def reminder_recipients(session: Session, day: datetime.date) -> list[Recipient]
                 for row in figures.not_reported(session, root, day, level["level"], limit=10_000_000):
                     found[row.id] = row
     recipients: dict = {}
-    for chunk in _chunks(found):
+    for chunk in in_chunks(found):
         rows = session.execute(
             select(MaskLogUser.id, MaskLogUser.unit_id, MaskLogUser.first_name, MaskLogUser.last_name,
                    MaskLogUser.email)

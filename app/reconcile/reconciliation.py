@@ -29,12 +29,12 @@ from app.reconcile.form_file import FormTable, parse_form_date, parse_timestamp
 from app.reconcile.mapping import (DATE, DISTRICT, FIGURE_ROLES, ITEM, PROVINCE, SUBDISTRICT, TIMESTAMP, UNIT,
                                    figure_roles)
 from app.reconcile.unit_matching import Match, UnitMatcher, UnitRef, normalise_name
-from app.thai import to_arabic_digits
+from app.errors import DomainError
+from app.queries.reference import active_risk_groups
+from app.thai import parse_quantity
 
 EQUAL, DIFFERENT, ONLY_FORM, ONLY_MASKLOG = "equal", "different", "only_form", "only_masklog"
 STATUSES = (DIFFERENT, ONLY_FORM, ONLY_MASKLOG, EQUAL)
-# Rollup rows are read for this many units at a time (SQL IN lists).
-_CHUNK = 900
 
 
 @dataclass
@@ -88,16 +88,13 @@ class Reconciliation:
 
 
 def _number(text: str):
-    """A figure as typed: blank is None, Thai digits and separators allowed; a
-    ValueError when it is not a whole number >= 0."""
-    text = to_arabic_digits(text or "").strip().replace(",", "").replace(" ", "")
-    if text == "" or text == "-":
+    """A figure as typed: blank (or "-") is None; otherwise the today page's
+    rule for a number of pieces (app/thai.parse_quantity: Thai digits,
+    separators, zero allowed), a DomainError when it is not one."""
+    text = (text or "").strip()
+    if text in ("", "-"):
         return None
-    if text.endswith(".0"):
-        text = text[:-2]
-    if not text.isdigit() or len(text) > 12:
-        raise ValueError(text)
-    return int(text)
+    return parse_quantity(text[:-2] if text.endswith(".0") else text, "", allow_zero=True)
 
 
 def _cell(row: list, index: Optional[int]) -> str:
@@ -142,7 +139,7 @@ def read_entries(table: FormTable, mapping: dict, province: Unit, matcher: UnitM
         for role in compared:
             try:
                 figures[role] = _number(_cell(row, column.get(role)))
-            except ValueError:
+            except DomainError:
                 bad = role
                 break
         if bad is not None:
@@ -169,32 +166,26 @@ def own_figures(session: Session, province: Unit, item_id: int, start, end, role
     its children's rows of the same day."""
     columns = {role: FIGURE_ROLES[role] for role in roles if role in FIGURE_ROLES}
     groups = {role.split("-", 1)[1]: role for role in roles if "-" in role}
-    parents = dict(session.execute(select(Unit.id, Unit.parent_id).where(
-        scoping.subtree_clause(Unit.path, province.path))).all())
+    in_province = scoping.subtree_clause(Unit.path, province.path)
+    parents = dict(session.execute(select(Unit.id, Unit.parent_id).where(in_province)).all())
     subtree = defaultdict(lambda: defaultdict(int))  # (unit, day) -> role -> subtree figure
     if columns:
         wanted = [getattr(DailyRollup, column) for column in columns.values()]
-        for chunk in _chunks(list(parents)):
-            for row in session.execute(select(DailyRollup.unit_id, DailyRollup.day, *wanted).where(
-                    DailyRollup.unit_id.in_(chunk), DailyRollup.item_id == item_id,
-                    DailyRollup.day.between(start, end))):
-                for role, value in zip(columns, row[2:]):
-                    subtree[(row.unit_id, row.day)][role] += value or 0
+        for row in session.execute(select(DailyRollup.unit_id, DailyRollup.day, *wanted)
+                                   .join(Unit, Unit.id == DailyRollup.unit_id).where(
+                in_province, DailyRollup.item_id == item_id, DailyRollup.day.between(start, end))):
+            for role, value in zip(columns, row[2:]):
+                subtree[(row.unit_id, row.day)][role] += value or 0
     if groups:
-        from app.models.ledger import RiskGroup
-
-        by_id = {group_id: code for group_id, code in session.execute(select(RiskGroup.id, RiskGroup.code))}
-        for chunk in _chunks(list(parents)):
-            for row in session.execute(select(RiskGroupRollup.unit_id, RiskGroupRollup.day,
-                                              RiskGroupRollup.risk_group_id, RiskGroupRollup.distributed,
-                                              RiskGroupRollup.people_reached).where(
-                    RiskGroupRollup.unit_id.in_(chunk), RiskGroupRollup.item_id == item_id,
-                    RiskGroupRollup.day.between(start, end))):
-                code = by_id.get(row.risk_group_id)
-                for kind, value in (("pieces", row.distributed), ("people", row.people_reached)):
-                    role = f"{kind}-{code}"
-                    if role in roles:
-                        subtree[(row.unit_id, row.day)][role] += value or 0
+        code_of = {group_id: code for group_id, code, _name in active_risk_groups(session)}
+        for row in session.execute(select(RiskGroupRollup.unit_id, RiskGroupRollup.day, RiskGroupRollup.risk_group_id,
+                                          RiskGroupRollup.distributed, RiskGroupRollup.people_reached)
+                                   .join(Unit, Unit.id == RiskGroupRollup.unit_id).where(
+                in_province, RiskGroupRollup.item_id == item_id, RiskGroupRollup.day.between(start, end))):
+            for kind, value in (("pieces", row.distributed), ("people", row.people_reached)):
+                role = f"{kind}-{code_of.get(row.risk_group_id)}"
+                if role in roles:
+                    subtree[(row.unit_id, row.day)][role] += value or 0
     own = {key: dict(values) for key, values in subtree.items()}
     for (unit_id, day), values in subtree.items():
         parent = parents.get(unit_id)
@@ -202,11 +193,6 @@ def own_figures(session: Session, province: Unit, item_id: int, start, end, role
             for role, value in values.items():
                 own[(parent, day)][role] = own[(parent, day)].get(role, 0) - value
     return {key: values for key, values in own.items() if any(values.values())}
-
-
-def _chunks(ids):
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start:start + _CHUNK]
 
 
 def reconcile(session: Session, table: FormTable, mapping: dict, province: Unit, item_id: int,

@@ -122,12 +122,14 @@ class FormReconcileView(BaseView):
 
     # ------------------------------------------------------------ the result
     def _reconciled(self, upload):
-        mapping = report.fitting_mapping(remembered_mapping(db.session, upload.province_id),
-                                         read_form_file(upload.filename, upload.data))
+        """The upload reconciled with the province's remembered columns and
+        choices (the file read once), or None when its columns must be chosen first."""
+        table = read_form_file(upload.filename, upload.data)
+        mapping = report.fitting_mapping(remembered_mapping(db.session, upload.province_id), table)
         if mapping is None:
             return None
-        return report.run(db.session, upload, mapping, _chosen_item(), remembered_choices(db.session,
-                                                                                          upload.province_id))
+        return report.run(db.session, upload, mapping, _chosen_item(),
+                          remembered_choices(db.session, upload.province_id), table=table)
 
     @staticmethod
     def _filtered(result):
