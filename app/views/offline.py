@@ -22,7 +22,9 @@ import hashlib
 import os
 from functools import lru_cache
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, url_for
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask.globals import request_ctx
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -31,6 +33,19 @@ offline_bp = Blueprint("offline", __name__)
 
 USER_HEADER = "X-MaskLog-User"
 KEEP_HEADER = "X-MaskLog-Offline"
+# The worker's own fetches (learning whose a page is, keeping it) say so. The
+# person never sees that copy: it shows no one-time message ("saved", "a new
+# link was issued") and leaves the session cookie alone, since it may finish
+# after a form the person sent meanwhile and would put back the cookie as it
+# was before that form (its message lost).
+BACKGROUND_HEADER = "X-MaskLog-Background"
+
+
+class SessionLeftAloneInTheBackground(SecureCookieSessionInterface):
+    def save_session(self, app, session, response):
+        if request.headers.get(BACKGROUND_HEADER):
+            return
+        super().save_session(app, session, response)
 
 
 @lru_cache(maxsize=None)
@@ -97,6 +112,11 @@ def offline_page():
     return render_template("offline/offline.html")
 
 
+def _show_no_message_in_the_background():
+    if request.headers.get(BACKGROUND_HEADER):
+        request_ctx.flashes = []  # get_flashed_messages() reads these, not the session's
+
+
 def _mark_whose(response):
     # Not on a server error: the user may not be loadable (the database is down).
     if response.mimetype == "text/html" and response.status_code < 500:
@@ -113,4 +133,6 @@ def keep_offline(response):
 def register(app) -> None:
     app.jinja_env.globals["offline_release"] = release  # the page fills the worker's cache of this release
     app.register_blueprint(offline_bp)
+    app.session_interface = SessionLeftAloneInTheBackground()
+    app.before_request(_show_no_message_in_the_background)
     app.after_request(_mark_whose)

@@ -133,3 +133,26 @@ def test_a_signed_out_queue_gets_the_sign_in_redirect_not_json(app, tree):
     response = app.test_client().post(f"/today/{tree['lao']}/nothing", headers=LATER)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert login(app.test_client(), "cm-officer").get("/offline/session").get_json()["user"]
+
+
+def test_the_workers_background_fetch_leaves_the_message_for_the_person(app, tree):
+    """The worker re-fetches a page to learn whose it is, in the background,
+    while the person may just have saved something: that fetch must not take
+    the one-time "saved" message from the page the person opens next, nor
+    overwrite the session cookie."""
+    officer = client_for(app, tree["officer"])
+    saved = officer.post(f"/today/{tree['lao']}/receipt", data={
+        "source": "ศบค.มท.", "reference_no": "R-BG1", "quantity_sent": "40", "form_token": uuid.uuid4().hex})
+    assert saved.status_code == 302
+    background = officer.get(f"/today/{tree['lao']}", headers={"X-MaskLog-Background": "1"})
+    assert background.status_code == 200 and flashed_text(background.get_data(as_text=True)) == ""
+    # It may finish after a later form (the cookie it would send back is the
+    # session as it found it): it sends none.
+    assert "Set-Cookie" not in background.headers
+    shown = officer.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "บันทึก" in flashed_text(shown), flashed_text(shown)
+    # Without the header a page takes the message, as Flask does: the check above could fail.
+    officer.post(f"/today/{tree['lao']}/receipt", data={
+        "source": "ศบค.มท.", "reference_no": "R-BG2", "quantity_sent": "40", "form_token": uuid.uuid4().hex})
+    assert "Set-Cookie" in officer.get(f"/today/{tree['lao']}").headers  # the sliding session, normally
+    assert "บันทึก" not in flashed_text(officer.get(f"/today/{tree['lao']}").get_data(as_text=True))

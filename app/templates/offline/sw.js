@@ -99,7 +99,7 @@ self.addEventListener("message", function (event) {
   if (message.type === "remember") {
     /* The first visit ran before the worker: keep what that page loaded. */
     event.waitUntil(Promise.all((message.urls || []).map(function (href) {
-      const request = new Request(href, {credentials: "same-origin"});
+      const request = new Request(href, {credentials: "same-origin", headers: {"X-MaskLog-Background": "1"}});
       if (isStatic(new URL(href))) return fromShell(request).catch(function () {});
       return fetch(request).then(function (response) { return keep(request, response); }).catch(function () {});
     })));
