@@ -94,7 +94,8 @@ def _sliding_session() -> None:
     """Expire sessions after PERMANENT_SESSION_LIFETIME of inactivity."""
     from flask import session
 
-    session.permanent = True
+    if not session.permanent:  # setting it marks the session changed, on every request
+        session.permanent = True
 
 
 def _migrations_dir() -> str:

@@ -220,7 +220,8 @@
     flushing = allItems().then(function (items) {
       var waiting = unsent(items).filter(function (item) { return item.user === user; });
       if (!waiting.length || !navigator.onLine) return false;
-      return fetch(sessionUrl, {credentials: "same-origin", cache: "no-store"}).then(function (response) {
+      return fetch(sessionUrl, {credentials: "same-origin", cache: "no-store",
+                             headers: {"X-MaskLog-Background": "1"}}).then(function (response) {
         return response.json();
       }).then(function (session) {
         if (String(session.user || "") !== user) {

@@ -33,17 +33,19 @@ offline_bp = Blueprint("offline", __name__)
 
 USER_HEADER = "X-MaskLog-User"
 KEEP_HEADER = "X-MaskLog-Offline"
-# The worker's own fetches (learning whose a page is, keeping it) say so. The
-# person never sees that copy: it shows no one-time message ("saved", "a new
-# link was issued") and leaves the session cookie alone, since it may finish
-# after a form the person sent meanwhile and would put back the cookie as it
-# was before that form (its message lost).
+# Requests the person did not make (the worker learning whose a page is, the
+# queue asking who is signed in) say so. They show no one-time message
+# ("saved", "a new link was issued") and do not send the session cookie back
+# just to slide its expiry: one may finish after a form the person sent
+# meanwhile (a slow signal), and its cookie, the session as it was before that
+# form, would replace the form's (its message lost). They still save a
+# session they changed (a first CSRF token).
 BACKGROUND_HEADER = "X-MaskLog-Background"
 
 
 class SessionLeftAloneInTheBackground(SecureCookieSessionInterface):
     def save_session(self, app, session, response):
-        if request.headers.get(BACKGROUND_HEADER):
+        if request.headers.get(BACKGROUND_HEADER) and not session.modified:
             return
         super().save_session(app, session, response)
 

@@ -141,6 +141,7 @@ def test_the_workers_background_fetch_leaves_the_message_for_the_person(app, tre
     the one-time "saved" message from the page the person opens next, nor
     overwrite the session cookie."""
     officer = client_for(app, tree["officer"])
+    officer.get(f"/today/{tree['lao']}")  # the page with the form, as in a browser (its CSRF token, language)
     saved = officer.post(f"/today/{tree['lao']}/receipt", data={
         "source": "ศบค.มท.", "reference_no": "R-BG1", "quantity_sent": "40", "form_token": uuid.uuid4().hex})
     assert saved.status_code == 302
@@ -149,6 +150,8 @@ def test_the_workers_background_fetch_leaves_the_message_for_the_person(app, tre
     # It may finish after a later form (the cookie it would send back is the
     # session as it found it): it sends none.
     assert "Set-Cookie" not in background.headers
+    asked = officer.get("/offline/session", headers={"X-MaskLog-Background": "1"})
+    assert asked.get_json()["user"] == tree["officer"] and "Set-Cookie" not in asked.headers
     shown = officer.get(saved.headers["Location"]).get_data(as_text=True)
     assert "บันทึก" in flashed_text(shown), flashed_text(shown)
     # Without the header a page takes the message, as Flask does: the check above could fail.
