@@ -9,7 +9,7 @@ export FLASK_APP := run.py
 # The browser tests drive Debian's chromium; Playwright must never download one.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test install translations clean-db
+.PHONY: run test install translations clean-db bench
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,3 +31,8 @@ test: install
 
 clean-db:
 	rm -f instance/masklog.db
+
+# Every benchmark in one run, one table (~15 min on 2 cores; needs PostgreSQL
+# server binaries and redis-server). Not part of `make test`.
+bench: install
+	$(BIN)/python bench/run.py

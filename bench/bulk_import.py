@@ -19,6 +19,15 @@ from app.models.user import MaskLogUser  # noqa: E402
 from config import TestConfig  # noqa: E402
 
 
+def users_csv(codes, rows: int, prefix: str = "bulk") -> bytes:
+    """The registration template filled in: `rows` officers spread over the unit codes."""
+    lines = ["ชื่อผู้ใช้,ชื่อ,นามสกุล,ตำแหน่ง,โทรศัพท์,อีเมล,รหัสหน่วยงาน,บทบาท"]
+    for n in range(rows):
+        lines.append(f"{prefix}.{n:05d},ผู้ใช้{n},ทดสอบนำเข้า,เจ้าหน้าที่,08{n:08d},{prefix}{n}@example.go.th,"
+                     f"{codes[n % len(codes)]},เจ้าหน้าที่บันทึกข้อมูล")
+    return ("\ufeff" + "\n".join(lines) + "\n").encode("utf-8")
+
+
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     rows = int(sys.argv[sys.argv.index("--rows") + 1]) if "--rows" in sys.argv else 5000
@@ -31,11 +40,7 @@ def main() -> None:
         province = db.session.query(Unit).filter_by(code="50").one()
         codes = [c for (c,) in db.session.query(Unit.code).filter(Unit.path.like(province.path + "%"),
                                                                    Unit.level == "subdistrict")]
-    lines = ["ชื่อผู้ใช้,ชื่อ,นามสกุล,ตำแหน่ง,โทรศัพท์,อีเมล,รหัสหน่วยงาน,บทบาท"]
-    for n in range(rows):
-        lines.append(f"bulk.{n:05d},ผู้ใช้{n},ทดสอบนำเข้า,เจ้าหน้าที่,08{n:08d},bulk{n}@example.go.th,"
-                     f"{codes[n % len(codes)]},เจ้าหน้าที่บันทึกข้อมูล")
-    data = ("\ufeff" + "\n".join(lines) + "\n").encode("utf-8")
+    data = users_csv(codes, rows)
     client = app.test_client()
     client.post("/login/", data={"username": "cm-admin", "password": "masklog-demo"})
     started = time.perf_counter()

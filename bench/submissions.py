@@ -196,6 +196,65 @@ with create_app().app_context():
 """
 
 
+def form_officer(port, username):
+    """A signed-in browser on the user's own today page (its CSRF token and unit)."""
+    session = login(port, username)
+    session.request("GET", "/today/")
+    _, page = session.request("GET", urllib.parse.urlparse(session.location).path)
+    session.token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    session.unit = re.search(r'/today/(\d+)/receipt', page).group(1)
+    return session
+
+
+def form_receipt(session, n):
+    status, _ = session.request("POST", f"/today/{session.unit}/receipt", {
+        "csrf_token": session.token, "source": "bench", "reference_no": f"B-{n}",
+        "quantity_sent": "10", "form_token": os.urandom(12).hex()}, keep_cookies=False)
+    # A browser would follow the redirect and show the flash; this client does not,
+    # so it keeps its first cookie instead of one that piles up unread flashes.
+    return status == 302
+
+
+def api_client(port, username):
+    session = api_login(port, username)
+    status, answer = session.request("GET", "/api/v1/unit/?q=(page_size:1)", headers=[session.bearer])
+    session.unit = int(json.loads(answer)["result"][0]["id"])  # the user's own unit comes first (path order)
+    return session
+
+
+def api_receipt(session, n):
+    """What a province's script sends: JSON, a JWT, an Idempotency-Key per receipt."""
+    status, _ = session.request("POST", "/api/v1/receipt/", json_body={
+        "unit_id": session.unit, "source": "bench", "reference_no": f"B-{n}", "quantity_sent": 10},
+        headers=[session.bearer, f"Idempotency-Key: {os.urandom(12).hex()}"])
+    return status == 201
+
+
+def form_distributor(port, username, unit):
+    """A browser on a stocked unit's today page, ready to distribute to its first risk group."""
+    session = form_officer(port, username)
+    session.unit = unit
+    _, page = session.request("GET", f"/today/{session.unit}")
+    session.group = re.search(r'name="pieces-(\d+)"', page).group(1)
+    return session
+
+
+def form_distribution(session, _n, day=None):
+    """Two pieces to one person; `day` (ISO) dates it back (the back-dating rule
+    then reads the unit's ledger lines after that day)."""
+    form = {"csrf_token": session.token, f"pieces-{session.group}": "2", f"people-{session.group}": "1",
+            "form_token": os.urandom(12).hex()}
+    if day:
+        form["date"] = day
+    status, _ = session.request("POST", f"/today/{session.unit}/distribute", form, keep_cookies=False)
+    return status == 302
+
+
+def today_page(session, _n):
+    status, _ = session.request("GET", f"/today/{session.unit}")
+    return status == 200
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=15)
@@ -225,60 +284,15 @@ def main():
         processes.append(start_gunicorn("bench.bare_app:app", PORT_BARE, args.workers, env))
 
         def officer(_n):
-            session = login(PORT_APP, args.user)
-            session.request("GET", "/today/")
-            _, page = session.request("GET", urllib.parse.urlparse(session.location).path)
-            session.token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-            session.unit = re.search(r'/today/(\d+)/receipt', page).group(1)
-            return session
+            return form_officer(PORT_APP, args.user)
 
-        def submit(session, n):
-            status, _ = session.request("POST", f"/today/{session.unit}/receipt", {
-                "csrf_token": session.token, "source": "bench", "reference_no": f"B-{n}",
-                "quantity_sent": "10", "form_token": os.urandom(12).hex()}, keep_cookies=False)
-            # A browser would follow the redirect and show the flash; this client does not,
-            # so it keeps its first cookie instead of one that piles up unread flashes.
-            return status == 302
-
-        def api_client(n):
-            session = api_login(PORT_APP, args.user)
-            status, answer = session.request("GET", "/api/v1/unit/?q=(page_size:1)", headers=[session.bearer])
-            session.unit = int(json.loads(answer)["result"][0]["id"])  # the user's own unit comes first (path order)
-            return session
-
-        def api_submit(session, n):
-            """What a province's script sends: JSON, a JWT, an Idempotency-Key per receipt."""
-            status, _ = session.request("POST", "/api/v1/receipt/", json_body={
-                "unit_id": session.unit, "source": "bench", "reference_no": f"B-{n}", "quantity_sent": 10},
-                headers=[session.bearer, f"Idempotency-Key: {os.urandom(12).hex()}"])
-            return status == 201
+        def api_officer(_n):
+            return api_client(PORT_APP, args.user)
 
         def distributor(n):
-            session = officer(n)
-            session.unit = stocked[n % len(stocked)]
-            _, page = session.request("GET", f"/today/{session.unit}")
-            session.group = re.search(r'name="pieces-(\d+)"', page).group(1)
-            return session
-
-        def distribute(session, _n):
-            status, _ = session.request("POST", f"/today/{session.unit}/distribute", {
-                "csrf_token": session.token, f"pieces-{session.group}": "2", f"people-{session.group}": "1",
-                "form_token": os.urandom(12).hex()}, keep_cookies=False)
-            return status == 302
+            return form_distributor(PORT_APP, args.user, stocked[n % len(stocked)])
 
         two_days_ago = (thai_today() - datetime.timedelta(days=2)).isoformat()
-
-        def distribute_back_dated(session, _n):
-            """Dated two days back: the back-dating rule reads the unit's ledger
-            lines after that day (here every distribution of the run before)."""
-            status, _ = session.request("POST", f"/today/{session.unit}/distribute", {
-                "csrf_token": session.token, f"pieces-{session.group}": "2", f"people-{session.group}": "1",
-                "date": two_days_ago, "form_token": os.urandom(12).hex()}, keep_cookies=False)
-            return status == 302
-
-        def today_page(session, _n):
-            status, _ = session.request("GET", f"/today/{session.unit}")
-            return status == 200
 
         bare = run_load(args.seconds, args.clients, lambda n: Session(PORT_BARE),
                         lambda s, n: s.request("POST", "/bare")[0] == 200)
@@ -286,12 +300,13 @@ def main():
         form_runs, api_runs = [], []
         for first, second in ((form_runs, api_runs), (api_runs, form_runs)):
             for runs in (first, second):
-                runs.append(run_load(args.seconds, args.clients, officer, submit) if runs is form_runs
-                            else run_load(args.seconds, args.clients, api_client, api_submit))
+                runs.append(run_load(args.seconds, args.clients, officer, form_receipt) if runs is form_runs
+                            else run_load(args.seconds, args.clients, api_officer, api_receipt))
         submissions = max(form_runs, key=lambda result: result["per_second"])
         api_submissions = max(api_runs, key=lambda result: result["per_second"])
-        distributions = run_load(args.seconds, args.clients, distributor, distribute)
-        back_dated = run_load(args.seconds, args.clients, distributor, distribute_back_dated)
+        distributions = run_load(args.seconds, args.clients, distributor, form_distribution)
+        back_dated = run_load(args.seconds, args.clients, distributor,
+                              lambda session, n: form_distribution(session, n, two_days_ago))
         pages = run_load(args.seconds, args.clients, officer, today_page)
         print(f"gunicorn -w {args.workers}, {args.clients} concurrent clients, {args.seconds:.0f} s each, "
               f"PostgreSQL, {os.cpu_count()} cores, signed in as {args.user}")
