@@ -3,7 +3,7 @@ reports (`flask masklog rebuild-rollups`), from the same contributions the
 commands add incrementally (app/rollups/contributions.py)."""
 from __future__ import annotations
 
-from sqlalchemy import Column, Integer, MetaData, Table, delete, func, insert, literal, select, text, union_all
+from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, delete, func, insert, literal, select, text, union_all
 from sqlalchemy.orm import Session
 
 from app.models.rollup import ROLLUP_FIGURES, DailyReport, DailyRollup, ReportRollup, RiskGroupRollup
@@ -40,24 +40,60 @@ def own_risk_group_figures():
     return union_all(*parts).subquery()
 
 
-def _ancestor_table(session: Session, unit_ids: set) -> Table:
-    """A temporary table of (unit, ancestor) pairs for `unit_ids`, from their paths."""
-    ancestor = Table("rollup_ancestor", MetaData(), Column("unit_id", Integer, nullable=False, index=True),
-                     Column("ancestor_id", Integer, nullable=False), prefixes=["TEMPORARY"])
-    ancestor.create(session.connection())
-    pairs = [{"unit_id": unit_id, "ancestor_id": above}
-             for unit_id, path in session.execute(select(Unit.id, Unit.path)) if unit_id in unit_ids
-             for above in ancestor_ids(path)]
-    for start in range(0, len(pairs), 20000):
-        session.execute(insert(ancestor), pairs[start:start + 20000])
-    return ancestor
+def _unit_levels(session: Session) -> tuple[Table, int]:
+    """A temporary table of every unit's parent and depth (root 1) from its
+    path, and the deepest depth."""
+    levels = Table("rollup_unit", MetaData(), Column("unit_id", Integer, primary_key=True),
+                   Column("parent_id", Integer), Column("depth", Integer, nullable=False, index=True),
+                   prefixes=["TEMPORARY"])
+    levels.create(session.connection())
+    rows = []
+    for unit_id, path in session.execute(select(Unit.id, Unit.path)):
+        chain = ancestor_ids(path)
+        rows.append({"unit_id": unit_id, "parent_id": chain[-2] if len(chain) > 1 else None, "depth": len(chain)})
+    for start in range(0, len(rows), 20000):
+        session.execute(insert(levels), rows[start:start + 20000])
+    return levels, max((row["depth"] for row in rows), default=0)
+
+
+def _roll_up(session: Session, levels: Table, deepest: int, target, keys: list, figures: list, own) -> None:
+    """Fills `target` level by level from the deepest units up: a unit's row is
+    its own rows plus its children's rows (written the step before), summed
+    per key. Each row is summed once per level instead of once per ancestor,
+    and the documents are read once (each unit's own sums, kept with its depth)."""
+    key_names = [name for name in keys if name != "unit_id"]
+    kept = Table(f"rollup_own_{target.name}", MetaData(),
+                 *[Column(name, target.c[name].type) for name in keys],
+                 *[Column(name, BigInteger) for name in figures],
+                 Column("depth", Integer, nullable=False, index=True), prefixes=["TEMPORARY"])
+    kept.create(session.connection())
+    own_keys = [own.c.unit_id, *[own.c[name] for name in key_names]]
+    session.execute(insert(kept).from_select(
+        [*keys, *figures, "depth"],
+        select(*own_keys, *[func.sum(own.c[name]) for name in figures], levels.c.depth)
+        .join(levels, levels.c.unit_id == own.c.unit_id).group_by(*own_keys, levels.c.depth)))
+    for depth in range(deepest, 0, -1):
+        mine = select(*[kept.c[name] for name in keys], *[kept.c[name] for name in figures]).where(
+            kept.c.depth == depth)
+        below = (select(levels.c.parent_id.label("unit_id"), *[target.c[name] for name in key_names],
+                        *[target.c[name] for name in figures])
+                 .join(levels, levels.c.unit_id == target.c.unit_id).where(levels.c.depth == depth + 1))
+        rows = union_all(mine, below).subquery()
+        grouping = [rows.c.unit_id, *[rows.c[name] for name in key_names]]
+        session.execute(insert(target).from_select(
+            [*keys, *figures],
+            # Written in key order, so each unit's history sits in a few pages and a
+            # dashboard reads it without a random page read per day.
+            select(*grouping, *[func.coalesce(func.sum(rows.c[name]), 0) for name in figures])
+            .group_by(*grouping).order_by(*grouping)))
+    kept.drop(session.connection())
 
 
 def rebuild(session: Session) -> dict:
     """Recompute every rollup in the caller's transaction; returns the rows
     written per table. All in SQL (INSERT ... SELECT), so it runs inside the
-    database at national scale: own figures per unit are joined to (unit,
-    ancestor) pairs and summed per ancestor."""
+    database at national scale: each unit's own figures, then each level's
+    rows from its own and its children's, from the deepest level up."""
     if session.get_bind().dialect.name == "postgresql":
         # Big GROUP BYs: let them hash in memory instead of spilling to disk (this transaction only).
         session.execute(text("SET LOCAL work_mem = '256MB'"))
@@ -68,38 +104,17 @@ def rebuild(session: Session) -> dict:
                              "IN SHARE ROW EXCLUSIVE MODE"))
     for model in (DailyRollup, RiskGroupRollup, ReportRollup):
         session.execute(delete(model))
-    own = own_figures()
-    active_ids = set(session.execute(select(own.c.unit_id).distinct()).scalars())
-    active_ids.update(session.execute(select(DailyReport.unit_id).distinct()).scalars())
-    ancestor = _ancestor_table(session, active_ids)
-
-    session.execute(insert(DailyRollup).from_select(
-        ["unit_id", "item_id", "day", *ROLLUP_FIGURES],
-        select(ancestor.c.ancestor_id, own.c.item_id, own.c.day,
-               *[func.coalesce(func.sum(own.c[name]), 0) for name in ROLLUP_FIGURES])
-        .join(ancestor, ancestor.c.unit_id == own.c.unit_id)
-        .group_by(ancestor.c.ancestor_id, own.c.item_id, own.c.day)
-        # Written in key order, so each unit's history sits in a few pages and a
-        # dashboard reads it without a random page read per day.
-        .order_by(ancestor.c.ancestor_id, own.c.item_id, own.c.day)))
-
-    groups = own_risk_group_figures()
-    session.execute(insert(RiskGroupRollup).from_select(
-        ["unit_id", "item_id", "day", "risk_group_id", "distributed", "people_reached"],
-        select(ancestor.c.ancestor_id, groups.c.item_id, groups.c.day, groups.c.risk_group_id,
-               func.sum(groups.c.distributed), func.sum(groups.c.people_reached))
-        .join(ancestor, ancestor.c.unit_id == groups.c.unit_id)
-        .group_by(ancestor.c.ancestor_id, groups.c.item_id, groups.c.day, groups.c.risk_group_id)
-        .order_by(ancestor.c.ancestor_id, groups.c.item_id, groups.c.day, groups.c.risk_group_id)))
-
-    session.execute(insert(ReportRollup).from_select(
-        ["unit_id", "day", "level", "reported"],
-        select(ancestor.c.ancestor_id, DailyReport.day, Unit.level, func.count())
-        .join(ancestor, ancestor.c.unit_id == DailyReport.unit_id)
-        .join(Unit, Unit.id == DailyReport.unit_id)
-        .group_by(ancestor.c.ancestor_id, DailyReport.day, Unit.level)))
+    levels, deepest = _unit_levels(session)
+    daily_keys = ["unit_id", "item_id", "day"]
+    _roll_up(session, levels, deepest, DailyRollup.__table__, daily_keys, list(ROLLUP_FIGURES), own_figures())
+    _roll_up(session, levels, deepest, RiskGroupRollup.__table__, [*daily_keys, "risk_group_id"],
+             ["distributed", "people_reached"], own_risk_group_figures())
+    own_reports = (select(DailyReport.unit_id, DailyReport.day, Unit.level, literal(1).label("reported"))
+                   .join(Unit, Unit.id == DailyReport.unit_id).subquery())
+    _roll_up(session, levels, deepest, ReportRollup.__table__, ["unit_id", "day", "level"], ["reported"],
+             own_reports)
     # A failed rebuild rolls back, which drops the temporary table too.
-    ancestor.drop(session.connection())
+    levels.drop(session.connection())
     return {model.__tablename__: session.execute(select(func.count()).select_from(model)).scalar()
             for model in (DailyRollup, RiskGroupRollup, ReportRollup)}
 
