@@ -80,7 +80,11 @@ class _Writer:
             if rows:
                 if self.copy:
                     columns = list(rows[0])
-                    lines = "".join("\t".join(_copy_text(row[name]) for name in columns) + "\n" for row in rows)
+                    # COPY's text format; no generated text holds a tab, newline or backslash
+                    # (str() of True is "True", which PostgreSQL reads as a boolean).
+                    lines = "".join(["\t".join(["\\N" if value is None else str(value)
+                                                 for value in map(row.__getitem__, columns)]) + "\n"
+                                     for row in rows])
                     self._send(f"COPY {target.__tablename__} ({', '.join(columns)}) FROM STDIN", lines)
                 else:
                     self.session.execute(insert(target), rows)
@@ -103,7 +107,7 @@ class _Writer:
             statement, lines = self.batches.get()
             try:
                 if self.failure is None:
-                    connection.cursor().copy_expert(statement, io.StringIO(lines))
+                    connection.cursor().copy_expert(statement, io.StringIO(lines), size=1 << 20)
             except Exception as error:  # noqa: BLE001  (raised in the caller's thread)
                 self.failure = error
             finally:
@@ -112,15 +116,6 @@ class _Writer:
     def _raise_failure(self):
         if self.failure is not None:
             raise self.failure
-
-
-def _copy_text(value) -> str:
-    """A value in COPY's text format (no generated text holds a tab, newline or backslash)."""
-    if value is None:
-        return "\\N"
-    if value is True or value is False:
-        return "t" if value else "f"
-    return str(value)
 
 
 def _skip_foreign_key_checks(session: Session) -> None:
