@@ -128,6 +128,7 @@ def run_load(seconds, clients, make_session, one_request):
                 ok = False
                 if not errors:
                     print("first error:", repr(error), file=sys.stderr)
+                session.failed = True  # a caller that keeps sessions between runs makes a new one
                 session = make_session(n)
             latencies.append(time.perf_counter() - started) if ok else errors.append(1)
 

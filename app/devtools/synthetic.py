@@ -153,6 +153,31 @@ def _set_indexes_aside(session: Session) -> list:
     return [definition for _name, definition in rows]
 
 
+def _rebuild_side_by_side(session: Session) -> dict:
+    """Commits, then rebuilds daily_rollup in one connection while another
+    rebuilds the risk-group and report rollups."""
+    session.commit()
+    engine, rebuilt, failures = session.get_bind(), {}, []
+
+    def rebuild_tables(tables):
+        try:
+            with Session(engine) as own:
+                rebuilt.update(rebuild(own, tables))
+                own.commit()
+        except Exception as error:  # noqa: BLE001  (raised below, in the caller's thread)
+            failures.append(error)
+
+    threads = [threading.Thread(target=rebuild_tables, args=(tables,))
+               for tables in (("daily_rollup",), ("risk_group_rollup", "report_rollup"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+    return rebuilt
+
+
 def _next_id(session: Session, model) -> int:
     return (session.execute(select(func.max(model.id))).scalar() or 0) + 1
 
@@ -176,8 +201,10 @@ def add_end_units(session: Session, total: int) -> int:
 
 
 def generate(session: Session, *, end_units: int = 70_000, days: int = 365, activity: float = 0.15,
-             seed: int = 2563, progress=print) -> dict:
-    """Generate the dataset in the caller's transaction; returns row counts."""
+             seed: int = 2563, progress=print, rollups_side_by_side: bool = False) -> dict:
+    """Generate the dataset in the caller's transaction; returns row counts.
+    `rollups_side_by_side` commits the documents and rebuilds the rollup
+    tables in two connections at once (two cores at work instead of one)."""
     started = time.perf_counter()
     rng = random.Random(seed)
     if session.execute(select(Unit.id).where(Unit.source == "synthetic").limit(1)).first():
@@ -361,7 +388,7 @@ def generate(session: Session, *, end_units: int = 70_000, days: int = 365, acti
     for definition in set_aside:
         session.execute(text(definition))
     progress(f"indexes built ({time.perf_counter() - started:.0f} s); rebuilding rollups")
-    rebuilt = rebuild(session)
+    rebuilt = _rebuild_side_by_side(session) if rollups_side_by_side else rebuild(session)
     counts = dict(writer.counts)
     counts.update(rebuilt)
     counts["seconds"] = round(time.perf_counter() - started, 1)

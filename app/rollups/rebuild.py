@@ -75,6 +75,10 @@ def _roll_up(session: Session, levels: Table, deepest: int, target, keys: list, 
     for depth in range(deepest, 0, -1):
         mine = select(*[kept.c[name] for name in keys], *[kept.c[name] for name in figures]).where(
             kept.c.depth == depth)
+        if depth == deepest:  # no level below: its own sums are its rows as they are
+            session.execute(insert(target).from_select(
+                [*keys, *figures], mine.order_by(*[kept.c[name] for name in keys])))
+            continue
         below = (select(levels.c.parent_id.label("unit_id"), *[target.c[name] for name in key_names],
                         *[target.c[name] for name in figures])
                  .join(levels, levels.c.unit_id == target.c.unit_id).where(levels.c.depth == depth + 1))
@@ -89,34 +93,43 @@ def _roll_up(session: Session, levels: Table, deepest: int, target, keys: list, 
     kept.drop(session.connection())
 
 
-def rebuild(session: Session) -> dict:
-    """Recompute every rollup in the caller's transaction; returns the rows
-    written per table. All in SQL (INSERT ... SELECT), so it runs inside the
-    database at national scale: each unit's own figures, then each level's
-    rows from its own and its children's, from the deepest level up."""
+ROLLUPS = ("daily_rollup", "risk_group_rollup", "report_rollup")
+
+
+def rebuild(session: Session, tables=ROLLUPS) -> dict:
+    """Recompute the rollups (`tables`, every one by default) in the caller's
+    transaction; returns the rows written per table. All in SQL (INSERT ...
+    SELECT), so it runs inside the database at national scale: each unit's own
+    figures, then each level's rows from its own and its children's, from the
+    deepest level up. The tables are independent: separate connections may
+    rebuild them side by side (app/devtools/synthetic.py does)."""
     if session.get_bind().dialect.name == "postgresql":
         # Big GROUP BYs: let them hash in memory instead of spilling to disk (this transaction only).
         session.execute(text("SET LOCAL work_mem = '256MB'"))
         # Writers add their deltas to these tables just before COMMIT: holding them
         # keeps any write from landing between the DELETE and the INSERTs below. A
         # writer waits and adds its delta on top of the rebuilt rows afterwards.
-        session.execute(text("LOCK TABLE daily_rollup, risk_group_rollup, report_rollup, daily_report "
-                             "IN SHARE ROW EXCLUSIVE MODE"))
-    for model in (DailyRollup, RiskGroupRollup, ReportRollup):
+        locked = [*tables, *(["daily_report"] if "report_rollup" in tables else [])]
+        session.execute(text(f"LOCK TABLE {', '.join(locked)} IN SHARE ROW EXCLUSIVE MODE"))
+    models = [model for model in (DailyRollup, RiskGroupRollup, ReportRollup) if model.__tablename__ in tables]
+    for model in models:
         session.execute(delete(model))
     levels, deepest = _unit_levels(session)
     daily_keys = ["unit_id", "item_id", "day"]
-    _roll_up(session, levels, deepest, DailyRollup.__table__, daily_keys, list(ROLLUP_FIGURES), own_figures())
-    _roll_up(session, levels, deepest, RiskGroupRollup.__table__, [*daily_keys, "risk_group_id"],
-             ["distributed", "people_reached"], own_risk_group_figures())
-    own_reports = (select(DailyReport.unit_id, DailyReport.day, Unit.level, literal(1).label("reported"))
-                   .join(Unit, Unit.id == DailyReport.unit_id).subquery())
-    _roll_up(session, levels, deepest, ReportRollup.__table__, ["unit_id", "day", "level"], ["reported"],
-             own_reports)
+    if DailyRollup in models:
+        _roll_up(session, levels, deepest, DailyRollup.__table__, daily_keys, list(ROLLUP_FIGURES), own_figures())
+    if RiskGroupRollup in models:
+        _roll_up(session, levels, deepest, RiskGroupRollup.__table__, [*daily_keys, "risk_group_id"],
+                 ["distributed", "people_reached"], own_risk_group_figures())
+    if ReportRollup in models:
+        own_reports = (select(DailyReport.unit_id, DailyReport.day, Unit.level, literal(1).label("reported"))
+                       .join(Unit, Unit.id == DailyReport.unit_id).subquery())
+        _roll_up(session, levels, deepest, ReportRollup.__table__, ["unit_id", "day", "level"], ["reported"],
+                 own_reports)
     # A failed rebuild rolls back, which drops the temporary table too.
     levels.drop(session.connection())
     return {model.__tablename__: session.execute(select(func.count()).select_from(model)).scalar()
-            for model in (DailyRollup, RiskGroupRollup, ReportRollup)}
+            for model in models}
 
 
 ROLLUP_TABLES = (
