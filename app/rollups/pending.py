@@ -166,9 +166,19 @@ def _add_rows(session: Session, model, key: tuple, figures: tuple, rows: list) -
 
 # ---------------------------------------------------------------- session hooks (app/db/hooks.py)
 
+# Goes up whenever this process commits a unit's first report of a day: what
+# is derived from the reports and kept for a while (the menu's count of units
+# not reported, app/views/navbar.py) is recomputed at once in this process.
+reports_generation = 0
+
+
 def remember_committed_reports(session: Session) -> None:
     """after_commit: the day's reports this transaction wrote are now known."""
-    known_reports.update(session.info.pop(_TO_REMEMBER, ()))
+    global reports_generation
+    new = session.info.pop(_TO_REMEMBER, ())
+    if new:
+        known_reports.update(new)
+        reports_generation += 1
 
 
 def discard_pending(session: Session, _previous_transaction=None) -> None:
