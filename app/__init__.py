@@ -90,12 +90,26 @@ def _install_request_cached_gettext(app) -> None:
     )
 
 
-def _sliding_session() -> None:
-    """Expire sessions after PERMANENT_SESSION_LIFETIME of inactivity."""
-    from flask import session
+SESSION_RENEWED_EVERY = 60  # seconds
 
-    if not session.permanent:  # setting it marks the session changed, on every request
+
+def _sliding_session() -> None:
+    """Expire sessions after PERMANENT_SESSION_LIFETIME of inactivity: a
+    request renews the cookie when it was last renewed a minute ago or more
+    (a change to the session renews it too)."""
+    import time
+
+    from flask import request, session
+
+    from app.views.offline import BACKGROUND_HEADER
+
+    if request.headers.get(BACKGROUND_HEADER) or not session:
+        return  # not the person's own request; or nobody signed in, nothing to keep
+    if not session.permanent:
         session.permanent = True
+    now = int(time.time())
+    if now - session.get("_renewed", 0) >= SESSION_RENEWED_EVERY:
+        session["_renewed"] = now
 
 
 def _migrations_dir() -> str:

@@ -39,6 +39,21 @@ def test_session_expires_after_inactivity(app):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
+def test_the_session_cookie_is_renewed_once_a_minute_not_by_every_answer(app):
+    """An answer that only renews the cookie could land after a form's answer
+    (a static file, the offline worker's fetch) and put back the session from
+    before the form; so answers renew it at most once a minute."""
+    client = login(app.test_client(), "cm-viewer")
+    renewed = client.get("/today/", follow_redirects=True)
+    assert renewed.status_code == 200
+    assert "Set-Cookie" not in client.get("/today/", follow_redirects=True).headers
+    assert "Set-Cookie" not in client.get("/static/masklog.css").headers
+    with client.session_transaction() as session:
+        session["_renewed"] = int(time.time()) - 61
+    answer = client.get("/today/")
+    assert "Set-Cookie" in answer.headers and "Expires=" in answer.headers["Set-Cookie"]
+
+
 def test_users_who_recorded_data_are_not_deleted(app, as_user):
     with app.app_context():
         officer = db.session.query(MaskLogUser).filter_by(username="cm-officer").one().id

@@ -17,7 +17,7 @@ const OFFLINE_URL = "{{ offline_url }}";
 const TODAY_HOME = "/today/";
 
 self.addEventListener("install", function (event) {
-  event.waitUntil(caches.open(SHELL).then(function (cache) { return cache.add(OFFLINE_URL); })
+  event.waitUntil(caches.open(SHELL).then(function (cache) { return cache.add(new Request(OFFLINE_URL, {headers: {"X-MaskLog-Background": "1"}})); })
     .then(function () { return self.skipWaiting(); }));
 });
 
