@@ -11,7 +11,9 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Leave the loggers that exist already (FAB's, the app's) on: run.py migrates in the
+# serving process, and fileConfig would otherwise switch every one of them off.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 

@@ -1,7 +1,9 @@
 """The sign-in form: FAB's, plus a Thai reason when the account or its unit
 is switched off (FAB would say only "invalid login"). The reason is given
 only to someone who typed the right password (app/commands/users.py)."""
-from flask import current_app, flash, g, redirect, request
+import logging
+
+from flask import current_app, flash, g, has_request_context, redirect, request
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import no_cache
 from flask_appbuilder.security.forms import LoginForm_db
@@ -13,6 +15,19 @@ from app.commands.users import blocked_sign_in, normalise_username
 from app.db.audit import record
 from app.db.transaction import transaction
 from app.extensions import db
+
+
+class _NoRedirectWarningWithoutNext(logging.Filter):
+    """FAB checks the sign-in's `next` even when there is none and logs
+    "Invalid redirect detected" for every plain sign-in; only a `next` it
+    refused is worth a line in the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.getMessage().startswith("Invalid redirect detected") and has_request_context()
+                    and not request.args.get("next"))
+
+
+logging.getLogger("flask_appbuilder.utils.base").addFilter(_NoRedirectWarningWithoutNext())
 
 
 def _locked(username) -> bool:

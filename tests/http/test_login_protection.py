@@ -1,5 +1,6 @@
 """Login protection: sliding session expiry, sign-in audit, and users who have
 recorded data are deactivated, never deleted."""
+import logging
 import time
 
 from app import create_app
@@ -26,6 +27,17 @@ def test_sign_ins_are_audited_and_usernames_ignore_case(app):
             .order_by(AuditEntry.id).all()[before:]
         assert [e.action for e in entries] == ["login_failed", "login_failed", "login"]
         assert '"nobody-here"' in entries[1].after and entries[2].actor_id is not None
+
+
+def test_a_plain_sign_in_logs_no_redirect_warning_but_a_foreign_next_does(app, caplog):
+    with caplog.at_level(logging.WARNING, logger="flask_appbuilder.utils.base"):
+        assert login(app.test_client(), "cm-viewer").get("/today/").status_code == 302
+        assert not [r for r in caplog.records if "Invalid redirect" in r.getMessage()]
+        client = app.test_client()
+        response = client.post("/login/?next=https://elsewhere.example/", data={
+            "username": "cm-viewer", "password": "masklog-demo"})
+        assert response.status_code == 302 and "elsewhere.example" not in response.headers["Location"]
+        assert [r for r in caplog.records if "Invalid redirect" in r.getMessage()]
 
 
 def test_session_expires_after_inactivity(app):
