@@ -80,11 +80,8 @@ class Config:
     API_WRITE_LIMITED = _bool("API_WRITE_LIMITED", True)
     API_WRITE_LIMIT = os.environ.get("API_WRITE_LIMIT", "1200 per minute")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    # Sessions end SESSION_LIFETIME_MINUTES after the last request: the cookie
-    # is renewed at most once a minute (app/__init__.py _sliding_session), not
-    # by every answer — an answer that merely renews it (a static file, the
-    # offline worker's fetches) could land after a form's answer and put back
-    # the cookie from before the form, losing its "saved" message.
+    # Sessions end SESSION_LIFETIME_MINUTES after the last request; the cookie is
+    # renewed at most once a minute, not by every answer (app/sessions.py).
     SESSION_REFRESH_EACH_REQUEST = False
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=30)
 

@@ -30,6 +30,7 @@ def create_app(config_class=None) -> Flask:
     from app.views import register_template_helpers, register_views
     from app.views.error_pages import register_error_handlers
     from app.views.guards import check_request
+    from app.sessions import register as register_sessions
     from app.views.offline import register as register_offline
 
     # CSRF on every form POST (FAB's REST APIs exempt themselves: they use JWT).
@@ -47,7 +48,7 @@ def create_app(config_class=None) -> Flask:
         register_apis(appbuilder)
 
     app.before_request(check_request)  # FAB routes' bad input answered 400/404 before any view runs
-    app.before_request(_sliding_session)
+    register_sessions(app)  # the cookie's renewal, background requests: app/sessions.py
     register_template_filters(app)
     register_template_helpers(app)
     _install_request_cached_gettext(app)
@@ -88,28 +89,6 @@ def _install_request_cached_gettext(app) -> None:
         lambda singular, plural, n: translations().ungettext(singular, plural, n),
         newstyle=True,
     )
-
-
-SESSION_RENEWED_EVERY = 60  # seconds
-
-
-def _sliding_session() -> None:
-    """Expire sessions after PERMANENT_SESSION_LIFETIME of inactivity: a
-    request renews the cookie when it was last renewed a minute ago or more
-    (a change to the session renews it too)."""
-    import time
-
-    from flask import request, session
-
-    from app.views.offline import BACKGROUND_HEADER
-
-    if request.headers.get(BACKGROUND_HEADER) or not session:
-        return  # not the person's own request; or nobody signed in, nothing to keep
-    if not session.permanent:
-        session.permanent = True
-    now = int(time.time())
-    if now - session.get("_renewed", 0) >= SESSION_RENEWED_EVERY:
-        session["_renewed"] = now
 
 
 def _migrations_dir() -> str:

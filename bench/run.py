@@ -49,7 +49,7 @@ from morning_load import COMMITTEE, MAKE_OFFICERS, api, peak_rss_mib  # noqa: E4
 from stack import Stack, run_app_script  # noqa: E402
 from submissions import (STOCK_UP, Session, api_client, api_login, api_receipt, form_distribution,  # noqa: E402
                          form_distributor, form_officer, form_receipt, login, run_load, start_gunicorn, today_page)
-from unit_picker import KINDS  # noqa: E402
+from unit_picker import KINDS, percentiles  # noqa: E402
 from app.devtools.throwaway_redis import free_port  # noqa: E402
 
 
@@ -78,11 +78,6 @@ def app_for(url):
     return create_app(type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
 
 
-def p95(samples):
-    samples = sorted(samples)
-    return samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
-
-
 def sequential_p95(session, paths, requests):
     """p95 in ms of `requests` GETs cycling through `paths`, one at a time."""
     timings = []
@@ -92,7 +87,7 @@ def sequential_p95(session, paths, requests):
         timings.append((time.perf_counter() - started) * 1000)
         if status != 200:
             raise RuntimeError(f"{paths[n % len(paths)]}: HTTP {status}")
-    return p95(timings)
+    return percentiles(timings)[1]
 
 
 def download(port, session, path):

@@ -22,9 +22,7 @@ import hashlib
 import os
 from functools import lru_cache
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
-from flask.globals import request_ctx
-from flask.sessions import SecureCookieSessionInterface
+from flask import Blueprint, Response, current_app, jsonify, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -34,21 +32,6 @@ offline_bp = Blueprint("offline", __name__)
 
 USER_HEADER = "X-MaskLog-User"
 KEEP_HEADER = "X-MaskLog-Offline"
-# Requests the person did not make (the worker learning whose a page is, the
-# queue asking who is signed in) say so. They show no one-time message
-# ("saved", "a new link was issued") and do not send the session cookie back
-# just to slide its expiry: one may finish after a form the person sent
-# meanwhile (a slow signal), and its cookie, the session as it was before that
-# form, would replace the form's (its message lost). They still save a
-# session they changed (a first CSRF token).
-BACKGROUND_HEADER = "X-MaskLog-Background"
-
-
-class SessionLeftAloneInTheBackground(SecureCookieSessionInterface):
-    def save_session(self, app, session, response):
-        if request.headers.get(BACKGROUND_HEADER) and not session.modified:
-            return
-        super().save_session(app, session, response)
 
 
 @lru_cache(maxsize=None)
@@ -115,11 +98,6 @@ def offline_page():
     return render_template("offline/offline.html")
 
 
-def _show_no_message_in_the_background():
-    if request.headers.get(BACKGROUND_HEADER):
-        request_ctx.flashes = []  # get_flashed_messages() reads these, not the session's
-
-
 def _mark_whose(response):
     # Not on a server error: the user may not be loadable (the database is down).
     if response.mimetype == "text/html" and response.status_code < 500:
@@ -145,6 +123,4 @@ def keep_offline(response):
 def register(app) -> None:
     app.jinja_env.globals["offline_release"] = release  # the page fills the worker's cache of this release
     app.register_blueprint(offline_bp)
-    app.session_interface = SessionLeftAloneInTheBackground()
-    app.before_request(_show_no_message_in_the_background)
     app.after_request(_mark_whose)
