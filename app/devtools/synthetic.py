@@ -373,10 +373,9 @@ def generate(session: Session, *, end_units: int = 70_000, days: int = 365, acti
     session.execute(delete(StockBalance).where(StockBalance.item_id == item_id))
     for unit_id, quantity in earlier.items():
         stock[unit_id] += quantity
-    for unit_id, quantity in stock.items():  # a unit whose lines add up to 0 has its row at 0, as the ledger keeps it
-        if quantity or unit_id in touched:
-            writer.add(StockBalance, {"unit_id": unit_id, "item_id": item_id, "quantity": quantity,
-                                      "changed_on": datetime.datetime.utcnow()})
+    for unit_id in touched:  # a unit whose lines add up to 0 has its row at 0, as the ledger keeps it
+        writer.add(StockBalance, {"unit_id": unit_id, "item_id": item_id, "quantity": stock[unit_id],
+                                  "changed_on": datetime.datetime.utcnow()})
     writer.flush()
     if session.get_bind().dialect.name == "postgresql":
         for model in (Unit, Receipt, DailyCount, DailyCountLine, Allocation, AllocationLine, Distribution,
