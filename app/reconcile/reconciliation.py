@@ -4,7 +4,10 @@ difference); only in the form; only in MaskLog. Several form rows for one
 unit and day: the last answer wins (by its timestamp, else its row), the
 others are listed with it. Rows that name another province, a unit the
 matcher cannot place alone, no date or a figure that is not a number are
-listed apart, never guessed.
+listed apart, never guessed. The province column is read with the matcher's
+tolerance (unit_matching.ProvinceMatcher): a row is "another province" only
+when its text clearly names another one; text that names no province
+clearly is compared as this province's row and listed as such.
 
 MaskLog's side is each unit's OWN figures of the day (what it recorded
 itself, not its area's): its rollup row minus its children's
@@ -28,7 +31,7 @@ from app.models.unit import Unit
 from app.reconcile.form_file import FormTable, parse_form_date, parse_timestamp
 from app.reconcile.mapping import (DATE, DISTRICT, FIGURE_ROLES, ITEM, PROVINCE, SUBDISTRICT, TIMESTAMP, UNIT,
                                    figure_roles)
-from app.reconcile.unit_matching import Match, UnitMatcher, UnitRef, normalise_name
+from app.reconcile.unit_matching import OTHER, UNSURE, Match, ProvinceMatcher, UnitMatcher, UnitRef, province_matcher
 from app.errors import DomainError
 from app.queries.reference import active_risk_groups
 from app.thai import parse_quantity
@@ -82,6 +85,9 @@ class Reconciliation:
     problems: list  # RowProblem: no date, a figure that is not a number
     start: Optional[datetime.date] = None
     end: Optional[datetime.date] = None
+    # RowProblem: rows whose province column names no province clearly,
+    # compared as rows of this province
+    unsure_province: list = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for line in self.lines if line.status == status)
@@ -108,21 +114,27 @@ def _same_item(typed: str, item_names) -> bool:
     return any(typed in name or name in typed for name in item_names)
 
 
-def read_entries(table: FormTable, mapping: dict, province: Unit, matcher: UnitMatcher, item_names=()):
+def read_entries(table: FormTable, mapping: dict, province: Unit, matcher: UnitMatcher, item_names=(),
+                 provinces: Optional[ProvinceMatcher] = None):
     """The form's rows as entries of placed units, and what could not be
     placed. `item_names`: the compared item's names (Thai, code); with an item
-    column, rows of another item are listed apart."""
+    column, rows of another item are listed apart. `provinces`: reads the
+    province column (default: knows this province alone). Returns entries,
+    unplaced names, rows of another province, problems and rows whose
+    province was not recognised (compared all the same)."""
     item_names = ["".join(str(name).split()) for name in item_names if name]
     column = {role: table.headers.index(header) for role, header in mapping.items() if header in table.headers}
     compared = figure_roles(mapping)
-    province_name = normalise_name(province.name_th)
-    entries, unplaced, outside, problems = [], {}, [], []
+    provinces = provinces or ProvinceMatcher([(province.id, province.name_th, province.name_en)], province.id)
+    entries, unplaced, outside, problems, unsure = [], {}, [], [], []
     for number, row in zip(table.row_numbers, table.rows):
         place = {role: _cell(row, column.get(role)) for role in (PROVINCE, DISTRICT, SUBDISTRICT, UNIT)}
         typed = place[UNIT] or place[SUBDISTRICT] or place[DISTRICT]
         shown = " / ".join(text for text in (place[PROVINCE], place[DISTRICT], place[SUBDISTRICT], place[UNIT]) if text)
-        if place[PROVINCE] and normalise_name(place[PROVINCE]) != province_name:
-            outside.append(RowProblem(number, shown, _("Another province: not imported.")))
+        read = provinces.read(place[PROVINCE])
+        if read.status == OTHER:
+            outside.append(RowProblem(number, shown, _("Another province (%(province)s): not imported.",
+                                                       province=read.name)))
             continue
         item = _cell(row, column.get(ITEM)) if ITEM in column else ""
         if item and item_names and not _same_item(item, item_names):
@@ -151,13 +163,18 @@ def read_entries(table: FormTable, mapping: dict, province: Unit, matcher: UnitM
             continue
         district = place[DISTRICT] if place[UNIT] or place[SUBDISTRICT] else ""
         subdistrict = place[SUBDISTRICT] if place[UNIT] else ""
+        if read.status == UNSURE:  # not dropped: the unit's name decides, and the row is named
+            unsure.append(RowProblem(number, shown, _("The province typed is not one the system knows: the row "
+                                                      "is compared as a row of %(province)s.",
+                                                      province=province.name_th)))
         match = matcher.match(typed, district, subdistrict)
         if match.status != "auto":
             key = UnitMatcher.key(typed, district, subdistrict)
             unplaced.setdefault(key, Unplaced(key, shown, match)).rows.append(number)
             continue
         entries.append(FormEntry(number, match.unit, day, answered, figures))
-    return entries, sorted(unplaced.values(), key=lambda item: (-len(item.rows), item.typed)), outside, problems
+    return (entries, sorted(unplaced.values(), key=lambda item: (-len(item.rows), item.typed)), outside, problems,
+            unsure)
 
 
 def own_figures(session: Session, province: Unit, item_id: int, start, end, roles: list) -> dict:
@@ -203,8 +220,9 @@ def reconcile(session: Session, table: FormTable, mapping: dict, province: Unit,
 
     roles = figure_roles(mapping)
     item = session.get(Item, item_id)
-    entries, unplaced, outside, problems = read_entries(table, mapping, province, matcher,
-                                                        (item.name_th, item.code) if item else ())
+    entries, unplaced, outside, problems, unsure = read_entries(
+        table, mapping, province, matcher, (item.name_th, item.code) if item else (),
+        province_matcher(session, province))
     latest: dict = {}
     superseded = defaultdict(list)
     for entry in sorted(entries, key=lambda e: (e.answered or datetime.datetime.min, e.row)):
@@ -212,7 +230,7 @@ def reconcile(session: Session, table: FormTable, mapping: dict, province: Unit,
         if key in latest:
             superseded[key].append(latest[key].row)
         latest[key] = entry
-    result = Reconciliation(roles, [], unplaced, outside, problems)
+    result = Reconciliation(roles, [], unplaced, outside, problems, unsure_province=unsure)
     if not latest:
         return result
     result.start, result.end = min(day for _u, day in latest), max(day for _u, day in latest)

@@ -561,3 +561,81 @@ def _address_parts(text: str) -> tuple[str, dict]:
         if kind is not None:
             parts.setdefault(_KIND_LEVEL[kind], piece.strip())
     return pieces[0].strip(), parts
+
+
+# ------------------------------------------------------------------ the province column
+
+# Names people write for a province besides its own (normalised: no dots,
+# spaces or "ฯ"). English names come from the units' name_en.
+PROVINCE_ALIASES = {
+    "กรุงเทพมหานคร": ("กรุงเทพ", "กทม", "bkk"), "นครราชสีมา": ("โคราช",),
+    "พระนครศรีอยุธยา": ("อยุธยา", "กรุงศรีอยุธยา"), "อุบลราชธานี": ("อุบล",), "อุดรธานี": ("อุดร",),
+    "นครศรีธรรมราช": ("นครศรี",), "สุราษฎร์ธานี": ("สุราษฎร์",), "ประจวบคีรีขันธ์": ("ประจวบ",),
+    "กาญจนบุรี": ("กาญจน์",),
+}
+HOME, OTHER, UNSURE = "home", "other", "unsure"
+_PROVINCE_WORDS = re.compile(r"^\s*changwat\s+|\s+province\s*$|\d+")  # "Chiang Mai Province", a postcode
+
+
+@dataclass(frozen=True)
+class ProvinceRead:
+    status: str  # HOME | OTHER | UNSURE
+    name: str = ""  # the province read (Thai), "" when UNSURE
+
+
+class ProvinceMatcher:
+    """What a form's province column means, against every province of the
+    country, with the unit matcher's tolerance: จังหวัด/จ. in front, spacing,
+    zero-width characters, Thai digits, the usual other names (กทม.,
+    กรุงเทพฯ, โคราช, อยุธยา ... PROVINCE_ALIASES), the English name, and one
+    wrong letter (the same similarity, AUTO_MIN_SCORE ahead by
+    AUTO_MIN_MARGIN). Blank (or "-") is the home province: a form of one
+    province often has no such column. Text that is no province clearly
+    ("ไม่ระบุ", "ระอง" between ระยอง and ระนอง) is UNSURE: the caller compares
+    the row as the home province's and says so, never drops it."""
+
+    def __init__(self, provinces, home_id: int):
+        """`provinces`: (id, Thai name, English name or None) of every province."""
+        self._names: dict[str, tuple[int, str]] = {}  # normalised name -> (id, Thai name)
+        self.home_id = home_id
+        for province_id, name_th, name_en in provinces:
+            for name in (normalise_name(name_th), _squash(_clean(name_en)) if name_en else "",
+                         *PROVINCE_ALIASES.get(name_th, ())):
+                if name:
+                    self._names.setdefault(name, (province_id, name_th))
+        self._cache: dict[str, ProvinceRead] = {}
+
+    def read(self, text) -> ProvinceRead:
+        found = self._cache.get(text or "")
+        if found is None:
+            found = self._cache[text or ""] = self._read(text or "")
+        return found
+
+    def _read(self, text: str) -> ProvinceRead:
+        typed = _parse(_PROVINCE_WORDS.sub(" ", _clean(text)))
+        name = typed.name or typed.whole
+        if not name:
+            return ProvinceRead(HOME)
+        hit = self._names.get(name) or self._names.get(typed.whole)
+        if hit is None:
+            similar = _Similarity(name)
+            best: dict[int, tuple[float, str]] = {}
+            for known, (province_id, name_th) in self._names.items():
+                score = similar.to(known)
+                if score > best.get(province_id, (0.0, ""))[0]:
+                    best[province_id] = (score, name_th)
+            ranked = sorted(((score, province_id, name_th) for province_id, (score, name_th) in best.items()),
+                            reverse=True)
+            if not ranked or ranked[0][0] < AUTO_MIN_SCORE or (
+                    len(ranked) > 1 and ranked[0][0] - ranked[1][0] < AUTO_MIN_MARGIN - 1e-9):
+                return ProvinceRead(UNSURE)
+            hit = ranked[0][1:]
+        return ProvinceRead(HOME if hit[0] == self.home_id else OTHER, hit[1])
+
+
+def province_matcher(session: Session, province) -> ProvinceMatcher:
+    """The matcher of a form's province column for `province`'s form: every
+    province of the country (inactive ones too: a row naming one is still not
+    this province's)."""
+    rows = session.execute(select(Unit.id, Unit.name_th, Unit.name_en).where(Unit.level == "province")).all()
+    return ProvinceMatcher([tuple(row) for row in rows], province.id)

@@ -293,3 +293,45 @@ def test_rows_of_another_item_are_listed_apart(app, area):
     apart = html.split('id="not-compared"')[1]
     assert "แถว 4" in apart and "เจลแอลกอฮอล์" in apart and "เวชภัณฑ์รายการอื่น" in apart
     assert "แถว 3" not in apart  # the mask's rows are compared
+
+
+def _upload_id(response):
+    return int(re.search(r"/reconcile/(\d+)", response.headers["Location"]).group(1))
+
+
+def test_the_province_column_is_read_like_the_unit_names(app, area):
+    """"จ.เชียงใหม", "จังหวัด เชียงใหม่" are Chiang Mai; "จ.ลำพูน" is another
+    province; "ไม่ระบุ" names none: compared as Chiang Mai's row, and listed."""
+    day, (kid0, kid1) = today(), area["kid_names"][:2]
+    rows = [
+        [_be(day, "9:00:00"), "จ.เชียงใหม", area["district"], area["lao_name"], "100", "60", "", "", ""],
+        [_be(day, "9:10:00"), "จังหวัด เชียงใหม่", area["district"], kid0, "", "", "30", "10", ""],
+        [_be(day, "9:20:00"), "ไม่ระบุ", area["district"], kid1, "", "", "12", "4", ""],
+        [_be(day, "9:30:00"), "จ.ลำพูน", "เมืองลำพูน", "อบต.บ้านธิ", "5", "", "", "", ""],
+    ]
+    admin = login(app.test_client(), "cm-admin")
+    upload_id = _upload_id(_upload(admin, _csv(HEADERS, rows)))
+    html = admin.post(f"/reconcile/{upload_id}/columns", data=mapping(area), follow_redirects=True).get_data(as_text=True)
+    counts = _counts(html)
+    assert (counts["equal"], counts["only_form"], counts["different"]) == (2, 1, 0)
+    apart = html.split('id="not-compared"')[1]
+    assert "แถว 5" in apart and "ลำพูน" in apart and "แถว 2" not in apart and "แถว 4" not in apart
+    unsure = html.split('id="unsure-province"')[1].split('id="not-compared"')[0]
+    assert "แถว 4" in unsure and "ไม่ระบุ" in unsure and "เชียงใหม่" in unsure and "แถว 2" not in unsure
+
+
+def test_bangkok_is_known_by_its_short_names(app):
+    headers = ["ประทับเวลา", "จังหวัด", "เขต", "ชื่อหน่วยงาน", "จำนวนที่ได้รับ (ชิ้น)"]
+    day = today()
+    rows = [[_be(day, "8:00:00"), "กทม.", "", "เขตพระนคร", "7"],
+            [_be(day, "8:05:00"), "กรุงเทพฯ", "", "เขตดุสิต", "8"],
+            [_be(day, "8:10:00"), "กรุงเทพมหานคร", "", "เขตบางรัก", "9"]]
+    admin = login(app.test_client(), "bkk-admin")
+    upload_id = _upload_id(_upload(admin, _csv(headers, rows)))
+    html = admin.post(f"/reconcile/{upload_id}/columns", data={
+        "role-timestamp": "ประทับเวลา", "role-province": "จังหวัด", "role-district": "เขต",
+        "role-unit": "ชื่อหน่วยงาน", "role-received": "จำนวนที่ได้รับ (ชิ้น)"}, follow_redirects=True).get_data(as_text=True)
+    lines = html.split('id="lines"')[1]
+    assert 'id="not-compared"' not in html and 'id="unsure-province"' not in html
+    for name in ("เขตพระนคร", "เขตดุสิต", "เขตบางรัก"):
+        assert name in lines

@@ -375,3 +375,69 @@ def test_twenty_thousand_rows_match_well_within_the_budget(hierarchy, capsys):
     with capsys.disabled():
         print(f"\nunit matching: 20,000 rows ({len(set(pool))} distinct variants) in {seconds:.2f} s")
     assert seconds < 5
+
+
+# ------------------------------------------------------------------ the province column
+
+def province_matcher_for(home_code):
+    import geothai
+
+    from app.reconcile.unit_matching import ProvinceMatcher
+
+    return ProvinceMatcher([(int(p.code), p.name_th, p.name_en) for p in geothai.provinces()], int(home_code))
+
+
+@pytest.mark.database_independent
+@pytest.mark.parametrize("home, typed, status, name", [
+    ("50", "", "home", ""), ("50", "-", "home", ""), ("50", "เชียงใหม่", "home", "เชียงใหม่"),
+    ("50", "เชียงใหม", "home", "เชียงใหม่"), ("50", "จ.เชียงใหม่", "home", "เชียงใหม่"),
+    ("50", "จังหวัด เชียงใหม่", "home", "เชียงใหม่"), ("50", " จ. เชียง" + ZWSP + "ใหม่ 50000", "home", "เชียงใหม่"),
+    ("50", "Chiang Mai", "home", "เชียงใหม่"), ("50", "CHIANG MAI PROVINCE", "home", "เชียงใหม่"),
+    ("50", "ลำพูน", "other", "ลำพูน"), ("50", "จ.ลำพูน", "other", "ลำพูน"), ("50", "เชียงราย", "other", "เชียงราย"),
+    ("50", "กทม.", "other", "กรุงเทพมหานคร"), ("50", "โคราช", "other", "นครราชสีมา"),
+    ("50", "ไม่ระบุ", "unsure", ""), ("50", "ชม.", "unsure", ""), ("50", "เชียง", "unsure", ""),
+    ("50", "ระอง", "unsure", ""),  # one letter from both ระยอง and ระนอง
+    ("10", "กทม.", "home", "กรุงเทพมหานคร"), ("10", "กทม", "home", "กรุงเทพมหานคร"),
+    ("10", "กรุงเทพฯ", "home", "กรุงเทพมหานคร"), ("10", "กรุงเทพ มหานคร", "home", "กรุงเทพมหานคร"),
+    ("10", "กรุงเทพมหานคร", "home", "กรุงเทพมหานคร"), ("10", "Bangkok", "home", "กรุงเทพมหานคร"),
+    ("10", "กรุงเทพมหานค", "home", "กรุงเทพมหานคร"), ("10", "นนทบุรี", "other", "นนทบุรี"),
+])
+def test_the_province_column_is_read_with_the_matchers_tolerance(home, typed, status, name):
+    read = province_matcher_for(home).read(typed)
+    assert (read.status, read.name) == (status, name)
+
+
+@pytest.mark.database_independent
+def test_province_names_as_people_type_them_are_never_taken_for_another(capsys):
+    """Every province written the usual ways (จ./จังหวัด, spaces, a zero-width
+    space, English, one letter wrong) into a dozen provinces' forms: read as
+    that province or left unsure (a short name with a letter of the same
+    sound swapped: "รำพูน", "ฏาก"), never as another one."""
+    import geothai
+
+    from app.reconcile.unit_matching import OTHER, UNSURE
+
+    provinces = geothai.provinces()
+    real = {normalise_name(p.name_th) for p in provinces}
+    matchers = {p.code: province_matcher_for(p.code) for p in provinces}
+    home_of = {p.name_th: int(p.code) for p in provinces}
+    rows = []
+    for province in provinces:
+        name = province.name_th
+        typed = ["จ." + name, "จังหวัด " + name, " " + name[:2] + ZWSP + name[2:] + " ", province.name_en,
+                 *[typo for typo in misspellings(name) if normalise_name(typo) not in real]]
+        rows += [(text, province.name_th) for text in typed]
+    read, wrong = 0, []
+    for code, matcher in list(matchers.items())[:12]:  # 12 forms x ~300 texts: every province typed into each
+        for text, meant in rows:
+            found = matcher.read(text)
+            if found.status == UNSURE:
+                continue
+            read += 1
+            if found.name != meant or (found.status == OTHER) != (int(code) != home_of[meant]):
+                wrong.append((code, text, found))
+    with capsys.disabled():
+        print(f"\nprovince column: {len(rows)} typed variants, {read / (12 * len(rows)):.4f} read, "
+              f"{len(wrong)} wrong")
+    assert not wrong, wrong[:10]
+    assert read / (12 * len(rows)) >= 0.9
