@@ -146,6 +146,10 @@ class TodayView(BaseView):
         try:
             with transaction():
                 result = make_command(unit.id, item_id).run()
+                # What the answer says of the result is read before the commit expires it:
+                # after it, a refresh cost a SELECT and a transaction of its own (~1/8 of a receipt).
+                message, category = success(result) if callable(success) else (success, "success")
+                document = document_number(result) if queued else None
         except DomainError as error:
             if queued != "later":
                 flash(str(error), "warning" if isinstance(error, SavedAtTheSameMoment) else "danger")
@@ -153,11 +157,10 @@ class TodayView(BaseView):
             if queued:
                 return jsonify(ok=False, message=str(error), field=error.field, next=page), 422
             return redirect(page)
-        message, category = success(result) if callable(success) else (success, "success")
         if queued != "later":
             flash(message, category)
         if queued:
-            return jsonify(ok=True, message=str(message), category=category, document=document_number(result),
+            return jsonify(ok=True, message=str(message), category=category, document=document,
                            next=page)
         return redirect(page)
 
