@@ -29,9 +29,9 @@ from app.labels import level_label
 from app.models.rollup import DailyReport
 from app.models.unit import Unit, UnitLevel
 from app.models.user import MaskLogUser
-from app.queries import figures
+from app.queries import figures, obligations
 from app.queries.exports import safe_text
-from app.thai import BANGKOK, thai_date
+from app.thai import thai_date
 from app.xlsx import HEADER, Workbook
 
 # Missing units listed per level; beyond it the page says so and points to the units below.
@@ -71,13 +71,11 @@ class MissingUnit:
     level: str
     path: str
     last_reported: Optional[datetime.date]
-    streak: int  # days in a row without a report, up to and including the day asked
+    streak: int  # obliged days in a row without a report, up to and including the day asked
     people: list = field(default_factory=list)
-
-    @property
-    def days_silent(self) -> Optional[int]:
-        """Days since the last report; None when it never reported."""
-        return None if self.last_reported is None else self.streak
+    # Days since the last report (None: never reported). More than the streak when
+    # the unit last reported before its duty began (a subdistrict before its first stock).
+    days_silent: Optional[int] = None
 
 
 @dataclass
@@ -131,13 +129,17 @@ def responsible_people(session: Session, unit_ids) -> dict:
     return people
 
 
-def streak(day: datetime.date, last: Optional[datetime.date], created: Optional[datetime.datetime]) -> int:
-    """Days in a row without a report ending on `day`: since the day after the
-    last report, or since the unit was created when it never reported."""
+def streak(day: datetime.date, last: Optional[datetime.date], created: Optional[datetime.datetime],
+           stock_day: Optional[datetime.date] = None) -> int:
+    """Days the unit had to report, in a row, without a report, ending on `day`
+    (on which it is obliged and silent): from the day after its last report or
+    from the first day of its duty (obligations.first_obliged_day: the day it
+    was added, or its first stock `stock_day` when only its stock obliges it),
+    whichever is later. A subdistrict added long ago that received stock five
+    days ago has missed five days, not every day since it was added."""
+    start = obligations.first_obliged_day(created, stock_day, day)
     if last is not None:
-        return (day - last).days
-    # created_on is stored in UTC; the reporting day is Thailand's.
-    start = created.replace(tzinfo=datetime.timezone.utc).astimezone(BANGKOK).date() if created is not None else day
+        start = max(start, last + datetime.timedelta(days=1))
     return max((day - start).days + 1, 1)
 
 
@@ -151,17 +153,21 @@ def missing_units(session: Session, unit: Unit, day: datetime.date, sort: str = 
     `shown_per_group`: the page's cut (MissingList.shown); people are read
     only for the units shown (all of them without a cut: export, print)."""
     levels = levels if levels is not None else figures.completeness(session, unit, day)
+    level_rules = obligations.rules(session)
     found, total, truncated = [], 0, False
     for level in levels:
         if level["missing"] and not level["own"]:
             total += level["missing"]
-            rows = figures.not_reported(session, unit, day, level["level"], limit, [last_report(day)])
+            # The first stock day only where the level's rule is "holds stock": one index probe per row listed.
+            rows = figures.not_reported(session, unit, day, level["level"], limit,
+                                        [last_report(day), obligations.obliged_from(level_rules, level["level"])])
             truncated = truncated or level["missing"] > len(rows)
             found.extend(rows)
     own_missing = any(level["own"] and level["missing"] for level in levels)
     # Rows unpacked as tuples: looking up a Row's attributes by name cost as much as the rest of the loop.
-    units = [MissingUnit(unit_id, code, name, unit_level, path, last, streak(day, last, created))
-             for unit_id, unit_level, code, name, path, created, last in found]
+    units = [MissingUnit(unit_id, code, name, unit_level, path, last, streak(day, last, created, stock_day),
+                         days_silent=None if last is None else (day - last).days)
+             for unit_id, unit_level, code, name, path, created, last, stock_day in found]
     groups = _group(session, unit, units, sort)
     shown = [_cut(node, [shown_per_group]) for node in groups] if shown_per_group else groups
     shown_units = list(_walk(shown))

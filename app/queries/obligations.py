@@ -11,19 +11,23 @@ An active unit must report on day D when
   receives stock, the subdistrict has stock to account for); "never" never.
 An exemption (obliged = no) takes the unit out whatever the rule says.
 Rules and exceptions are the current settings and apply to every day shown,
-past days included (as `active` does): changing one changes past percentages."""
+past days included (as `active` does): changing one changes past percentages.
+Under them a unit's duty, once it starts, never stops (stock received stays
+received): it is obliged on every day from `first_obliged_day` on, which is
+what "days missed in a row" counts from (app/queries/missing.py)."""
 from __future__ import annotations
 
 import datetime
 import time
 
-from sqlalchemy import and_, exists, false, literal, or_, select, union_all
+from sqlalchemy import and_, case, exists, false, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app import scoping
 from app.models.ledger import LedgerLine
 from app.models.obligation import ALWAYS, DEFAULT_RULES, HOLDS_STOCK, ReportingException, ReportingRule
 from app.models.unit import Unit
+from app.thai import BANGKOK
 
 # Ledger kinds that bring stock into a unit (app/stock.post callers).
 STOCK_IN_KINDS = ("receipt", "allocation_in")
@@ -57,6 +61,38 @@ def has_stock_by(day: datetime.date):
     (an index range on ledger_line (unit_id, item_id, entry_date))."""
     return exists().where(LedgerLine.unit_id == Unit.id, LedgerLine.kind.in_(STOCK_IN_KINDS),
                           LedgerLine.entry_date <= day)
+
+
+def first_stock_day():
+    """SQL scalar on Unit: the first day the unit itself received stock (NULL:
+    never), the first entry of the same partial index as `has_stock_by`."""
+    return (select(func.min(LedgerLine.entry_date))
+            .where(LedgerLine.unit_id == Unit.id, LedgerLine.kind.in_(STOCK_IN_KINDS))
+            .correlate(Unit).scalar_subquery())
+
+
+def obliged_from(level_rules: dict, level: str):
+    """SQL column of `obliged_units` rows of one level (Unit outer-joined to
+    ReportingException): the first stock day of a unit that only its stock
+    obliges (a "holds stock" level, no exception adding it), else NULL (the
+    unit is obliged from the day it was added). `first_obliged_day` turns it
+    into a day; `missing.streak` counts from it."""
+    if level_rules.get(level) != HOLDS_STOCK:
+        return null().label("obliged_from")
+    return case((ReportingException.unit_id.is_(None), first_stock_day()), else_=null()).label("obliged_from")
+
+
+def first_obliged_day(created: datetime.datetime | None, stock_day: datetime.date | None,
+                      day: datetime.date) -> datetime.date:
+    """The first day of the unit's duty to report that still holds on `day`
+    (it is obliged on `day`): the day it was added (`created`: unit.created_on,
+    UTC; the reporting day is Thailand's), or its first stock (`obliged_from`)
+    when that is later: the days before it are "not due" on the unit's calendar
+    too (`obliged_days`, history.month_calendar). An imported unit (whose
+    documents may go back to the system's start, commands.base.first_day)
+    still counts from the day it was added: nobody asked it to report before."""
+    added = created.replace(tzinfo=datetime.timezone.utc).astimezone(BANGKOK).date() if created is not None else day
+    return min(max(added, stock_day or added), day)
 
 
 def obliged_clause(level_rules: dict, day: datetime.date):

@@ -7,10 +7,12 @@ import csv
 import datetime
 import io
 import re
+import uuid
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import openpyxl
 import pytest
+from sqlalchemy import exists, select
 
 from app.commands.users import create_user
 from app.extensions import db
@@ -19,7 +21,11 @@ from app.queries import figures, missing
 from app.rollups.pending import mark_reported
 from app.roles import OFFICER
 from app.thai import thai_date, today
-from tests.helpers import client_for, fresh_tree, unit, user
+from app.commands.no_activity import report_no_activity
+from app.commands.obligations import ExceptionInput, RemoveReportingException, SetReportingException
+from app.commands.units import create_unit
+from app.queries.obligations import obliged_days
+from tests.helpers import client_for, fresh_tree, login, unit, user
 
 
 def _district_officer(district_code, tag, phone=None):
@@ -30,12 +36,15 @@ def _district_officer(district_code, tag, phone=None):
 
 @pytest.fixture()
 def area(app):
-    """A fresh LAO under district 5002 with two end units: E0 never reported,
-    E1 last reported four days ago, the LAO yesterday; nobody today. The LAO
-    officer has a phone; a deactivated user at E1 must not be listed."""
+    """A fresh LAO under district 5002 with two end units: E0 added today and
+    never reported, E1 (added a week ago, as the LAO) last reported four days
+    ago, the LAO yesterday; nobody today. The LAO officer has a phone; a
+    deactivated user at E1 must not be listed."""
     with app.app_context():
         lao, children, people = fresh_tree(2, district_code="5002")
         tag = lao.code[1:]
+        # Missed days count from the unit's addition: a unit reports only on days it existed.
+        lao.created_on = children[1].created_on = datetime.datetime.utcnow() - datetime.timedelta(days=7)
         people["officer"].phone, people["officer"].position = "0812345678", "ปลัดเทศบาล"
         # Reports through the rollups (other tests check rollups = a rebuild from daily_report).
         mark_reported(db.session, children[1], today() - datetime.timedelta(days=4), "no_activity")
@@ -305,3 +314,134 @@ def test_an_administrator_goes_from_a_missing_unit_to_its_exception_form(app, ar
     assert f'name="unit" value="{area["lao"]}"' in form and area["lao_name"] in form
     officer = client_for(app, area["district"]).get(f"/dashboard/{area['district_unit']}/completeness")
     assert "/obligations/exceptions" not in officer.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- missed days count from the duty to report
+
+STREAK_DISTRICT = "5015"  # a district of its own: no other test ranks or stocks its units
+
+
+def _added(target, days_ago):
+    target.created_on = datetime.datetime.utcnow() - datetime.timedelta(days=days_ago)
+    db.session.commit()
+    return target
+
+
+def _new_end_unit(parent, tag, days_ago):
+    """An end unit of the district, added `days_ago` days ago."""
+    return _added(create_unit(db.session, user("cm-admin"), parent=parent, level="end_unit",
+                              name_th=f"หน่วยทดสอบขาดรายงาน {tag}", code=f"K{tag}"), days_ago)
+
+
+def _quiet_subdistrict(district, days_ago):
+    """A subdistrict of the district (only the official hierarchy makes them)
+    with no stock, report or exception yet, as if added `days_ago` days ago."""
+    from app.models.ledger import LedgerLine
+    from app.models.obligation import ReportingException
+    from app.models.rollup import DailyReport
+
+    found = db.session.execute(select(Unit).where(
+        Unit.parent_id == district.id, Unit.level == "subdistrict", Unit.active.is_(True),
+        ~exists().where(LedgerLine.unit_id == Unit.id), ~exists().where(DailyReport.unit_id == Unit.id),
+        ~exists().where(ReportingException.unit_id == Unit.id)).order_by(Unit.code)).scalars().first()
+    assert found is not None, "no quiet subdistrict left in the test district"
+    return _added(found, days_ago)
+
+
+def _stock_on(target, days_ago):
+    """Stock on the unit's ledger dated `days_ago` days back, with no report of
+    the unit that day: what stock brought in from outside the today page's
+    forms looks like (a receipt or a confirmation recorded there is itself the
+    day's report, and then the last report bounds the streak anyway)."""
+    from app.models.ledger import Item
+    from app.stock import post
+
+    item_id = db.session.execute(select(Item.id).order_by(Item.id)).scalars().first()
+    post(db.session, unit=target, item_id=item_id, quantity=10, kind="receipt", document_type="import",
+         document_id=0, actor=user("cm-admin"), entry_date=today() - datetime.timedelta(days=days_ago))
+    db.session.commit()
+
+
+def test_a_subdistrict_misses_days_only_since_its_first_stock(app):
+    """A subdistrict added 400 days ago that received stock 4 days ago has
+    missed 5 days (its calendar's days due), not 401: it neither tops the
+    longest-silent sort nor the LINE message. One that reported (with nothing
+    to record) before its stock came: 10 days since its last report, 5 missed."""
+    tag = uuid.uuid4().hex[:5].upper()
+    with app.app_context():
+        district = unit(STREAK_DISTRICT)
+        never = _quiet_subdistrict(district, 400)
+        _stock_on(never, 4)
+        early = _quiet_subdistrict(district, 400)
+        report_no_activity(db.session, user("cm-admin"), early, today() - datetime.timedelta(days=10))
+        db.session.commit()
+        _stock_on(early, 4)
+        end = _new_end_unit(district, f"{tag}E", 7)  # obliged from the day it was added
+        ids = {"never": never.id, "early": early.id, "end": end.id, "district": district.id, "early_code": early.code}
+        listed = missing.missing_units(db.session, district, today(), sort="silent")
+        by_id = {item.id: item for item in listed.units}
+        assert (by_id[never.id].last_reported, by_id[never.id].days_silent, by_id[never.id].streak) == (None, None, 5)
+        assert by_id[early.id].last_reported == today() - datetime.timedelta(days=10)
+        assert (by_id[early.id].days_silent, by_id[early.id].streak) == (10, 5)
+        assert by_id[end.id].streak == 8
+        # The streak is the unit's calendar: the days due since its first stock, none reported.
+        last_days = [today() - datetime.timedelta(days=back) for back in range(12)]
+        assert obliged_days(db.session, never, last_days) == set(last_days[:5])
+        order = [item.id for item in listed.units]
+        assert order.index(end.id) < order.index(never.id)  # 8 days before 5, not 401
+        lines = missing.share_text(listed, "http://localhost").splitlines()
+        assert lines.index(f"- {end.name_th}") < lines.index(f"- {never.name_th}")
+    admin = login(app.test_client(), "cm-admin")
+    html = admin.get(f"/dashboard/{ids['district']}/completeness", query_string={"sort": "silent"}).get_data(as_text=True)
+    assert "ยังไม่เคยรายงาน" in _li(html, ids["never"]) and "ขาดรายงานติดต่อกัน 5 วัน" in _li(html, ids["never"])
+    early_item = _li(html, ids["early"])
+    assert f"รายงานล่าสุด {thai_date(today() - datetime.timedelta(days=10))} (10 วันก่อน)" in early_item
+    assert "ขาดรายงานติดต่อกัน 5 วัน" in early_item
+    table = list(csv.reader(io.StringIO(admin.get(f"/dashboard/{ids['district']}/missing.csv").data.decode("utf-8-sig"))))
+    early_row = next(row for row in table if row[1] == ids["early_code"])
+    assert (early_row[5], early_row[6]) == ("10", "5")
+
+
+def test_exceptions_decide_from_when_a_unit_misses_days(app):
+    """A subdistrict added 20 days ago with stock 3 days ago misses 4 days.
+    Exempt, it is not listed; its exemption removed, it is back under the rules,
+    where only its stock obliges it: 4 days again, not 21. Added by an
+    exception, it must report from the day it was added: 21. Exceptions are
+    current settings that hold for past days too (README): an end unit whose
+    exemption is removed has missed every day since it was added, as its
+    calendar shows."""
+    tag = uuid.uuid4().hex[:5].upper()
+    with app.app_context():
+        district_id = unit(STREAK_DISTRICT).id
+        sub = _quiet_subdistrict(unit(STREAK_DISTRICT), 20)
+        end = _new_end_unit(unit(STREAK_DISTRICT), f"{tag}Y", 6)
+        _stock_on(sub, 3)
+        sub_id, end_id = sub.id, end.id
+
+        def listed(unit_id):
+            found = missing.missing_units(db.session, db.session.get(Unit, district_id), today())
+            return {item.id: item for item in found.units}.get(unit_id)
+
+        def exception(unit_id, obliged):
+            SetReportingException(db.session, user("cm-admin"), ExceptionInput(
+                unit_id=unit_id, obliged=obliged, reason="ทดสอบการนับวันขาดรายงาน")).run()
+            db.session.commit()
+
+        def remove(unit_id):
+            RemoveReportingException(db.session, user("cm-admin"), unit_id).run()
+            db.session.commit()
+
+        assert listed(sub_id).streak == 4
+        exception(sub_id, "no")
+        exception(end_id, "no")
+        assert listed(sub_id) is None and listed(end_id) is None
+        remove(sub_id)
+        remove(end_id)
+        assert (listed(sub_id).streak, listed(sub_id).days_silent) == (4, None)
+        assert listed(end_id).streak == 7
+        last_days = [today() - datetime.timedelta(days=back) for back in range(10)]
+        assert obliged_days(db.session, db.session.get(Unit, end_id), last_days) == set(last_days)
+        exception(sub_id, "yes")
+        assert listed(sub_id).streak == 21
+        remove(sub_id)
+        assert listed(sub_id).streak == 4
