@@ -21,22 +21,38 @@ LEVEL_LABELS = {
 
 
 # A level's units as a group: headings of dashboards, completeness and report sheets.
+# The country's districts are อำเภอ and เขต (Bangkok's), its subdistricts ตำบล and แขวง;
+# level_group_labels(unit) names them as the people of one province say them.
 LEVEL_GROUP_LABELS = {
     UnitLevel.CENTRAL.value: lazy_gettext("Central"),
     UnitLevel.PROVINCE.value: lazy_gettext("Provinces"),
-    UnitLevel.DISTRICT.value: lazy_gettext("Districts"),
-    UnitLevel.SUBDISTRICT.value: lazy_gettext("Subdistricts"),
+    UnitLevel.DISTRICT.value: lazy_gettext("Districts and khet"),
+    UnitLevel.SUBDISTRICT.value: lazy_gettext("Subdistricts and khwaeng"),
     UnitLevel.LAO.value: lazy_gettext("Local governments"),
     UnitLevel.END_UNIT.value: lazy_gettext("End receiving units"),
 }
+_PROVINCE_WORDS = {UnitLevel.DISTRICT.value: lazy_gettext("Districts"),
+                   UnitLevel.SUBDISTRICT.value: lazy_gettext("Subdistricts")}
+_BANGKOK_WORDS = {UnitLevel.DISTRICT.value: lazy_gettext("Khet"),
+                  UnitLevel.SUBDISTRICT.value: lazy_gettext("Khwaeng")}
+BANGKOK_CODE = "10"  # the official codes of Bangkok and of its เขต and แขวง start with it
+
+
+def level_group_labels(unit=None) -> dict:
+    """LEVEL_GROUP_LABELS for the levels below `unit`: in Bangkok เขต and แขวง,
+    in another province อำเภอ and ตำบล, for the country (or no unit) both."""
+    if unit is None or unit.level == UnitLevel.CENTRAL.value:
+        return LEVEL_GROUP_LABELS
+    in_bangkok = unit.is_official and (unit.code or "").startswith(BANGKOK_CODE)
+    return {**LEVEL_GROUP_LABELS, **(_BANGKOK_WORDS if in_bangkok else _PROVINCE_WORDS)}
 
 
 def level_label(level: str) -> str:
     return str(LEVEL_LABELS.get(level, level))
 
 
-def level_group_label(level: str) -> str:
-    return str(LEVEL_GROUP_LABELS.get(level, level))
+def level_group_label(level: str, unit=None) -> str:
+    return str(level_group_labels(unit).get(level, level))
 
 
 # --- registers: what the ledger and the audit trail store as codes --------------------------------

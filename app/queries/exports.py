@@ -96,7 +96,7 @@ def level_table(session: Session, unit: Unit, item_id: int, period: Period, leve
     of_level = dict(zip(EXPORTED_NAMES, sums))
     rest = figures.remainder(headline, [own, of_level], EXPORTED_NAMES)
     if any(rest.values()):
-        yield "", _("Other units of the area, not under any of these %(level)s", level=level_group_label(level)), \
+        yield "", _("Other units of the area, not under any of these %(level)s", level=level_group_label(level, unit)), \
             [rest[name] for name in EXPORTED_NAMES], False
     total = figures.add_up([own, of_level, rest], EXPORTED_NAMES)
     yield _("Total"), "", [total[name] for name in EXPORTED_NAMES], True
@@ -137,7 +137,7 @@ def _write_report(session, unit, item_id, period, path, title) -> None:
         summary.append([_("Reported on %(day)s", day=thai_date(period.end)), _("Reported"), _("Units"),
                         _("Percent")], bold=True)
         for level in levels:
-            summary.append([safe_text(own_label(unit)) if level["own"] else level_group_label(level["level"]),
+            summary.append([safe_text(own_label(unit)) if level["own"] else level_group_label(level["level"], unit),
                             level["reported"], level["units"], percent_text(level["percent"])])
         summary.append([_("Total"), sum(level["reported"] for level in levels), sum(level["units"] for level in levels),
                         percent_text(figures.reported_percent(levels))], bold=True)
@@ -154,7 +154,7 @@ def _write_report(session, unit, item_id, period, path, title) -> None:
 
         own = figures.unit_table(session, unit, item_id, period, headline)["own"]
         for level in levels_below(session, unit):
-            sheet = book.sheet(level_group_label(level))
+            sheet = book.sheet(level_group_label(level, unit))
             sheet.append([" · ".join(title)], bold=True)
             sheet.append([_("Code"), _("Unit"), *labels(EXPORTED)], bold=True)
             for code, name, values, total in level_table(session, unit, item_id, period, level, headline, own):
@@ -174,7 +174,7 @@ def csv_rows(session: Session, unit: Unit, item_id: int, period: Period) -> Iter
         headline = figures.headline(session, unit, item_id, period)
         own = figures.unit_table(session, unit, item_id, period, headline)["own"]
         for level in levels_below(session, unit):
-            label = level_group_label(level)
+            label = level_group_label(level, unit)
             for count, (code, name, values, _total) in enumerate(
                     level_table(session, unit, item_id, period, level, headline, own), 1):
                 writer.writerow([label, code, name, start, end, *values])

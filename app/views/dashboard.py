@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from app import charts, scoping
 from app.errors import DomainError
 from app.extensions import db
-from app.labels import LEVEL_GROUP_LABELS, REPORT_KIND_LABELS, level_label
+from app.labels import REPORT_KIND_LABELS, level_group_labels, level_label
 from app.models.rollup import DailyRollup
 from app.models.unit import Unit, UnitLevel
 from app.permissions import CHART, DASHBOARD, DASHBOARD_VIEW, EXEMPT, EXPORT, OBLIGATIONS_VIEW, ROLLUP_CHART_VIEW
@@ -126,7 +126,7 @@ class DashboardView(BaseView):
             reported_percent=figures.reported_percent(levels), busy_units=len(busiest),
             trend_chart=trend_chart, group_chart=group_chart, reporting_chart=reporting_chart,
             child_chart=child_chart, chart_rows=CHART_ROWS,
-            breadcrumb=self._breadcrumb(unit), query=query, level_labels=LEVEL_GROUP_LABELS,
+            breadcrumb=self._breadcrumb(unit), query=query, level_labels=level_group_labels(unit),
             can_export=self.appbuilder.sm.has_access(f"can_{EXPORT}", self.class_permission_name)), \
             (422 if error else 200)
 
@@ -157,7 +157,7 @@ class DashboardView(BaseView):
             share_text = missing.share_text(listed, public_base())
             share_url = missing.line_share_url(share_text)
         return self.render_template(
-            "completeness.html", unit=unit, day=day, levels=levels, level_labels=LEVEL_GROUP_LABELS,
+            "completeness.html", unit=unit, day=day, levels=levels, level_labels=level_group_labels(unit),
             reported_percent=figures.reported_percent(levels), breadcrumb=self._breadcrumb(unit),
             listed=listed, summary=summary, sort=sort, share_text=share_text, share_url=share_url,
             list_limit=missing.LIST_LIMIT, unit_url=_unit_url(),

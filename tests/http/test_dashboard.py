@@ -181,3 +181,22 @@ def test_dashboard_and_completeness_stay_within_a_sql_budget(app, as_user):
     viewer.get(f"/dashboard/{province}/completeness")
     response, statements = count_statements(app, viewer, "GET", f"/dashboard/{province}/completeness")
     assert response.status_code == 200 and statements <= 10, statements
+
+
+def test_levels_are_named_as_each_province_says_them(as_user, app):
+    """Bangkok's districts are เขต and its subdistricts แขวง; another province's
+    are อำเภอ and ตำบล; the country has both (completeness page and xlsx)."""
+    admin = as_user("admin")
+    with app.app_context():
+        centre = db.session.query(Unit.id).filter_by(level="central").scalar()
+    bangkok, chiang_mai = _unit_id(app, "10"), _unit_id(app, "50")
+
+    def headings(unit_id):
+        page = admin.get(f"/dashboard/{unit_id}/completeness").get_data(as_text=True)
+        return re.findall(r"<h3>([^<:]+):", page)
+
+    assert "เขต" in headings(bangkok) and "อำเภอ" not in headings(bangkok)
+    assert "อำเภอ" in headings(chiang_mai) and "เขต" not in headings(chiang_mai)
+    assert "อำเภอและเขต" in headings(centre)
+    book = openpyxl.load_workbook(io.BytesIO(admin.get(f"/dashboard/{bangkok}/report.xlsx").data))
+    assert "เขต" in book.sheetnames and "อำเภอ" not in book.sheetnames
