@@ -69,6 +69,11 @@ class UnitApi(ScopedModelApi):
             schema:
               type: string
           - in: query
+            name: within
+            description: A unit id; only units in its subtree (none when it is outside the caller's area)
+            schema:
+              type: integer
+          - in: query
             name: page_size
             description: At most 20
             schema:
@@ -109,6 +114,7 @@ class UnitApi(ScopedModelApi):
         """
         levels = [level for level in (request.args.get("levels") or "").split(",") if level] or None
         size = request.args.get("page_size", default=MAX_RESULTS, type=int) or MAX_RESULTS
+        within = request.args.get("within", type=int)
         results = search_results(db.session, current_actor(), request.args.get("term", "")[:100],
-                                 levels=levels, limit=size)
+                                 levels=levels, limit=size, within=within)
         return self.response(200, results=results)

@@ -55,6 +55,7 @@ class UnitPickerWidget:
         box = _attributes({
             "class": "masklog-unit-picker", "data-url": url_for("UnitApi.search"),
             "data-levels": ",".join(field.levels) if field.levels else None,
+            "data-within": field.within,
             "data-go": field.go_to, "data-label": label,
             "data-searching": gettext("Searching…"), "data-no-results": gettext("No matches found"),
             "data-error": gettext("The results could not be loaded."),
@@ -76,16 +77,19 @@ class UnitPickerWidget:
 class UnitPickerField(Field):
     """A unit of the actor's area, chosen by search. `levels`: the unit levels
     this form takes (None: any); `go_to`: a URL with "{id}" to open on pick
-    instead of filling a form (the dashboard's "go to unit")."""
+    instead of filling a form (the dashboard's "go to unit"); `within`: a
+    unit id whose subtree alone is searched (the browser's list only: the
+    form's handler checks the posted id itself)."""
 
     widget = UnitPickerWidget()
     limit = 20
 
     def __init__(self, label=None, validators=None, *, levels: Optional[Iterable[str]] = None,
                  allow_blank: bool = False, go_to: Optional[str] = None,
-                 stored: Optional[Callable[[], Optional[int]]] = None, **kwargs):
+                 stored: Optional[Callable[[], Optional[int]]] = None, within: Optional[int] = None, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.levels = list(levels) if levels else None
+        self.within = within
         self.allow_blank = allow_blank
         self.go_to = go_to
         # The id the edited row holds now (FAB's edit POST gives the form no

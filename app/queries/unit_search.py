@@ -72,12 +72,18 @@ def _level_rank():
 
 
 def search_units(session: Session, actor, text: Optional[str], *, levels: Optional[Iterable[str]] = None,
-                 limit: int = MAX_RESULTS, active_only: bool = True) -> list[Unit]:
+                 limit: int = MAX_RESULTS, active_only: bool = True, within: Optional[int] = None) -> list[Unit]:
     """Units in the actor's subtree matching `text`, best first, at most `limit`
     (never more than MAX_RESULTS). Empty text: the actor's own unit and the
-    units right under it."""
+    units right under it. `within`: a unit id narrowing the search to its
+    subtree (the Google Form's picks: one province), nothing when that unit
+    is outside the actor's area."""
     limit = max(1, min(int(limit or MAX_RESULTS), MAX_RESULTS))
     root = scoping.actor_root_path(actor)
+    if root and within is not None:
+        inner = session.execute(select(Unit.path).where(Unit.id == within)).scalar() \
+            if 0 < within < 2 ** 31 else None  # the id column's range: no overflow from a forged number
+        root = inner if inner and scoping.path_in_subtree(inner, root) else None
     if not root:
         return []
     wanted = [level for level in _LEVELS if levels is None or level in set(levels)]

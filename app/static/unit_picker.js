@@ -89,6 +89,7 @@
       var mine = ++seq;
       var url = box.getAttribute("data-url") + "?term=" + encodeURIComponent(query);
       if (box.getAttribute("data-levels")) url += "&levels=" + encodeURIComponent(box.getAttribute("data-levels"));
+      if (box.getAttribute("data-within")) url += "&within=" + encodeURIComponent(box.getAttribute("data-within"));
       setStatus(box.getAttribute("data-searching"));
       fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
         .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })

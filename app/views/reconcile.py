@@ -15,7 +15,9 @@ from flask import abort, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from wtforms import Form
 
 from app.commands.form_import import (ImportFormRow, KeepUpload, RememberMapping, RememberUnitChoices, RowImport,
                                       UploadInput, load_upload, remembered_choices, remembered_mapping)
@@ -23,6 +25,7 @@ from app.db.transaction import transaction
 from app.errors import DomainError
 from app.extensions import db
 from app.fab.datamodel import current_actor
+from app.fab.unit_picker import UnitPickerField
 from app.labels import level_label
 from app.models.form_import import FormUpload
 from app.models.unit import Unit
@@ -37,12 +40,37 @@ from app.reconcile.reconciliation import DIFFERENT, ONLY_FORM, STATUSES
 # Lines a page shows; the xlsx carries all of them.
 SHOWN_LINES = 500
 RECENT_UPLOADS = 20
+# Names to pick a unit for that a page lists (the most used first); the next page load shows the rest.
+SHOWN_UNPLACED = 100
 
 
 def _provinces(actor) -> list:
     """The provinces the actor may reconcile: their own, or every one for the centre."""
     return db.session.execute(select(Unit).where(Unit.level == "province", Unit.active.is_(True),
                                                  scoping.unit_scope_clause(actor)).order_by(Unit.code)).scalars().all()
+
+
+def _unit_pickers(count: int, province_id: int) -> Form:
+    """A unit picker per name to pick ("other-1" ...), searching the
+    province's units only: any unit of it can be chosen, not only the
+    matcher's candidates. The posted id is checked by RememberUnitChoices."""
+    fields = {f"other-{index}": UnitPickerField(_l("Another unit of the province"), allow_blank=True,
+                                                 within=province_id) for index in range(1, count + 1)}
+    return type("UnitPicks", (Form,), fields)()
+
+
+def _posted_choices(form) -> dict:
+    """{typed key: unit id} of the names picked: the unit searched for
+    ("other-N") over the candidate chosen in the list ("pick-N")."""
+    choices = {}
+    for name, typed in form.items():
+        if not name.startswith("typed-") or not typed:
+            continue
+        index = name[len("typed-"):]
+        value = (form.get(f"other-{index}") or "").strip() or (form.get(f"pick-{index}") or "").strip()
+        if value.isdigit() and len(value) <= 10:
+            choices[typed] = int(value)
+    return choices
 
 
 def _chosen_item() -> int:
@@ -162,18 +190,15 @@ class FormReconcileView(BaseView):
             role_labels=report.role_labels(groups), districts=sorted({line.unit.district for line in result.lines}),
             counts={status: result.count(status) for status in STATUSES}, query=query, item_id=_chosen_item(),
             items=active_items(db.session), level_label=level_label, importable=result.count(ONLY_FORM),
+            unplaced=result.unplaced[:SHOWN_UNPLACED],
+            pickers=_unit_pickers(min(len(result.unplaced), SHOWN_UNPLACED), upload.province_id),
             export_url=url_for(".xlsx", upload_id=upload.id) + "?" + urlencode(query), DIFFERENT=DIFFERENT)
 
     @expose("/<int:upload_id>/units", methods=["POST"])
     @has_access
     def units(self, upload_id):
         upload = self._upload(upload_id)
-        choices = {}
-        for name, value in request.form.items():
-            if name.startswith("pick-") and value.strip():
-                typed = request.form.get(f"typed-{name[5:]}", "")
-                if typed and value.strip().isdigit() and len(value.strip()) <= 10:
-                    choices[typed] = int(value.strip())
+        choices = _posted_choices(request.form)
         try:
             with transaction():
                 saved = RememberUnitChoices(db.session, current_actor(), (upload.province_id, choices)).run()

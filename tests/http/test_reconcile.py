@@ -335,3 +335,70 @@ def test_bangkok_is_known_by_its_short_names(app):
     assert 'id="not-compared"' not in html and 'id="unsure-province"' not in html
     for name in ("เขตพระนคร", "เขตดุสิต", "เขตบางรัก"):
         assert name in lines
+
+
+def test_any_unit_of_the_province_can_be_picked_for_a_name_without_candidates(app, area):
+    """A name nothing resembles ("ศูนย์ประสานงานชั่วคราว") offers no candidate:
+    the unit picker, searching the province alone, picks any of its units, and
+    the pick is remembered like the others. A unit of another province,
+    posted by hand, is refused in Thai and nothing is kept."""
+    day, tag = today(), area["tag"]
+    typed = f"ศูนย์ประสานงานชั่วคราว {tag}"
+    rows = [[_be(day, "9:00:00"), "เชียงใหม่", "", typed, "", "", "5", "2", ""]]
+    admin = login(app.test_client(), "cm-admin")
+    upload_id = _upload_id(_upload(admin, _csv(HEADERS, rows)))
+    html = admin.post(f"/reconcile/{upload_id}/columns", data=mapping(area), follow_redirects=True).get_data(as_text=True)
+    unplaced = html.split('id="unplaced"')[1].split('id="lines"')[0]
+    index, key = re.search(r'name="typed-(\d+)" value="([^"]+)"', unplaced).groups()
+    assert typed in unplaced and f'name="pick-{index}"' not in unplaced  # no candidate to list …
+    with app.app_context():
+        province = unit("50")
+        bangkok_unit = unit("1001").id
+        picker = re.search(rf'<div class="masklog-unit-picker"[^>]*>\s*<input [^>]*name="other-{index}"', unplaced)
+        assert picker and f'data-within="{province.id}"' in picker.group(0)  # … but a search of the province
+
+    def choices():
+        with app.app_context():
+            return db.session.scalar(select(func.count()).select_from(FormUnitChoice).where(
+                FormUnitChoice.province_id == province.id, FormUnitChoice.typed == key))
+
+    # A unit of Bangkok, forged into the form: refused in Thai, nothing kept.
+    response = admin.post(f"/reconcile/{upload_id}/units", data={f"typed-{index}": key,
+                                                                  f"other-{index}": str(bangkok_unit)},
+                          follow_redirects=True)
+    assert "กรุณาเลือกหน่วยงานในจังหวัดเชียงใหม่" in response.get_data(as_text=True) and choices() == 0
+    # The third end unit, searched for: kept, and the row is now compared for it.
+    kid2 = area["kids"][2]
+    response = admin.post(f"/reconcile/{upload_id}/units", data={f"typed-{index}": key, f"other-{index}": str(kid2)},
+                          follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "บันทึกการเลือก 1" in html and 'id="unplaced"' not in html
+    with app.app_context():
+        assert db.session.get(FormUnitChoice, (province.id, key)).unit_id == kid2
+    # MaskLog has the end unit's 5 pieces for 2 people today: the row is the same.
+    assert re.search(rf'masklog-line-equal">.*?{re.escape(area["kid_names"][2])}', html.split('id="lines"')[1], re.S)
+
+
+def test_the_pickers_search_stays_in_the_province(app):
+    """/api/v1/unit/search?within=: the central administrator searching
+    Chiang Mai's units gets none of another province; an administrator
+    asking within a province outside their area gets nothing."""
+    from app.models.unit import Unit
+
+    with app.app_context():
+        chiang_mai, bangkok = unit("50"), unit("10")
+        ids = (chiang_mai.id, bangkok.id)
+        chiang_mai_path = chiang_mai.path
+    central = login(app.test_client(), "admin")
+    everywhere = central.get("/api/v1/unit/search", query_string={"term": "เมือง"}).get_json()["results"]
+    assert any(not row["code"].startswith("50") for row in everywhere)
+    found = central.get("/api/v1/unit/search", query_string={"term": "เมือง", "within": ids[0]}).get_json()["results"]
+    assert found
+    with app.app_context():
+        paths = dict(db.session.execute(select(Unit.id, Unit.path).where(Unit.id.in_([row["id"] for row in found])))
+                     .all())
+    assert all(path.startswith(chiang_mai_path) for path in paths.values())
+    chiang_mai_admin = login(app.test_client(), "cm-admin")
+    for within in (ids[1], 2 ** 40, -1):
+        response = chiang_mai_admin.get("/api/v1/unit/search", query_string={"term": "เมือง", "within": within})
+        assert response.status_code == 200 and response.get_json()["results"] == []
