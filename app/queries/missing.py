@@ -334,6 +334,13 @@ def has_reported(session: Session, unit_id: int, day: datetime.date) -> bool:
     return found
 
 
+def report_due(session: Session, unit: Unit, day: datetime.date) -> bool:
+    """The today page's banner: must the unit report on `day` (obligations.is_obliged,
+    the one rule: not an exempt unit, nor a subdistrict without stock) and has it
+    not yet? The report is asked first: a report this process knows costs no query."""
+    return not has_reported(session, unit.id, day) and obligations.is_obliged(session, unit, day)
+
+
 def write_xlsx(missing: MissingList, rows: list[list]) -> str:
     """The list as an xlsx (a temporary file the caller sends and deletes):
     a title row, the header, one row per missing unit."""

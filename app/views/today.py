@@ -106,13 +106,17 @@ class TodayView(BaseView):
         item_id = chosen_item_id()
         day = today()
         actor = current_actor()
+        own_unit = scoping.is_own_unit(actor, unit)
         context = dict(
             unit=unit, day=day, synced_at=datetime.datetime.utcnow(),
             user_name=f"{actor.first_name} {actor.last_name}".strip(), items=active_items(db.session), item_id=item_id,
             **today_page(db.session, unit.id, item_id, day),
-            can_confirm=scoping.is_own_unit(actor, unit) and self._may(CONFIRM),
+            can_confirm=own_unit and self._may(CONFIRM),
             can_record=self._may(RECORD), can_count=self._may(COUNT),
-            reported_today=missing.has_reported(db.session, unit.id, day),
+            # The "not reported today" banner: only on a day the unit must report. On another
+            # unit's page (a district officer opening a subdistrict's) it names that unit: "your
+            # unit" would be the officer's own, and they may still tap "nothing" for it.
+            report_due=missing.report_due(db.session, unit, day), own_unit=own_unit,
             risk_groups=active_risk_groups(db.session),
             kind_labels={k: str(v) for k, v in LEDGER_KIND_LABELS.items()},
             posted=posted or {}, failed_form=failed_form, form_token=uuid.uuid4().hex,
@@ -121,7 +125,7 @@ class TodayView(BaseView):
         )
         response = make_response(self.render_template("today.html", **context))
         # Only the own unit's page is kept on the phone for offline work (app/views/offline.py).
-        return keep_offline(response) if scoping.is_own_unit(actor, unit) else response
+        return keep_offline(response) if own_unit else response
 
     def _may(self, permission: str) -> bool:
         """Forms are shown only to roles that may send them (checked in memory)."""

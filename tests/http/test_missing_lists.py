@@ -14,17 +14,17 @@ import openpyxl
 import pytest
 from sqlalchemy import exists, select
 
+from app.commands.no_activity import report_no_activity
+from app.commands.obligations import ExceptionInput, RemoveReportingException, SetReportingException
+from app.commands.units import create_unit
 from app.commands.users import create_user
 from app.extensions import db
 from app.models.unit import Unit
 from app.queries import figures, missing
+from app.queries.obligations import obliged_days
 from app.rollups.pending import mark_reported
 from app.roles import OFFICER
 from app.thai import thai_date, today
-from app.commands.no_activity import report_no_activity
-from app.commands.obligations import ExceptionInput, RemoveReportingException, SetReportingException
-from app.commands.units import create_unit
-from app.queries.obligations import obliged_days
 from tests.helpers import client_for, fresh_tree, login, unit, user
 
 
@@ -280,6 +280,52 @@ def test_a_unit_that_has_not_reported_sees_a_banner_until_it_reports(app, area):
     assert "หน่วยของท่านยังไม่ได้รายงานวันนี้" in banner and 'href="#nothing-today"' in banner
     assert officer.post(f"/today/{area['lao']}/nothing").status_code == 302
     assert 'id="not-reported-banner"' not in officer.get(f"/today/{area['lao']}").get_data(as_text=True)
+
+
+def test_the_banner_shows_only_on_a_day_the_unit_must_report(app, area):
+    """An exempt unit, or a subdistrict without stock, need not report: no
+    banner telling it every day that it has not. Its exemption removed, or
+    its stock come, the banner is back."""
+    with app.app_context():
+        kid_user = user(f"r0-{area['lao_code'][1:].lower()}").id
+        subdistrict = _quiet_subdistrict(unit(STREAK_DISTRICT), 30)
+        sub_id = subdistrict.id
+        sub_user = create_user(db.session, user("cm-admin"), username=f"s-{subdistrict.code}-{uuid.uuid4().hex[:4]}",
+                               first_name="ปลัดตำบล", last_name=subdistrict.code, email=f"s-{uuid.uuid4().hex[:8]}@example.com",
+                               unit=subdistrict, role_names=[OFFICER]).id
+        db.session.commit()
+    kid = client_for(app, kid_user)
+    assert 'id="not-reported-banner"' in kid.get(f"/today/{area['e'][0]}").get_data(as_text=True)
+    with app.app_context():
+        SetReportingException(db.session, user("cm-admin"), ExceptionInput(
+            unit_id=area["e"][0], obliged="no", reason="ไม่มีคลัง รับตามคำขอเท่านั้น")).run()
+        db.session.commit()
+    page = kid.get(f"/today/{area['e'][0]}").get_data(as_text=True)
+    assert 'id="not-reported-banner"' not in page and 'id="nothing-today"' in page  # it still may report
+    with app.app_context():
+        RemoveReportingException(db.session, user("cm-admin"), area["e"][0]).run()
+        db.session.commit()
+    assert 'id="not-reported-banner"' in kid.get(f"/today/{area['e'][0]}").get_data(as_text=True)
+    # A subdistrict reports once it holds stock (the rule of its level).
+    officer = client_for(app, sub_user)
+    assert 'id="not-reported-banner"' not in officer.get(f"/today/{sub_id}").get_data(as_text=True)
+    with app.app_context():
+        _stock_on(db.session.get(Unit, sub_id), 1)
+    page = officer.get(f"/today/{sub_id}").get_data(as_text=True)
+    assert "หน่วยของท่านยังไม่ได้รายงานวันนี้" in page.split('id="not-reported-banner"')[1].split("</p>")[0]
+
+
+def test_on_another_units_today_page_the_banner_names_that_unit(app, area):
+    """A district officer opening the LAO's today page is not told that "your
+    unit" has not reported: the banner names the LAO."""
+    district = client_for(app, area["district"])
+    page = district.get(f"/today/{area['lao']}").get_data(as_text=True)
+    banner = page.split('id="not-reported-banner"')[1].split("</p>")[0]
+    assert f"{area['lao_name']} ยังไม่ได้รายงานวันนี้" in banner and "หน่วยของท่าน" not in banner
+    # Their own district's page still speaks of their unit.
+    own = district.get(f"/today/{area['district_unit']}").get_data(as_text=True)
+    if 'id="not-reported-banner"' in own:
+        assert "หน่วยของท่านยังไม่ได้รายงานวันนี้" in own.split('id="not-reported-banner"')[1].split("</p>")[0]
 
 
 def test_a_district_sees_the_count_of_its_missing_units_in_the_menu(app, area):
