@@ -102,6 +102,7 @@ class MissingList:
     own_missing: bool  # the unit itself has not reported
     truncated: bool
     shown: list = field(default_factory=list)  # the page's tree: groups cut to shown_per_group each
+    limit: int = LIST_LIMIT  # units listed per level at most
 
 
 def last_report(day: datetime.date):
@@ -144,14 +145,16 @@ def streak(day: datetime.date, last: Optional[datetime.date], created: Optional[
 
 
 def missing_units(session: Session, unit: Unit, day: datetime.date, sort: str = "code",
-                  limit: int = LIST_LIMIT, levels: Optional[list] = None,
+                  limit: Optional[int] = None, levels: Optional[list] = None,
                   shown_per_group: Optional[int] = None) -> MissingList:
     """The missing units of the levels below `unit` on `day`, grouped under
     their parents (the tree from the unit down), each with its last report
     and streak. sort "silent": the longest silent first, at every level.
     `levels`: figures.completeness of the unit and day, when the caller has it.
     `shown_per_group`: the page's cut (MissingList.shown); people are read
-    only for the units shown (all of them without a cut: export, print)."""
+    only for the units shown (all of them without a cut: export, print).
+    `limit`: units per level at most (LIST_LIMIT)."""
+    limit = LIST_LIMIT if limit is None else limit
     levels = levels if levels is not None else figures.completeness(session, unit, day)
     level_rules = obligations.rules(session)
     found, total, truncated = [], 0, False
@@ -174,7 +177,7 @@ def missing_units(session: Session, unit: Unit, day: datetime.date, sort: str = 
     people = responsible_people(session, [item.id for item in shown_units])
     for item in shown_units:
         item.people = people.get(item.id, [])
-    return MissingList(unit, day, list(_walk(groups)), groups, total, own_missing, truncated, shown)
+    return MissingList(unit, day, list(_walk(groups)), groups, total, own_missing, truncated, shown, limit)
 
 
 def _cut(node: Node, budget: list) -> Node:
@@ -277,6 +280,16 @@ def export_header() -> list[str]:
             _("Days missed in a row"), _("Responsible people"), _("Link")]
 
 
+def truncated_note(missing: MissingList) -> Optional[str]:
+    """The exports' last line when a level had more missing units than the list
+    holds (the print says so too); None when every missing unit is listed."""
+    if not missing.truncated:
+        return None
+    return _("This list holds only the first %(n)s units of each level (%(listed)s of the %(total)s units that "
+             "have not reported): download the list of a unit below for the rest.",
+             n=f"{missing.limit:,}", listed=f"{len(missing.units):,}", total=f"{missing.total:,}")
+
+
 def parent_names(nodes, parent: str = "") -> dict:
     names = {}
     for node in nodes:
@@ -343,7 +356,8 @@ def report_due(session: Session, unit: Unit, day: datetime.date) -> bool:
 
 def write_xlsx(missing: MissingList, rows: list[list]) -> str:
     """The list as an xlsx (a temporary file the caller sends and deletes):
-    a title row, the header, one row per missing unit."""
+    a title row, the header, one row per missing unit; a cut list ends with
+    a blank row and the note of `truncated_note`."""
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     with Workbook(path) as book:
@@ -353,17 +367,25 @@ def write_xlsx(missing: MissingList, rows: list[list]) -> str:
         sheet.append(export_header(), style=HEADER)
         for row in rows:
             sheet.append([safe_text(value) for value in row])
+        note = truncated_note(missing)
+        if note:
+            sheet.append([])
+            sheet.append([note], bold=True)
     return path
 
 
-def csv_text(rows: list[list]) -> str:
-    """The list as CSV, UTF-8 with BOM (Excel opens Thai right)."""
+def csv_text(rows: list[list], missing: Optional[MissingList] = None) -> str:
+    """The list as CSV, UTF-8 with BOM (Excel opens Thai right); a cut list's
+    last line is the note of `truncated_note`."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
     writer.writerow(export_header())
     for row in rows:
         writer.writerow([safe_text(value) for value in row])
+    note = truncated_note(missing) if missing is not None else None
+    if note:
+        writer.writerow([note])
     return buffer.getvalue()
 
 

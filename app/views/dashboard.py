@@ -187,7 +187,7 @@ class DashboardView(BaseView):
         if kind == "xlsx":
             return _file_response(missing.write_xlsx(listed, rows), f"masklog_missing_{stamp}.xlsx",
                                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        return Response(missing.csv_text(rows), mimetype="text/csv; charset=utf-8",
+        return Response(missing.csv_text(rows, listed), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="masklog_missing_{stamp}.csv"'})
 
     @expose("/<int:unit_id>/missing/print")

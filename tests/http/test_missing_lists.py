@@ -328,6 +328,29 @@ def test_on_another_units_today_page_the_banner_names_that_unit(app, area):
         assert "หน่วยของท่านยังไม่ได้รายงานวันนี้" in own.split('id="not-reported-banner"')[1].split("</p>")[0]
 
 
+def test_exports_say_when_a_level_is_cut_at_the_list_limit(app, area, monkeypatch):
+    """The print says the list stops at LIST_LIMIT units per level; the xlsx
+    ends with a note row and the CSV with a note line saying so, in Thai."""
+    client = client_for(app, area["district"])
+    base = f"/dashboard/{area['district_unit']}"
+    whole = list(csv.reader(io.StringIO(client.get(f"{base}/missing.csv").data.decode("utf-8-sig"))))
+    assert len(whole[-1]) == len(whole[0])  # every unit listed: the last line is a unit's
+    monkeypatch.setattr(missing, "LIST_LIMIT", 1)
+    with app.app_context():
+        listed = missing.missing_units(db.session, db.session.get(Unit, area["district_unit"]), today())
+        assert listed.truncated and listed.total > len(listed.units)
+        note = (f"รายการนี้มีเพียง 1 หน่วยแรกของแต่ละระดับ ({len(listed.units):,} จาก {listed.total:,} "
+                f"หน่วยที่ยังไม่รายงาน) ดาวน์โหลดรายการของหน่วยระดับล่างเพื่อดูส่วนที่เหลือ")
+    table = list(csv.reader(io.StringIO(client.get(f"{base}/missing.csv").data.decode("utf-8-sig"))))
+    assert table[-1] == [note] and len(table) == len(listed.units) + 2
+    rows = list(openpyxl.load_workbook(io.BytesIO(client.get(f"{base}/missing.xlsx").data),
+                                       read_only=True).active.iter_rows(values_only=True))
+    assert rows[-1][0] == note and not any(rows[-2])
+    assert len(rows) == len(listed.units) + 4  # title, header, the units, a blank row, the note
+    printed = client.get(f"{base}/missing/print").get_data(as_text=True)
+    assert "แสดง 1 หน่วยแรกของแต่ละระดับ" in printed
+
+
 def test_a_district_sees_the_count_of_its_missing_units_in_the_menu(app, area):
     district = client_for(app, area["district"])
     with app.app_context():
