@@ -163,3 +163,44 @@ def figure_roles(mapping: dict) -> list[str]:
     order = list(FIGURE_ROLES)
     return sorted((role for role in mapping if role in FIGURE_ROLES or "-" in role),
                   key=lambda role: (order.index(role) if role in order else len(order), role))
+
+
+# ------------------------------------------------------------------ is it the form at all
+
+SAMPLE_ROWS = 50  # the rows a file's columns are judged on
+_TIMESTAMP_HEADERS = ("ประทับเวลา", "timestamp")  # Google writes this header itself, in the sheet's language
+_LETTER = re.compile(r"[A-Za-z\u0e01-\u0e2e]")
+
+
+def _mostly(cells, test) -> bool:
+    cells = [cell for cell in cells if cell]
+    return bool(cells) and sum(1 for cell in cells if test(cell)) * 2 >= len(cells)
+
+
+def check_is_a_form(table, risk_groups) -> None:
+    """Refuses (DomainError, Thai) a table that cannot be the responses of a
+    reporting form, before it is kept: one with no column of dates (the
+    answer's time Google writes, or a date most of whose first SAMPLE_ROWS
+    cells read as one), or none that can name a unit (a header like the
+    unit's, district's or subdistrict's, or a column of words that are not
+    dates, numbers or e-mail addresses). A different form that has both
+    passes here: its columns differ from the remembered ones, which the
+    columns screen says."""
+    from app.reconcile.form_file import parse_form_date
+
+    sample = table.rows[:SAMPLE_ROWS]
+    columns = [[row[index] if index < len(row) else "" for row in sample] for index in range(len(table.headers))]
+    dates = {index for index, (header, cells) in enumerate(zip(table.headers, columns))
+             if _plain(header) in _TIMESTAMP_HEADERS or _mostly(cells, lambda cell: parse_form_date(cell) is not None)}
+    guessed = guess_mapping(table.headers, risk_groups)
+    words = any(index not in dates and _mostly(cells, lambda cell: bool(_LETTER.search(cell)) and "@" not in cell)
+                for index, cells in enumerate(columns))
+    missing = []
+    if not dates:
+        missing.append(_("no column holds a date or the time of the answer (Google's Timestamp)"))
+    if not (words or any(role in guessed for role in (UNIT, DISTRICT, SUBDISTRICT))):
+        missing.append(_("no column names a unit"))
+    if missing:
+        raise DomainError(_("This file does not look like the responses of the reporting form: %(missing)s. Check "
+                            "that you downloaded the responses of the right form (in Google Sheets: File > "
+                            "Download).", missing="; ".join(str(part) for part in missing)), code="not_the_form")

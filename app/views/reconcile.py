@@ -34,7 +34,7 @@ from app import scoping
 from app.queries.reference import active_items, active_risk_groups
 from app.reconcile import report
 from app.reconcile.form_file import read_form_file
-from app.reconcile.mapping import check_mapping, guess_mapping, roles
+from app.reconcile.mapping import check_is_a_form, check_mapping, guess_mapping, roles
 from app.reconcile.reconciliation import DIFFERENT, ONLY_FORM, STATUSES
 
 # Lines a page shows; the xlsx carries all of them.
@@ -98,7 +98,8 @@ class FormReconcileView(BaseView):
                 if upload is None or not upload.filename:
                     raise DomainError(_("Please choose a file."))
                 data = upload.read()
-                read_form_file(upload.filename, data)  # refuses what is not a form export, before keeping it
+                table = read_form_file(upload.filename, data)  # refuses what is not a form export, before keeping it
+                check_is_a_form(table, active_risk_groups(db.session))
                 province_id = request.form.get("province", type=int) or (provinces[0].id if len(provinces) == 1
                                                                            else None)
                 with transaction():
@@ -130,7 +131,10 @@ class FormReconcileView(BaseView):
         upload = self._upload(upload_id)
         table = read_form_file(upload.filename, upload.data)
         groups = active_risk_groups(db.session)
-        chosen = guess_mapping(table.headers, groups, remembered_mapping(db.session, upload.province_id))
+        remembered = remembered_mapping(db.session, upload.province_id)
+        chosen = guess_mapping(table.headers, groups, remembered)
+        # The province's columns of last time that this file lacks: said on the page, not guessed around.
+        missing = [header for header in (remembered or {}).values() if header not in table.headers]
         errors = {}
         if request.method == "POST":
             posted = {role.name: request.form.get(f"role-{role.name}", "") for role in roles(groups)}
@@ -146,7 +150,8 @@ class FormReconcileView(BaseView):
                 flash(_("Columns saved: the next file of this province uses them too."), "success")
                 return redirect(url_for(".result", upload_id=upload.id, item=_chosen_item()))
         return self.render_template("reconcile_columns.html", upload=upload, table=table, roles=roles(groups),
-                                    chosen=chosen, errors=errors, preview=table.rows[:3], item_id=_chosen_item())
+                                    chosen=chosen, errors=errors, preview=table.rows[:3], item_id=_chosen_item(),
+                                    missing=", ".join(f"“{header}”" for header in missing))
 
     # ------------------------------------------------------------ the result
     def _reconciled(self, upload):

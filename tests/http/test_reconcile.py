@@ -152,8 +152,11 @@ def test_the_mapping_and_picked_units_are_remembered_for_the_next_file(app, area
     page = admin.get(second.headers["Location"], follow_redirects=True)
     second_id = int(re.search(r"/reconcile/(\d+)", second.headers["Location"]).group(1))
     assert "/columns" in page.request.path  # the timestamp's header differs: the columns are asked again…
+    changed = page.get_data(as_text=True).split('id="columns-changed"')[1].split("</div>")[0]
+    assert "ต่างจากไฟล์ครั้งก่อน" in changed and "“ประทับเวลา”" in changed and "ชื่อหน่วยงาน" not in changed
     html = admin.post(f"/reconcile/{second_id}/columns", data=chosen, follow_redirects=True).get_data(as_text=True)
     assert 'id="unplaced"' not in html  # …but the picked name is placed
+    assert 'id="columns-changed"' not in admin.get(f"/reconcile/{second_id}/columns").get_data(as_text=True)
     # Row 7 (the loose name) now counts for the first end unit: two answers, the later one wins.
     assert "แทนแถว 4" in html
 
@@ -402,3 +405,40 @@ def test_the_pickers_search_stays_in_the_province(app):
     for within in (ids[1], 2 ** 40, -1):
         response = chiang_mai_admin.get("/api/v1/unit/search", query_string={"term": "เมือง", "within": within})
         assert response.status_code == 200 and response.get_json()["results"] == []
+
+
+def _kept():
+    """(uploads kept, their audit entries)."""
+    return (db.session.scalar(select(func.count()).select_from(FormUpload)),
+            db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+                AuditEntry.action == "upload_form_export")))
+
+
+@pytest.mark.parametrize("headers, rows, message", [
+    # A list of units and stock: no date, no answer time.
+    (["รหัส", "ชื่อหน่วยงาน", "คงเหลือ (ชิ้น)"], [["5001", "อำเภอเมืองเชียงใหม่", "100"], ["5002", "อำเภอจอมทอง", "5"]],
+     "ไม่มีคอลัมน์วันที่"),
+    # Answer times and numbers only: nothing names a unit.
+    (["ประทับเวลา", "ข้อ 1", "ข้อ 2"], [["13/5/2563 9:15:32", "1", "2"], ["13/5/2563 9:16:00", "3", "4"]],
+     "ไม่มีคอลัมน์ที่เป็นชื่อหน่วยงาน"),
+])
+def test_a_table_that_is_not_the_form_is_refused_and_not_kept(app, headers, rows, message):
+    admin = login(app.test_client(), "cm-admin")
+    with app.app_context():
+        before = _kept()
+    response = _upload(admin, _csv(headers, rows), name="รายการ.csv")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "ดูไม่เหมือนคำตอบของแบบรายงาน" in html and message in html
+    with app.app_context():
+        assert _kept() == before
+
+
+def test_a_form_whose_dates_are_not_googles_timestamp_is_kept(app):
+    """No "Timestamp" header, but a column of dates and one of names: a form."""
+    admin = login(app.test_client(), "cm-admin")
+    rows = [["13/5/2563", "อบต.ช้างเผือก", "10"], ["14 พ.ค. 2563", "ต.ศรีภูมิ", "5"]]
+    with app.app_context():
+        before = _kept()
+    assert _upload(admin, _csv(["วันที่", "หน่วย", "ได้รับ"], rows)).status_code == 302
+    with app.app_context():
+        assert _kept() == (before[0] + 1, before[1] + 1)
