@@ -8,12 +8,15 @@ service worker, app/templates/offline/sw.js):
 - /offline/session: who is signed in and a fresh CSRF token, for sending the
   queue after hours offline (the page's own token may have expired).
 - /offline/: the page shown offline when no page of the user is kept.
+- A form the queue sends (X-MaskLog-Queue) with an expired or missing CSRF
+  token gets JSON saying so (`retry`): the queue keeps the record and sends
+  it again with a fresh token, where any other refusal is final.
 - Every HTML answer says whose it is (X-MaskLog-User: the user id, 0 signed
   out): the worker forgets the kept pages of anyone else. Only a user's own
   unit's today page is marked to be kept (X-MaskLog-Offline), never another
   unit's page and never any other page.
 
-A hand-written worker (~150 lines) rather than Workbox: it needs a build step
+A hand-written worker (~110 lines) rather than Workbox: it needs a build step
 or 30+ KB of runtime for three rules (static files cache-first, the own today
 page network-first, forget on user change) that fit in a page of code."""
 from __future__ import annotations
@@ -22,16 +25,18 @@ import hashlib
 import os
 from functools import lru_cache
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
+from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import inspect as sa_inspect
 
 offline_bp = Blueprint("offline", __name__)
 
 USER_HEADER = "X-MaskLog-User"
 KEEP_HEADER = "X-MaskLog-Offline"
+# The header the phone's queue sends its forms with (app/static/offline.js): "now" or "later".
+QUEUE_HEADER = "X-MaskLog-Queue"
 
 
 @lru_cache(maxsize=None)
@@ -120,7 +125,25 @@ def keep_offline(response):
     return response
 
 
+def _csrf_refused(error):
+    """A queued record whose CSRF token expired (a page kept for hours) is not
+    refused for good: the queue sends it again with a fresh token. Anything
+    else gets the usual 400 page."""
+    if request.headers.get(QUEUE_HEADER):
+        return jsonify(retry=True, message=_("The page had expired: the record is sent again.")), 400
+    from werkzeug.exceptions import BadRequest
+
+    # The CSRF check runs before FAB's before_request sets g.user, which the
+    # error page's menu reads (without it a signed-in user got a 500).
+    g.setdefault("user", current_user)
+    return current_app.handle_http_exception(BadRequest(error.description))
+
+
 def register(app) -> None:
+    from app.thai import MONTHS_SHORT
+
     app.jinja_env.globals["offline_release"] = release  # the page fills the worker's cache of this release
+    app.jinja_env.globals["thai_months"] = MONTHS_SHORT  # offline.js writes a date as the pages do
     app.register_blueprint(offline_bp)
     app.after_request(_mark_whose)
+    app.register_error_handler(CSRFError, _csrf_refused)

@@ -31,7 +31,7 @@ from app.queries.count_sheet import MEMBER_ROWS, count_sheet, next_count_day
 from app.queries.reference import active_items, active_risk_groups, resolve_item
 from app.queries.today import child_units, today_page
 from app.thai import parse_date, thai_date, today
-from app.views.offline import keep_offline
+from app.views.offline import QUEUE_HEADER, keep_offline
 from app.views.helpers import (in_scope_or_404, keep_refused_form, redirect_to_own_unit, refused_form,
                                refused_form_of_page)
 
@@ -56,10 +56,6 @@ def numbered_fields(form, prefix: str, not_a_number=None) -> list:
             elif not_a_number is not None:
                 numbers.append(not_a_number)
     return numbers
-
-
-# The header the phone's queue sends its forms with (app/static/offline.js): "now" or "later".
-QUEUE_HEADER = "X-MaskLog-Queue"
 
 
 def document_number(result):
@@ -180,9 +176,12 @@ class TodayView(BaseView):
     @expose("/<int:unit_id>/nothing", methods=["POST"])
     @has_access
     def nothing(self, unit_id):
-        """"Nothing to record today" in one tap, so silence means "not reported"."""
+        """"Nothing to record today" in one tap, so silence means "not reported". The
+        form carries the day its page shows (the phone's queue may send it the
+        next day); without one, the day it is sent."""
         return self._submit(
-            unit_id, "nothing", lambda unit, _item: ReportNoActivity(db.session, current_actor(), NoActivityInput(unit)),
+            unit_id, "nothing", lambda unit, _item: ReportNoActivity(
+                db.session, current_actor(), NoActivityInput(unit, request.form.get("date") or None)),
             lambda new: (_("Reported: nothing to record today."), "success") if new
             else (_("This unit has already reported today."), "info"))
 

@@ -159,3 +159,62 @@ def test_the_workers_background_fetch_leaves_the_message_for_the_person(app, tre
         "source": "ศบค.มท.", "reference_no": "R-BG2", "quantity_sent": "40", "form_token": uuid.uuid4().hex})
     assert "Set-Cookie" in officer.get(f"/today/{tree['lao']}").headers  # the sliding session, normally
     assert "บันทึก" not in flashed_text(officer.get(f"/today/{tree['lao']}").get_data(as_text=True))
+
+
+def test_a_queued_form_with_an_expired_csrf_token_is_sent_again_not_refused(app, tree):
+    """A page kept for hours carries an expired token: the queue is told to send
+    the record again (with a fresh token), where any other refusal is final."""
+    officer, lao, group = client_for(app, tree["officer"]), tree["lao"], tree["groups"][0]
+    form = {f"pieces-{group}": "1", f"people-{group}": "1", "form_token": uuid.uuid4().hex, "csrf_token": "expired"}
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        queued = officer.post(f"/today/{lao}/distribute", data=form, headers={**NOW, "Accept": "application/json"})
+        assert queued.status_code == 400 and queued.get_json()["retry"] is True
+        assert "ok" not in queued.get_json()
+        # A plain form (no queue) gets the usual page; a fresh token passes.
+        plain = officer.post(f"/today/{lao}/distribute", data=form)
+        assert plain.status_code == 400 and plain.mimetype == "text/html" and "retry" not in plain.get_data(as_text=True)
+        fresh = officer.get("/offline/session").get_json()["csrf_token"]
+        sent = officer.post(f"/today/{lao}/distribute", data={**form, "csrf_token": fresh}, headers=LATER)
+        assert sent.status_code == 422 and sent.get_json()["ok"] is False  # read by the form: no stock here
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert _distributions(app, lao) == 0
+
+
+def test_nothing_today_sent_later_reports_the_day_its_page_showed(app, tree):
+    """The phone's queue may send "nothing today" the next day: the form carries
+    its day (within the back-dating rules); without one it is the day it is sent."""
+    import datetime
+
+    from app.models.rollup import DailyReport
+    from app.models.unit import Unit
+    from app.thai import thai_date_input, today
+
+    officer, lao = client_for(app, tree["officer"]), tree["lao"]
+    page = officer.get(f"/today/{lao}").get_data(as_text=True)
+    nothing_form = page[page.index('id="nothing-today"'):]
+    assert f'name="date" value="{thai_date_input(today())}"' in nothing_form[:nothing_form.index("</form>")]
+    assert f'data-day="{today().isoformat()}"' in page and 'data-from="server"' in page
+    with app.app_context():
+        unit = db.session.get(Unit, lao)
+        unit.created_on -= datetime.timedelta(days=3)
+        db.session.commit()
+    yesterday = today() - datetime.timedelta(days=1)
+    answer = officer.post(f"/today/{lao}/nothing", data={"date": thai_date_input(yesterday)}, headers=LATER).get_json()
+    assert answer["ok"] is True
+    with app.app_context():
+        assert db.session.get(DailyReport, (lao, yesterday)).first_kind == "no_activity"
+        assert db.session.get(DailyReport, (lao, today())) is None
+    # The same rules as any document's date: never in the future.
+    tomorrow = today() + datetime.timedelta(days=1)
+    refused = officer.post(f"/today/{lao}/nothing", data={"date": thai_date_input(tomorrow)}, headers=LATER)
+    assert refused.status_code == 422 and "อนาคต" in refused.get_json()["message"]
+    assert officer.post(f"/today/{lao}/nothing", headers=LATER).get_json()["ok"] is True
+    with app.app_context():
+        assert db.session.get(DailyReport, (lao, today())) is not None
+
+
+def test_the_worker_marks_the_page_it_answers_from_the_phone(app):
+    body = app.test_client().get("/sw.js").get_data(as_text=True)
+    assert """replace('data-from="server"', 'data-from="phone"')""" in body and "X-MaskLog-Kept" in body

@@ -3,8 +3,9 @@
      version, so a kept copy is never stale).
    - Pages: always from the network when there is one. A today page the
      server marks (X-MaskLog-Offline: the user's own unit) is kept for that
-     user, and shown when the network is gone; any other page offline gets
-     the "no signal" page.
+     user, and shown when the network is gone or the server cannot be
+     reached, marked as the phone's copy (the page then says the time of its
+     figures); any other page offline gets the "no signal" page.
    - Every page says whose it is (X-MaskLog-User): when the user changes
      (sign-out, another sign-in, an expired session) the kept pages of the
      previous one are deleted before anything is shown.
@@ -69,6 +70,15 @@ async function keep(request, response) {
   }
 }
 
+async function fromThePhone(kept) {
+  /* The page (offline.js) learns it is the kept copy, not the server's answer. */
+  const headers = new Headers(kept.headers);
+  ["Content-Length", "Content-Encoding"].forEach(function (name) { headers.delete(name); });
+  headers.set("X-MaskLog-Kept", "1");
+  const body = (await kept.text()).replace('data-from="server"', 'data-from="phone"');
+  return new Response(body, {status: kept.status, statusText: kept.statusText, headers: headers});
+}
+
 async function navigate(request) {
   let response;
   try {
@@ -78,7 +88,7 @@ async function navigate(request) {
     if (user !== "0") {
       const cache = await caches.open(PAGES + user);
       const kept = await cache.match(request.url) || await cache.match(request.url, {ignoreSearch: true});
-      if (kept) return kept;
+      if (kept) return fromThePhone(kept);
     }
     return (await caches.match(OFFLINE_URL)) || Response.error();
   }
