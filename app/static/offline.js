@@ -2,9 +2,14 @@
    and on a today page puts every form it sends into a queue on the phone
    (IndexedDB) first. With a signal the record is sent at once and the page
    opens again as after a normal form; without one it waits, shown under
-   "waiting to send", and goes out in order when the network returns or the
-   next page opens. Each record carries its form's one-time token, so however
-   often it is sent the server records it once.
+   "waiting to send", and goes out in order when the network returns, when
+   any page of the user opens, and every 30 seconds while records wait (a
+   phone may say "online" while the server cannot be reached). Each record
+   carries its form's one-time token, so however often it is sent the server
+   records it once.
+   A today page kept since an earlier day moves its forms' dates to the
+   phone's day, and says so; a page the worker answered from the phone says
+   the time its figures are from.
    Signing out warns when unsent records exist; records of one user are never
    sent in another user's session, and are deleted when another user signs in.
    Texts come from the script tag (data-i18n), so the file stays cacheable. */
@@ -113,11 +118,13 @@
     return forgetEverything(others);  // another user signed in, warned on the sign-in page
   }).catch(function () {});
 
-  /* ---------------------------------------------------------------- the today page */
-  var panel = document.getElementById("offline-queue");
-  if (!panel || !user) return;
-  var unitId = panel.getAttribute("data-unit");
+  /* ---------------------------------------------------------------- every page of the user */
+  if (!user) return;
+  var RETRY_MS = 30000;
+  var panel = document.getElementById("offline-queue");  // only on a today page
   var banner = document.getElementById("offline-banner");
+  var fromPhone = !!banner && banner.getAttribute("data-from") === "phone";  // the worker's kept copy
+  var datesMoved = false;
 
   function randomToken() {
     var bytes = new Uint8Array(16);
@@ -146,7 +153,50 @@
     return pieces ? label + " · " + pieces.toLocaleString("th-TH") + " " + t.pieces : label;
   }
 
+  /* ---------------------------------------------------------------- dates */
+  function phoneDay() {
+    // The day in Thailand by the phone's clock, as the server counts days (app/thai.py).
+    var now = new Date(), parts = {};
+    try {
+      new Intl.DateTimeFormat("en-US", {timeZone: "Asia/Bangkok", year: "numeric", month: "2-digit", day: "2-digit"})
+        .formatToParts(now).forEach(function (part) { parts[part.type] = part.value; });
+      return parts.year + "-" + parts.month + "-" + parts.day;
+    } catch (error) {
+      return now.getFullYear() + "-" + ("0" + (now.getMonth() + 1)).slice(-2) + "-" + ("0" + now.getDate()).slice(-2);
+    }
+  }
+  function typedDate(iso) {  // as the forms show it: d/m/yyyy in B.E. (thai_date_input)
+    var parts = iso.split("-");
+    return parseInt(parts[2], 10) + "/" + parseInt(parts[1], 10) + "/" + (parseInt(parts[0], 10) + 543);
+  }
+  function shownDate(iso) {  // "8 พ.ค. 2563", as the pages show dates
+    var parts = iso.split("-");
+    return parseInt(parts[2], 10) + " " + t.months[parseInt(parts[1], 10) - 1] + " " + (parseInt(parts[0], 10) + 543);
+  }
+  function moveDates() {
+    /* The page was synced on an earlier day (kept on the phone, or left open
+       overnight): the dates still on that day become the phone's today, or
+       every record would be dated the day the page was fetched. */
+    var synced = banner && banner.getAttribute("data-day"), day = phoneDay();
+    if (!synced || day <= synced) return;
+    var from = typedDate(synced), to = typedDate(day), moved = 0;
+    document.querySelectorAll("form[data-queue-label] input[name=date]").forEach(function (field) {
+      if (field.value.trim() !== from) return;  // typed by the officer: theirs
+      field.value = field.defaultValue = to;  // and so after the form is cleared
+      moved += 1;
+    });
+    if (!moved) return;
+    var note = banner.querySelector(".masklog-dates-moved");
+    note.textContent = t.datesMoved.replace("{synced}", banner.getAttribute("data-synced")).replace("{date}", shownDate(day));
+    note.hidden = false;
+    datesMoved = true;
+    banner.setAttribute("data-day", day);
+    showSignal();
+  }
+
+  /* ---------------------------------------------------------------- what the page shows */
   function render(items) {
+    if (!panel) return;
     var mine = items.filter(function (item) { return item.user === user; });
     panel.hidden = !mine.length;
     var list = panel.querySelector("ul");
@@ -181,9 +231,40 @@
   function refresh() { return allItems().then(render); }
 
   function showSignal() {
-    if (banner) banner.hidden = navigator.onLine;
+    if (!banner) return;
+    var offline = !navigator.onLine;
+    banner.querySelector(".masklog-no-signal").hidden = !offline;
+    banner.querySelector(".masklog-unreachable").hidden = offline || !fromPhone;
+    banner.hidden = !(offline || fromPhone || datesMoved);
   }
 
+  function toast(done) {
+    /* Another page than the today page sent the queue: a short note of it. */
+    var old = document.getElementById("queue-toast");
+    if (old) old.parentNode.removeChild(old);
+    var box = document.createElement("div");
+    box.id = "queue-toast";
+    box.className = "alert masklog-queue-toast " + (done.refused ? "alert-warning" : "alert-success");
+    box.setAttribute("role", "status");
+    var text = [];
+    if (done.sent) text.push(t.queueSent.replace("{n}", done.sent));
+    if (done.refused) text.push(t.queueRefused.replace("{n}", done.refused));
+    box.appendChild(document.createTextNode(text.join(" ") + " "));
+    var link = document.createElement("a");
+    link.href = script.getAttribute("data-today");
+    link.textContent = t.queueSee;
+    box.appendChild(link);
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "close";
+    close.setAttribute("aria-label", t.dismiss);
+    close.textContent = "×";
+    close.addEventListener("click", function () { box.parentNode.removeChild(box); });
+    box.insertBefore(close, box.firstChild);
+    document.body.appendChild(box);
+  }
+
+  /* ---------------------------------------------------------------- sending */
   function post(item, mode, csrf) {
     var body = new URLSearchParams();
     item.fields.forEach(function (pair) { if (pair[0] !== "csrf_token") body.append(pair[0], pair[1]); });
@@ -192,15 +273,23 @@
                             headers: {"X-MaskLog-Queue": mode, "Accept": "application/json"}});
   }
 
-  /* The server's answer: JSON (sent, or refused with its Thai reason), or
-     something else — signed out (a redirect), an expired token or a failing
-     server: the record waits; a page that is gone (404): refused. */
+  /* The server's answer. The form's own JSON ({ok}) is final: sent, or refused
+     with its Thai reason. Signed out (a redirect to the sign-in page), an
+     expired CSRF token ({retry}: sent again with a fresh one), a failing or
+     busy server (5xx, 408, 429) or no answer at all: the record waits, and the
+     ones behind it with it, so the order holds. Any other refusal (a page or
+     unit that is gone, a right withdrawn, a request the server cannot read) is
+     final too, with the server's reason: it would never pass, and must not
+     hold up the records behind it. */
   function outcome(response) {
-    var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
-    if (json) return response.json().then(function (answer) { return {answer: answer}; });
     if (response.type === "opaqueredirect") return {wait: true, signIn: true};
-    if (response.status === 400 || response.status >= 500) return {wait: true};
-    return {answer: {ok: false, message: t.notAccepted.replace("{status}", response.status)}};
+    var status = response.status;
+    var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+    return (json ? response.json() : Promise.resolve({})).catch(function () { return {}; }).then(function (answer) {
+      if (typeof answer.ok === "boolean") return {answer: answer};
+      if (answer.retry || status >= 500 || status === 408 || status === 429) return {wait: true};
+      return {answer: {ok: false, message: answer.message || t.notAccepted.replace("{status}", status)}};
+    });
   }
 
   function settle(item, result) {
@@ -217,39 +306,46 @@
     /* Sends what waits, oldest first, in this user's session; stops at the
        first record that must wait, so the order holds. */
     if (flushing) return flushing;
+    var done = {sent: 0, refused: 0};
     flushing = allItems().then(function (items) {
       var waiting = unsent(items).filter(function (item) { return item.user === user; });
-      if (!waiting.length || !navigator.onLine) return false;
+      if (!waiting.length || !navigator.onLine) return;
       return fetch(sessionUrl, {credentials: "same-origin", cache: "no-store",
                              headers: {"X-MaskLog-Background": "1"}}).then(function (response) {
+        if (!response.ok) throw new Error(response.status);  // the server is failing: later
         return response.json();
       }).then(function (session) {
         if (String(session.user || "") !== user) {
           waiting.forEach(function (item) { item.needsSignIn = true; });
-          return Promise.all(waiting.map(saveItem)).then(function () { return false; });
+          return Promise.all(waiting.map(saveItem));
         }
-        var changed = false;
         return waiting.reduce(function (chain, item) {
           return chain.then(function (stop) {
             if (stop) return true;
             item.state = "sending";
             return saveItem(item).then(function () { return post(item, "later", session.csrf_token); })
               .then(outcome).then(function (result) {
-                if (!result.wait) changed = true;
+                if (!result.wait) done[result.answer.ok ? "sent" : "refused"] += 1;
                 return settle(item, result).then(function () { return !!result.wait; });
               }, function () { item.state = "waiting"; return saveItem(item).then(function () { return true; }); });
           });
-        }, Promise.resolve(false)).then(function () { return changed; });
+        }, Promise.resolve(false));
       });
-    }).catch(function () { return false; }).then(function (changed) {
+    }).catch(function () {}).then(function () {
       flushing = null;
-      // Figures on the page changed: open it again (the queue stays listed until dismissed).
-      if (changed) location.reload(); else refresh();
+      var changed = done.sent + done.refused > 0;
+      // Figures on the today page changed: open it again (the queue stays listed until dismissed).
+      if (changed && panel) location.reload();
+      else {
+        refresh();
+        if (changed) toast(done);
+      }
       return changed;
     });
     return flushing;
   }
 
+  /* ---------------------------------------------------------------- the today page's forms */
   function queue(form, event) {
     event.preventDefault();
     var fields = [];
@@ -259,7 +355,7 @@
     });
     var token = (fields.filter(function (pair) { return pair[0] === "form_token"; })[0] || [])[1];
     var item = {id: token || randomToken(), user: user, userName: panel.getAttribute("data-user-name") || "",
-                unit: unitId, url: form.action, fields: fields, summary: summary(form, fields),
+                unit: panel.getAttribute("data-unit"), url: form.action, fields: fields, summary: summary(form, fields),
                 created: Date.now(), state: "waiting"};
     var button = form.querySelector("[type=submit]");
     if (button) button.disabled = true;
@@ -272,26 +368,33 @@
         return post(item, "now", csrf).then(outcome, function () { return {wait: true}; });
       });
     }).then(function (result) {
-      if (!result.wait) {
-        // Sent as the form was submitted: the page opens as after a normal form.
-        return deleteItems([item.id]).then(function () { location.assign(result.answer.next || location.href); });
+      if (!result.wait && result.answer.next) {
+        // The form's answer, as the form was submitted: the page opens as after a normal form.
+        return deleteItems([item.id]).then(function () { location.assign(result.answer.next); });
       }
-      item.state = "waiting";
-      return saveItem(item).then(function () {
+      // Waiting (no signal, an expired page, a failing server), or refused
+      // before the form was read: listed on the page.
+      return settle(item, result).then(function () {
         form.reset();
         if (button) button.disabled = false;
         refresh();
-        if (navigator.onLine) flush();
+        if (result.wait && navigator.onLine) flush();
       });
     }).catch(function () { form.submit(); });  // no storage on this phone: the plain form
   }
 
-  document.querySelectorAll("form[data-queue-label]").forEach(function (form) {
-    renewToken(form);
-    form.addEventListener("submit", function (event) { queue(form, event); });
-  });
-  window.addEventListener("online", function () { showSignal(); flush(); });
+  if (panel) {
+    document.querySelectorAll("form[data-queue-label]").forEach(function (form) {
+      renewToken(form);
+      form.addEventListener("submit", function (event) { queue(form, event); });
+    });
+  }
+  function check() { moveDates(); showSignal(); return flush(); }
+  window.addEventListener("online", check);
   window.addEventListener("offline", showSignal);
+  document.addEventListener("visibilitychange", function () { if (document.visibilityState === "visible") check(); });
+  window.setInterval(check, RETRY_MS);  // a signal the phone does not notice, a server back up
+  moveDates();
   showSignal();
   refresh().then(flush);
 })();
