@@ -102,6 +102,8 @@ class FormReconcileView(BaseView):
                 check_is_a_form(table, active_risk_groups(db.session))
                 province_id = request.form.get("province", type=int) or (provinces[0].id if len(provinces) == 1
                                                                            else None)
+                if province_id is None:  # the centre's administrator left the list unchosen
+                    raise DomainError(_("Choose the province of the file."))
                 with transaction():
                     kept = KeepUpload(db.session, actor, UploadInput(province_id, upload.filename, data)).run()
             except DomainError as error:

@@ -16,8 +16,8 @@ from app.extensions import db
 from app.models.form_import import FormUnitChoice, FormUpload
 from app.models.ledger import AuditEntry, Distribution, Receipt, RiskGroup
 from app.thai import today
-from tests.helpers import (client_for, fresh_tree, login, post_allocation, post_confirmation, post_distribution,
-                           stock_up, unit)
+from tests.helpers import (client_for, flashed_text, fresh_tree, login, post_allocation, post_confirmation,
+                           post_distribution, stock_up, unit)
 
 HEADERS = ["ประทับเวลา", "จังหวัด", "อำเภอ", "ชื่อหน่วยงาน", "จำนวนที่ได้รับ (ชิ้น)", "จัดสรรให้หน่วยงานในสังกัด (ชิ้น)",
            "ผู้สูงอายุ (ชิ้น)", "ผู้สูงอายุ (คน)", "อีเมล"]
@@ -442,3 +442,104 @@ def test_a_form_whose_dates_are_not_googles_timestamp_is_kept(app):
     assert _upload(admin, _csv(["วันที่", "หน่วย", "ได้รับ"], rows)).status_code == 302
     with app.app_context():
         assert _kept() == (before[0] + 1, before[1] + 1)
+
+
+def _lines(html):
+    return html.split('id="lines"')[1].split('id="import"')[0].split('id="not-compared"')[0]
+
+
+def test_the_result_is_filtered_by_district(app, area):
+    """The district filter shows the lines of the units in that district only,
+    whatever their result, and its import button names the district."""
+    day = today()
+    rows = [*_rows(area)[:4], [_be(day, "11:00:00"), "เชียงใหม่", "", "อ.แม่ริม", "7", "", "", "", ""]]
+    admin = login(app.test_client(), "cm-admin")
+    upload_id = _upload_id(_upload(admin, _csv(HEADERS, rows)))
+    everything = admin.post(f"/reconcile/{upload_id}/columns", data=mapping(area),
+                            follow_redirects=True).get_data(as_text=True)
+    assert "แม่ริม" in _lines(everything) and area["lao_name"] in _lines(everything)
+    assert re.search(rf'<option value="{re.escape(area["district"])}"', everything)
+    ours = admin.get(f"/reconcile/{upload_id}", query_string={"district": area["district"]}).get_data(as_text=True)
+    shown = _lines(ours)
+    assert area["lao_name"] in shown and all(name in shown for name in area["kid_names"])
+    assert "แม่ริม" not in shown.split("</select>")[-1]  # in the filter's list, not among the lines
+    assert re.search(rf'<option value="{re.escape(area["district"])}" selected>', ours)
+    importing = ours.split('id="import"')[1]
+    assert f"สร้างเอกสารของแถวในอำเภอ{area['district']}" in importing
+    assert f'name="district" value="{area["district"]}"' in importing
+    theirs = _lines(admin.get(f"/reconcile/{upload_id}", query_string={"district": "แม่ริม"}).get_data(as_text=True))
+    lines = theirs.split("</form>")[1]
+    assert "แม่ริม" in lines and area["lao_name"] not in lines and area["kid_names"][0] not in lines
+    # A district and a result together.
+    equal_here = _lines(admin.get(f"/reconcile/{upload_id}", query_string={
+        "district": area["district"], "status": "equal"}).get_data(as_text=True)).split("</form>")[1]
+    assert re.findall(r'masklog-line-(\w+)', equal_here) == ["equal"]
+
+
+def test_the_central_administrator_reconciles_any_province(app, area):
+    """Not their own: the centre's administrator picks Chiang Mai, uploads,
+    chooses the columns and reads the same result; without a province chosen
+    the file is refused in Thai and not kept."""
+    central = login(app.test_client(), "admin")
+    page = central.get("/reconcile/").get_data(as_text=True)
+    assert page.count('<option value="') >= 77  # every province (and the items)
+    with app.app_context():
+        chiang_mai = unit("50").id
+        before = _kept()
+    response = _upload(central, _csv(HEADERS, _rows(area)))
+    assert response.status_code == 422 and "กรุณาเลือกจังหวัดของไฟล์" in flashed_text(response.get_data(as_text=True))
+    with app.app_context():
+        assert _kept() == before
+    response = _upload(central, _csv(HEADERS, _rows(area)), province=str(chiang_mai))
+    assert response.status_code == 302
+    upload_id = _upload_id(response)
+    html = central.get(f"/reconcile/{upload_id}", follow_redirects=True).get_data(as_text=True)
+    if 'id="columns-form"' in html:  # Chiang Mai's columns may be remembered already
+        html = central.post(f"/reconcile/{upload_id}/columns", data=mapping(area),
+                            follow_redirects=True).get_data(as_text=True)
+    assert "เชียงใหม่" in html and re.search(rf'masklog-line-different">.*?{re.escape(area["lao_name"])}',
+                                             _lines(html), re.S)
+    assert central.get(f"/reconcile/{upload_id}/reconciliation.xlsx").status_code == 200
+
+
+def test_a_fifty_megabyte_upload_gets_a_thai_message_and_nothing_is_kept(app):
+    admin = login(app.test_client(), "cm-admin")
+    with app.app_context():
+        before = _kept()
+    big = b"\xe0\xb8\x81" * (50 * 1024 * 1024 // 3)  # 50 MB of Thai letters
+    response = _upload(admin, big, name="responses.csv")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 413 and "ไฟล์มีขนาดใหญ่เกินไป" in html
+    assert "Traceback" not in html and "Request Entity Too Large" not in html
+    with app.app_context():
+        assert _kept() == before
+
+
+def test_a_report_date_column_decides_the_day(app, area):
+    """"วันที่รายงาน" (a date question, B.E.) wins over the answer's time: a
+    report of yesterday sent this morning is compared with yesterday's
+    figures, not today's."""
+    import datetime
+
+    from app.thai import thai_date
+
+    day = today()
+    yesterday = day - datetime.timedelta(days=1)
+    headers = ["ประทับเวลา", "วันที่รายงาน", "จังหวัด", "อำเภอ", "ชื่อหน่วยงาน", "จำนวนที่ได้รับ (ชิ้น)"]
+    date = lambda d: f"{d.day}/{d.month}/{d.year + 543}"  # noqa: E731
+    rows = [[_be(day, "8:00:00"), date(yesterday), "เชียงใหม่", area["district"], area["lao_name"], "100"],
+            [_be(day, "8:30:00"), date(day), "เชียงใหม่", area["district"], area["lao_name"], "100"]]
+    admin = login(app.test_client(), "cm-admin")
+    upload_id = _upload_id(_upload(admin, _csv(headers, rows)))
+    columns = admin.get(f"/reconcile/{upload_id}/columns").get_data(as_text=True)
+    assert re.search(r'name="role-date".*?<option value="วันที่รายงาน" selected>', columns, re.S)
+    html = admin.post(f"/reconcile/{upload_id}/columns", data={
+        "role-timestamp": "ประทับเวลา", "role-date": "วันที่รายงาน", "role-province": "จังหวัด",
+        "role-district": "อำเภอ", "role-unit": "ชื่อหน่วยงาน", "role-received": "จำนวนที่ได้รับ (ชิ้น)"},
+        follow_redirects=True).get_data(as_text=True)
+    lao = [row for row in re.findall(r'<tr class="masklog-line-(\w+)">(.*?)</tr>', _lines(html), re.S)
+           if area["lao_name"] in row[1]]
+    by_day = {status: re.search(r"<td>(\d+ \S+ \d{4})</td>", row).group(1) for status, row in lao}
+    # Yesterday: only the form's 100 (MaskLog's 100 came today); today: 100 in both, one line each.
+    assert by_day == {"only_form": thai_date(yesterday), "equal": thai_date(day)}
+    assert "แทนแถว" not in _lines(html)  # two days, not two answers for one day
