@@ -42,7 +42,8 @@
           });
         }));
       }).catch(function () {});
-      registration.active.postMessage({type: "remember", urls: [location.href]});
+      // A signed-out page (the sign-in page) holds nothing to keep: not fetched again.
+      if (user) registration.active.postMessage({type: "remember", urls: [location.href]});
     }).catch(function () {});
   }
 

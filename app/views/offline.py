@@ -16,7 +16,7 @@ service worker, app/templates/offline/sw.js):
   unit's today page is marked to be kept (X-MaskLog-Offline), never another
   unit's page and never any other page.
 
-A hand-written worker (~110 lines) rather than Workbox: it needs a build step
+A hand-written worker (~120 lines) rather than Workbox: it needs a build step
 or 30+ KB of runtime for three rules (static files cache-first, the own today
 page network-first, forget on user change) that fit in a page of code."""
 from __future__ import annotations

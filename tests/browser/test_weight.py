@@ -1,7 +1,9 @@
 """What the today page costs a phone: bytes over the network on the first
 visit (empty cache) and on a repeat visit, the service worker included
-(its own file, and what it fetches to keep the page for offline work).
-Printed for the issue's numbers.
+(its own file, and what it fetches to keep the page for offline work); and
+a phone's very first visit from the sign-in page, with what an installing
+Android Chrome fetches (the manifest and its icons). Printed for the
+issue's numbers.
 
 Counted where they leave: the server's answers (body as sent, gzip
 included, plus the status line and headers), since the worker's requests
@@ -81,3 +83,41 @@ def test_the_today_page_is_light_on_a_phone_connection(browser, live_server, liv
     assert repeat_bytes < 20 * 1024 and repeat_requests <= 4
     if viewport == "phone":
         assert first_bytes <= FIRST_VISIT_BUDGET
+
+
+def install_fetches(page):
+    """What an installing Android Chrome fetches besides the page: the manifest
+    and its icons (all of them counted, an upper bound: Chrome takes one for
+    the home screen and one for the splash screen)."""
+    return page.evaluate("""async () => {
+        const manifest = await (await fetch(document.querySelector('link[rel=manifest]').href)).json();
+        const icons = manifest.icons.map(icon => new URL(icon.src, location.href).href);
+        await Promise.all(icons.map(href => fetch(href).then(response => response.arrayBuffer())));
+        return icons.length; }""")
+
+
+def test_the_first_visit_from_the_sign_in_page_with_the_install_is_light(browser, live_server, live_app,
+                                                                         record_property):
+    """A phone's very first visit: the sign-in page, signing in, the today page
+    with the worker and its copy, and the installable app's manifest and icons."""
+    session = Session(browser, live_server, "phone", route_guard=False)
+    try:
+        with SentBytes(live_app) as sent:
+            session.page.goto("/login/")
+            session.page.wait_for_load_state("networkidle")
+            session.login("cm-officer")
+            session.page.wait_for_load_state("networkidle")
+            session.page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+            session.page.wait_for_timeout(500)
+            assert install_fetches(session.page) == 3
+    finally:
+        session.close()
+    total, requests = sent.total()
+    print(f"\nfirst visit from the sign-in page, with the install: {total / 1024:.1f} KB in {requests} requests")
+    print("  " + ", ".join(f"{path.rsplit('/', 1)[-1] or path} {size / 1024:.1f}"
+                           for path, size in sorted(sent.files, key=lambda x: -x[1])))
+    record_property("first_visit_with_sign_in_and_install_bytes", total)
+    paths = [path for path, _size in sent.files]
+    assert "/login/" in paths and "/manifest.webmanifest" in paths and "/sw.js" in paths
+    assert sum(1 for path in paths if "/icons/" in path) == 3
+    assert total <= FIRST_VISIT_BUDGET
