@@ -101,7 +101,8 @@ class DashboardView(BaseView):
         shown = figures.dashboard(db.session, unit, item_id, period)  # the REST API answers the same
         headline, days, groups, table = shown["headline"], shown["days"], shown["risk_groups"], shown["units"]
         kids, levels = table["children"], shown["completeness"]
-        reporting = figures.completeness_trend(db.session, unit, period.start, period.end)
+        reporting = figures.completeness_trend(db.session, unit, period.start, period.end,
+                                               levels if period.end == today() else None)
         labels = [thai_date(day["day"]) for day in days]
         trend_chart = charts.line_chart(labels, [
             (_("Distributed"), [day["distributed"] for day in days]),
