@@ -133,14 +133,17 @@ def responsible_people(session: Session, unit_ids) -> dict:
 def streak(day: datetime.date, last: Optional[datetime.date], created: Optional[datetime.datetime],
            stock_day: Optional[datetime.date] = None) -> int:
     """Days the unit had to report, in a row, without a report, ending on `day`
-    (on which it is obliged and silent): from the day after its last report or
-    from the first day of its duty (obligations.first_obliged_day: the day it
-    was added, or its first stock `stock_day` when only its stock obliges it),
-    whichever is later. A subdistrict added long ago that received stock five
-    days ago has missed five days, not every day since it was added."""
-    start = obligations.first_obliged_day(created, stock_day, day)
-    if last is not None:
-        start = max(start, last + datetime.timedelta(days=1))
+    (on which it is obliged and silent): from the day after its last report, or
+    when it never reported from the day it was added; and never from before its
+    first stock `stock_day` when only its stock obliges it (obligations.obliged_from:
+    a subdistrict added long ago that received stock five days ago has missed
+    five days, not every day since it was added). A report shows the unit was
+    there: an imported unit's documents may be dated before the day it was
+    added, and its calendar counts those days too."""
+    if last is None:
+        start = obligations.first_obliged_day(created, stock_day, day)
+    else:
+        start = max(last + datetime.timedelta(days=1), stock_day or last)
     return max((day - start).days + 1, 1)
 
 

@@ -84,13 +84,14 @@ def obliged_from(level_rules: dict, level: str):
 
 def first_obliged_day(created: datetime.datetime | None, stock_day: datetime.date | None,
                       day: datetime.date) -> datetime.date:
-    """The first day of the unit's duty to report that still holds on `day`
-    (it is obliged on `day`): the day it was added (`created`: unit.created_on,
-    UTC; the reporting day is Thailand's), or its first stock (`obliged_from`)
-    when that is later: the days before it are "not due" on the unit's calendar
-    too (`obliged_days`, history.month_calendar). An imported unit (whose
-    documents may go back to the system's start, commands.base.first_day)
-    still counts from the day it was added: nobody asked it to report before."""
+    """The first day of the duty to report, still holding on `day` (the unit is
+    obliged on `day`), of a unit that never reported: the day it was added
+    (`created`: unit.created_on, UTC; the reporting day is Thailand's), or its
+    first stock (`obliged_from`) when that is later: the days before the stock
+    are "not due" on the unit's calendar too (`obliged_days`,
+    history.month_calendar). An imported unit (whose documents may go back to
+    the system's start, commands.base.first_day) still counts from the day it
+    was added: nobody asked it to report before."""
     added = created.replace(tzinfo=datetime.timezone.utc).astimezone(BANGKOK).date() if created is not None else day
     return min(max(added, stock_day or added), day)
 

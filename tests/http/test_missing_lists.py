@@ -36,15 +36,12 @@ def _district_officer(district_code, tag, phone=None):
 
 @pytest.fixture()
 def area(app):
-    """A fresh LAO under district 5002 with two end units: E0 added today and
-    never reported, E1 (added a week ago, as the LAO) last reported four days
-    ago, the LAO yesterday; nobody today. The LAO officer has a phone; a
-    deactivated user at E1 must not be listed."""
+    """A fresh LAO under district 5002 with two end units: E0 never reported,
+    E1 last reported four days ago, the LAO yesterday; nobody today. The LAO
+    officer has a phone; a deactivated user at E1 must not be listed."""
     with app.app_context():
         lao, children, people = fresh_tree(2, district_code="5002")
         tag = lao.code[1:]
-        # Missed days count from the unit's addition: a unit reports only on days it existed.
-        lao.created_on = children[1].created_on = datetime.datetime.utcnow() - datetime.timedelta(days=7)
         people["officer"].phone, people["officer"].position = "0812345678", "ปลัดเทศบาล"
         # Reports through the rollups (other tests check rollups = a rebuild from daily_report).
         mark_reported(db.session, children[1], today() - datetime.timedelta(days=4), "no_activity")
