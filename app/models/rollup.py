@@ -80,7 +80,9 @@ class DailyReport(Model):
 
 
 class ReportRollup(Model):
-    """How many units of a level in the unit's subtree reported on a day."""
+    """How many units of a level below the unit reported on a day. The unit's
+    own report is its daily_report row, not copied here (most units are end
+    units with nothing below them: a copy was most of this table's rows)."""
 
     __tablename__ = "report_rollup"
     unit_id = Column(Integer, ForeignKey("unit.id"), primary_key=True)

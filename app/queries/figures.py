@@ -184,6 +184,9 @@ def _obliged_counts_grouped(session: Session, day: datetime.date, in_tree, group
         .where(in_tree, Unit.active.is_(True)).group_by(*by),
         select(literal("rolled"), ReportRollup.unit_id, ReportRollup.level, ReportRollup.reported, zero)
         .where(ReportRollup.unit_id.in_(rolled_ids), ReportRollup.day == day),
+        # The roots' own reports (report_rollup holds only what is below a unit), each its own level.
+        select(literal("rolled"), DailyReport.unit_id, Unit.level, literal(1), zero)
+        .join(Unit, Unit.id == DailyReport.unit_id).where(DailyReport.unit_id.in_(rolled_ids), DailyReport.day == day),
         select(literal("switched_off"), key, Unit.level, func.count(), zero).join(DailyReport, reported_on_day)
         .where(in_tree, Unit.active == false()).group_by(*by),  # ix_unit_switched_off
         select(case((ReportingException.obliged.is_(True), literal("added")), else_=literal("exempt")), key,
@@ -296,8 +299,11 @@ def completeness_trend(session: Session, unit: Unit, start: datetime.date, end: 
     totals = ({level["level"]: level["units"] for level in levels_at_end} if levels_at_end is not None
               else unit_counts(session, unit, end))
     by_day: dict = {}
-    for day, level, count in session.execute(select(ReportRollup.day, ReportRollup.level, ReportRollup.reported).where(
-            ReportRollup.unit_id == unit.id, ReportRollup.day.between(start, end))):
+    below = select(ReportRollup.day, ReportRollup.level, ReportRollup.reported).where(
+        ReportRollup.unit_id == unit.id, ReportRollup.day.between(start, end))
+    own = select(DailyReport.day, literal(unit.level), literal(1)).where(  # report_rollup holds what is below
+        DailyReport.unit_id == unit.id, DailyReport.day.between(start, end))
+    for day, level, count in session.execute(union_all(below, own)):
         by_day.setdefault(day, {})[level] = count
     days = []
     for offset in range((end - start).days + 1):

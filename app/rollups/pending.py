@@ -141,7 +141,7 @@ def _apply_reports(session: Session, reports: dict) -> None:
     counts: dict = defaultdict(int)
     for unit_id, day in new:
         path, level, _kind, _actor = reports[(unit_id, day)]
-        for ancestor in ancestor_ids(path):
+        for ancestor in ancestor_ids(path)[:-1]:  # the units above: its own report is the daily_report row
             counts[(ancestor, day, level)] += 1
     _add_rows(session, ReportRollup, ("unit_id", "day", "level"), ("reported",),
               [{"unit_id": u, "day": d, "level": lvl, "reported": n} for (u, d, lvl), n in sorted(counts.items())])

@@ -56,11 +56,15 @@ def _unit_levels(session: Session) -> tuple[Table, int]:
     return levels, max((row["depth"] for row in rows), default=0)
 
 
-def _roll_up(session: Session, levels: Table, deepest: int, target, keys: list, figures: list, own) -> None:
+def _roll_up(session: Session, levels: Table, deepest: int, target, keys: list, figures: list, own,
+             with_own: bool = True) -> None:
     """Fills `target` level by level from the deepest units up: a unit's row is
     its own rows plus its children's rows (written the step before), summed
     per key. Each row is summed once per level instead of once per ancestor,
-    and the documents are read once (each unit's own sums, kept with its depth)."""
+    and the documents are read once (each unit's own sums, kept with its depth).
+    Without `with_own` a unit's row holds only what is below it: its
+    children's own rows plus their rows (report_rollup: a unit's own report
+    is its daily_report row, not copied)."""
     key_names = [name for name in keys if name != "unit_id"]
     kept = Table(f"rollup_own_{target.name}", MetaData(),
                  *[Column(name, target.c[name].type) for name in keys],
@@ -72,9 +76,14 @@ def _roll_up(session: Session, levels: Table, deepest: int, target, keys: list, 
         [*keys, *figures, "depth"],
         select(*own_keys, *[func.sum(own.c[name]) for name in figures], levels.c.depth)
         .join(levels, levels.c.unit_id == own.c.unit_id).group_by(*own_keys, levels.c.depth)))
-    for depth in range(deepest, 0, -1):
-        mine = select(*[kept.c[name] for name in keys], *[kept.c[name] for name in figures]).where(
-            kept.c.depth == depth)
+    for depth in range(deepest if with_own else deepest - 1, 0, -1):
+        if with_own:
+            mine = select(*[kept.c[name] for name in keys], *[kept.c[name] for name in figures]).where(
+                kept.c.depth == depth)
+        else:  # the children's own rows, under their parent
+            mine = (select(levels.c.parent_id.label("unit_id"), *[kept.c[name] for name in key_names],
+                           *[kept.c[name] for name in figures])
+                    .join(levels, levels.c.unit_id == kept.c.unit_id).where(kept.c.depth == depth + 1))
         if depth == deepest:  # no level below: its own sums are its rows as they are
             session.execute(insert(target).from_select(
                 [*keys, *figures], mine.order_by(*[kept.c[name] for name in keys])))
@@ -125,7 +134,7 @@ def rebuild(session: Session, tables=ROLLUPS) -> dict:
         own_reports = (select(DailyReport.unit_id, DailyReport.day, Unit.level, literal(1).label("reported"))
                        .join(Unit, Unit.id == DailyReport.unit_id).subquery())
         _roll_up(session, levels, deepest, ReportRollup.__table__, ["unit_id", "day", "level"], ["reported"],
-                 own_reports)
+                 own_reports, with_own=False)
     # A failed rebuild rolls back, which drops the temporary table too.
     levels.drop(session.connection())
     return {model.__tablename__: session.execute(select(func.count()).select_from(model)).scalar()

@@ -11,7 +11,7 @@ from app.commands.distribution import distribute, reverse_distribution
 from app.commands.no_activity import report_no_activity
 from app.extensions import db
 from app.models.ledger import AllocationLine, Distribution, RiskGroup
-from app.models.rollup import DailyRollup
+from app.models.rollup import DailyRollup, ReportRollup
 from app.thai import today
 from app.queries import figures
 from app.queries.periods import Period
@@ -117,6 +117,12 @@ def test_completeness_counts_each_unit_once_a_day_per_level(ctx):
     assert levels["end_unit"]["reported"] == 2 and levels["end_unit"]["percent"] == 66.7
     assert levels["lao"] == {"level": "lao", "units": 1, "reported": 1, "missing": 0, "percent": 100.0, "own": True}
     assert [u.id for u in figures.not_reported(db.session, lao, day, "end_unit")] == [children[2].id]
+    # A unit's own report is its daily_report row: report_rollup holds what is below a unit only.
+    assert db.session.get(ReportRollup, (children[0].id, day, "end_unit")) is None
+    assert db.session.get(ReportRollup, (lao.id, day, "lao")) is None
+    assert db.session.get(ReportRollup, (lao.id, day, "end_unit")).reported == 2
+    assert figures.completeness(db.session, children[0], day)[0]["reported"] == 1
+    assert figures.completeness_trend(db.session, children[0], day, day)[0]["percent"] == 100.0
     assert_rebuild_equals_incremental()
 
 
