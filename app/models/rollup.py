@@ -82,7 +82,7 @@ class DailyReport(Model):
 class ReportRollup(Model):
     """How many units of a level below the unit reported on a day. The unit's
     own report is its daily_report row, not copied here (most units are end
-    units with nothing below them: a copy was most of this table's rows)."""
+    units with nothing below them: a copy was a large part of this table)."""
 
     __tablename__ = "report_rollup"
     unit_id = Column(Integer, ForeignKey("unit.id"), primary_key=True)
