@@ -29,6 +29,8 @@ from app.errors import DomainError, OutOfScope
 from app.models.form_import import FormMapping, FormUnitChoice, FormUpload
 from app.models.unit import Unit
 from app.queries.reference import active_risk_groups
+from app.reconcile.form_file import read_form_file
+from app.reconcile.mapping import check_is_a_form
 from app.thai import thai_date
 
 SOURCE = "Google Form"
@@ -38,6 +40,8 @@ MAX_FILENAME = 255
 def load_province(session, actor, province_id) -> Unit:
     """A province of the actor's area (a province administrator: their own;
     the central administrator: any)."""
+    if province_id is None:  # the centre's administrator left the list unchosen
+        raise DomainError(_("Choose the province of the file."))
     province = scoping.get_in_scope(session, Unit, province_id, actor)
     if province is None or province.level != "province":
         raise OutOfScope(_("This province is outside the area you manage."))
@@ -60,12 +64,15 @@ class UploadInput:
 
 
 class KeepUpload(Command):
-    """Store an export that read as a table (the caller read it first)."""
+    """Store a form's response export: refused (in Thai, nothing kept) when it
+    does not read as a table (form_file.read_form_file) or cannot be the
+    responses of a reporting form (mapping.check_is_a_form)."""
 
     data: UploadInput
 
     def run(self) -> FormUpload:
         province = load_province(self.session, self.actor, self.data.province_id)
+        check_is_a_form(read_form_file(self.data.filename, self.data.data), active_risk_groups(self.session))
         upload = FormUpload(province_id=province.id, filename=(self.data.filename or "form.csv")[:MAX_FILENAME],
                             data=self.data.data, uploaded_by_id=self.actor_id)
         self.session.add(upload)

@@ -30,6 +30,7 @@ from sqlalchemy import and_, case, literal, select, true, union_all
 from sqlalchemy.orm import Session
 
 from app import scoping
+from app.db.ids import is_stored_id
 from app.models.unit import LEVEL_ORDER, Unit, UnitLevel
 
 MAX_RESULTS = 20
@@ -81,8 +82,7 @@ def search_units(session: Session, actor, text: Optional[str], *, levels: Option
     limit = max(1, min(int(limit or MAX_RESULTS), MAX_RESULTS))
     root = scoping.actor_root_path(actor)
     if root and within is not None:
-        inner = session.execute(select(Unit.path).where(Unit.id == within)).scalar() \
-            if 0 < within < 2 ** 31 else None  # the id column's range: no overflow from a forged number
+        inner = session.execute(select(Unit.path).where(Unit.id == within)).scalar() if is_stored_id(within) else None
         root = inner if inner and scoping.path_in_subtree(inner, root) else None
     if not root:
         return []

@@ -168,7 +168,6 @@ def figure_roles(mapping: dict) -> list[str]:
 # ------------------------------------------------------------------ is it the form at all
 
 SAMPLE_ROWS = 50  # the rows a file's columns are judged on
-_TIMESTAMP_HEADERS = ("ประทับเวลา", "timestamp")  # Google writes this header itself, in the sheet's language
 _LETTER = re.compile(r"[A-Za-z\u0e01-\u0e2e]")
 
 
@@ -190,9 +189,9 @@ def check_is_a_form(table, risk_groups) -> None:
 
     sample = table.rows[:SAMPLE_ROWS]
     columns = [[row[index] if index < len(row) else "" for row in sample] for index in range(len(table.headers))]
+    guessed = guess_mapping(table.headers, risk_groups)  # Google's own Timestamp header is TIMESTAMP's guess
     dates = {index for index, (header, cells) in enumerate(zip(table.headers, columns))
-             if _plain(header) in _TIMESTAMP_HEADERS or _mostly(cells, lambda cell: parse_form_date(cell) is not None)}
-    guessed = guess_mapping(table.headers, risk_groups)
+             if header == guessed.get(TIMESTAMP) or _mostly(cells, lambda cell: parse_form_date(cell) is not None)}
     words = any(index not in dates and _mostly(cells, lambda cell: bool(_LETTER.search(cell)) and "@" not in cell)
                 for index, cells in enumerate(columns))
     missing = []

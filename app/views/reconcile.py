@@ -34,7 +34,7 @@ from app import scoping
 from app.queries.reference import active_items, active_risk_groups
 from app.reconcile import report
 from app.reconcile.form_file import read_form_file
-from app.reconcile.mapping import check_is_a_form, check_mapping, guess_mapping, roles
+from app.reconcile.mapping import check_mapping, guess_mapping, roles
 from app.reconcile.reconciliation import DIFFERENT, ONLY_FORM, STATUSES
 
 # Lines a page shows; the xlsx carries all of them.
@@ -97,15 +97,10 @@ class FormReconcileView(BaseView):
             try:
                 if upload is None or not upload.filename:
                     raise DomainError(_("Please choose a file."))
-                data = upload.read()
-                table = read_form_file(upload.filename, data)  # refuses what is not a form export, before keeping it
-                check_is_a_form(table, active_risk_groups(db.session))
                 province_id = request.form.get("province", type=int) or (provinces[0].id if len(provinces) == 1
                                                                            else None)
-                if province_id is None:  # the centre's administrator left the list unchosen
-                    raise DomainError(_("Choose the province of the file."))
                 with transaction():
-                    kept = KeepUpload(db.session, actor, UploadInput(province_id, upload.filename, data)).run()
+                    kept = KeepUpload(db.session, actor, UploadInput(province_id, upload.filename, upload.read())).run()
             except DomainError as error:
                 flash(str(error), "danger")
                 return self._upload_page(provinces), 422
