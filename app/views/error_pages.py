@@ -1,6 +1,7 @@
 """Error pages in the user's language: no stack trace ever reaches a user."""
-from flask import jsonify, render_template, request
+from flask import g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from app.extensions import db
 from app.logs import while_it_lasts
@@ -35,6 +36,9 @@ def register_error_handlers(app) -> None:
             message = str(_MESSAGES[status])
             if _wants_json():
                 return jsonify(message=message), status
+            # An error raised before FAB's before_request (the CSRF check) finds no
+            # g.user, which the page's menu reads: a signed-in user got a 500 instead.
+            g.setdefault("user", current_user)
             return render_template("error.html", status=status, message=message,
                                    base_template=app.appbuilder.base_template,
                                    appbuilder=app.appbuilder), status

@@ -25,11 +25,12 @@ import hashlib
 import os
 from functools import lru_cache
 
-from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import inspect as sa_inspect
+from werkzeug.exceptions import BadRequest
 
 offline_bp = Blueprint("offline", __name__)
 
@@ -131,12 +132,7 @@ def _csrf_refused(error):
     else gets the usual 400 page."""
     if request.headers.get(QUEUE_HEADER):
         return jsonify(retry=True, message=_("The page had expired: the record is sent again.")), 400
-    from werkzeug.exceptions import BadRequest
-
-    # The CSRF check runs before FAB's before_request sets g.user, which the
-    # error page's menu reads (without it a signed-in user got a 500).
-    g.setdefault("user", current_user)
-    return current_app.handle_http_exception(BadRequest(error.description))
+    return current_app.handle_http_exception(BadRequest(error.description))  # the usual 400 page (error_pages)
 
 
 def register(app) -> None:
