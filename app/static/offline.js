@@ -125,7 +125,6 @@
   var panel = document.getElementById("offline-queue");  // only on a today page
   var banner = document.getElementById("offline-banner");
   var fromPhone = !!banner && banner.getAttribute("data-from") === "phone";  // the worker's kept copy
-  var datesMoved = false;
 
   function randomToken() {
     var bytes = new Uint8Array(16);
@@ -190,9 +189,7 @@
     var note = banner.querySelector(".masklog-dates-moved");
     note.textContent = t.datesMoved.replace("{synced}", banner.getAttribute("data-synced")).replace("{date}", shownDate(day));
     note.hidden = false;
-    datesMoved = true;
     banner.setAttribute("data-day", day);
-    showSignal();
   }
 
   /* ---------------------------------------------------------------- what the page shows */
@@ -236,7 +233,7 @@
     var offline = !navigator.onLine;
     banner.querySelector(".masklog-no-signal").hidden = !offline;
     banner.querySelector(".masklog-unreachable").hidden = offline || !fromPhone;
-    banner.hidden = !(offline || fromPhone || datesMoved);
+    banner.hidden = offline || fromPhone ? false : banner.querySelector(".masklog-dates-moved").hidden;
   }
 
   function toast(done) {
