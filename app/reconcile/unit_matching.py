@@ -351,9 +351,8 @@ class UnitMatcher:
                 self._subdistrict_names.add(name)
             elif unit.level == "province":
                 self._province_name = name
-                if name == "กรุงเทพมหานคร":
-                    for alias in ("กรุงเทพ", "กทม"):
-                        self._exact[alias].append(index)
+                for alias in PROVINCE_ALIASES.get(name, ()):  # the names people write for it (กทม., โคราช)
+                    self._exact[alias].append(index)
         self._name_list = sorted(self._name_ids, key=self._name_ids.get)  # by name id
         most = max(30, COMMON_BIGRAM_SHARE * len(self._name_list))
         self._common = {gram for gram, name_ids in self._grams.items() if len(name_ids) > most}
