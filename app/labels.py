@@ -38,13 +38,17 @@ _BANGKOK_WORDS = {UnitLevel.DISTRICT.value: lazy_gettext("Khet"),
 BANGKOK_CODE = "10"  # the official codes of Bangkok and of its เขต and แขวง start with it
 
 
+def in_bangkok(unit) -> bool:
+    """Bangkok or one of its เขต and แขวง (official units: their codes are the DOPA's)."""
+    return unit.is_official and (unit.code or "").startswith(BANGKOK_CODE)
+
+
 def level_group_labels(unit=None) -> dict:
     """LEVEL_GROUP_LABELS for the levels below `unit`: in Bangkok เขต and แขวง,
     in another province อำเภอ and ตำบล, for the country (or no unit) both."""
     if unit is None or unit.level == UnitLevel.CENTRAL.value:
         return LEVEL_GROUP_LABELS
-    in_bangkok = unit.is_official and (unit.code or "").startswith(BANGKOK_CODE)
-    return {**LEVEL_GROUP_LABELS, **(_BANGKOK_WORDS if in_bangkok else _PROVINCE_WORDS)}
+    return {**LEVEL_GROUP_LABELS, **(_BANGKOK_WORDS if in_bangkok(unit) else _PROVINCE_WORDS)}
 
 
 def level_label(level: str) -> str:

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from app import scoping
 from app.db.ids import is_stored_id
+from app.labels import BANGKOK_CODE, in_bangkok, level_label
 from app.models.unit import LEVEL_ORDER, Unit, UnitLevel
 
 MAX_RESULTS = 20
@@ -40,7 +41,6 @@ _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _NAME_PREFIXES = ("กิ่งอำเภอ", "จังหวัด", "อำเภอ", "ตำบล", "แขวง", "จ.", "อ.", "ต.")
 _CODE_LIKE = re.compile(r"^[A-Za-z0-9\-_.]+$")
 _LEVELS = [level.value for level in LEVEL_ORDER]
-_BANGKOK = "10"
 
 
 @dataclass(frozen=True)
@@ -148,32 +148,26 @@ def search_units(session: Session, actor, text: Optional[str], *, levels: Option
 
 # ---------------------------------------------------------------- how a unit reads in the picker
 
-def _in_bangkok(unit: Unit) -> bool:
-    return (unit.code or "").startswith(_BANGKOK) and unit.is_official
-
-
 def level_short_label(unit: Unit) -> str:
     """The level as people say it of this very unit: อำเภอ, but เขต in Bangkok."""
     if unit.level == UnitLevel.DISTRICT.value:
-        return _("Khet") if _in_bangkok(unit) else _("Amphoe")
+        return _("Khet") if in_bangkok(unit) else _("Amphoe")
     if unit.level == UnitLevel.SUBDISTRICT.value:
-        return _("Khwaeng") if _in_bangkok(unit) else _("Tambon")
+        return _("Khwaeng") if in_bangkok(unit) else _("Tambon")
     if unit.level == UnitLevel.LAO.value:
         return _("LAO")
-    from app.labels import level_label
-
     return level_label(unit.level)
 
 
 def place_name(unit: Unit) -> str:
     """A parent as an address reads: จ.เชียงใหม่, อ.เมืองเชียงใหม่, ต.ช้างเผือก
     (Bangkok's เขต... already carry their word; its แขวง are written out)."""
-    if unit.level == UnitLevel.PROVINCE.value and unit.code != _BANGKOK:
+    if unit.level == UnitLevel.PROVINCE.value and unit.code != BANGKOK_CODE:
         return _("Changwat %(name)s", name=unit.name_th)
     if unit.level == UnitLevel.DISTRICT.value and not unit.name_th.startswith("เขต"):
         return _("Amphoe %(name)s", name=unit.name_th)
     if unit.level == UnitLevel.SUBDISTRICT.value:
-        return (_("Khwaeng %(name)s", name=unit.name_th) if _in_bangkok(unit)
+        return (_("Khwaeng %(name)s", name=unit.name_th) if in_bangkok(unit)
                 else _("Tambon %(name)s", name=unit.name_th))
     return unit.name_th
 
