@@ -4,12 +4,13 @@ matrices for drawing into PDFs. Every payload is a URL of this system."""
 import base64
 import io
 
-import qrcode
-import qrcode.image.svg
 from markupsafe import Markup
 
 
-def _qr(data: str, border: int = 2) -> qrcode.QRCode:
+def _qr(data: str, border: int = 2):
+    # qrcode and Pillow (~12 MiB) load on the first QR a worker draws, not in every worker.
+    import qrcode
+
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=border, box_size=8)
     code.add_data(data)
     code.make(fit=True)
@@ -25,6 +26,8 @@ def qr_png(data: str, box_size: int = 8) -> bytes:
 
 
 def qr_svg_bytes(data: str) -> bytes:
+    import qrcode.image.svg
+
     out = io.BytesIO()
     _qr(data).make_image(image_factory=qrcode.image.svg.SvgPathImage).save(out)
     return out.getvalue()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import time
 
-import geothai
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
@@ -32,7 +31,7 @@ class SyncReport:
     deactivated: int = 0
     unchanged: int = 0
     seconds: float = 0.0
-    data_version: str = geothai.DATA_VERSION
+    data_version: str = ""
 
     @property
     def changed(self) -> int:
@@ -41,6 +40,7 @@ class SyncReport:
 
 def official_units():
     """(code, level, parent_code, name_th, name_en), parents before children."""
+    import geothai  # here, not at the top: its tables are ~8 MiB that only an import needs, not every worker
     yield CENTRAL_CODE, UnitLevel.CENTRAL.value, None, CENTRAL_NAME_TH, CENTRAL_NAME_EN
     provinces = geothai.provinces()
     for p in provinces:
@@ -56,7 +56,9 @@ def official_units():
 def sync_hierarchy(session: Session) -> SyncReport:
     """Bring the official units in line with geothai. Does not commit."""
     started = time.perf_counter()
-    report = SyncReport()
+    import geothai
+
+    report = SyncReport(data_version=geothai.DATA_VERSION)
     existing = {
         row.code: row
         for row in session.execute(

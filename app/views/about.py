@@ -1,5 +1,4 @@
 """About page: what MaskLog is, and the credit the GeoThai licence asks for."""
-import geothai
 from flask_appbuilder import BaseView, expose
 
 
@@ -9,4 +8,6 @@ class AboutView(BaseView):
 
     @expose("/")
     def about(self):
+        import geothai  # lazily: ~8 MiB of tables a worker needs only for this line
+
         return self.render_template("about.html", geothai_version=geothai.DATA_VERSION)
