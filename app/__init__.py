@@ -74,9 +74,18 @@ def _trust_proxies(app) -> None:
 def _install_request_cached_gettext(app) -> None:
     """Templates look up the catalogue once per request instead of once per
     string (Flask-Babel re-resolves locale and catalogue on every call; a page
-    has dozens of strings)."""
+    has dozens of strings), and a string without variables is translated,
+    marked safe and %-formatted once per catalogue, not on every page: Jinja's
+    own newstyle gettext did that work for each of a page's ~90 strings, a
+    tenth of a today page's CPU. Same results as Jinja's (autoescape: the
+    translation is Markup; always %-formatted, so '%%' shows as '%')."""
     from flask import g
     from flask_babel import get_translations
+    from jinja2 import pass_context
+    from markupsafe import Markup
+
+    shown: dict = {}  # (catalogue, autoescape, text) -> what the page shows; template constants only
+    most_shown = 20_000  # a bound, in case a template ever translates data
 
     def translations():
         cached = g.get("_masklog_translations")
@@ -84,11 +93,36 @@ def _install_request_cached_gettext(app) -> None:
             cached = g._masklog_translations = get_translations()
         return cached
 
-    app.jinja_env.install_gettext_callables(
-        lambda text: translations().ugettext(text),
-        lambda singular, plural, n: translations().ungettext(singular, plural, n),
-        newstyle=True,
-    )
+    def translate(context, text, variables):
+        translated = translations().ugettext(text)
+        if context.eval_ctx.autoescape:
+            translated = Markup(translated)
+        return translated % variables
+
+    @pass_context
+    def gettext(context, text, /, **variables):  # positional-only: a variable may be called `text`
+        if variables:
+            return translate(context, text, variables)
+        key = (translations(), context.eval_ctx.autoescape, text)
+        found = shown.get(key)
+        if found is None:
+            found = translate(context, text, {})
+            if len(shown) < most_shown:
+                shown[key] = found
+        return found
+
+    @pass_context
+    def ngettext(context, singular, plural, n, /, **variables):
+        variables.setdefault("num", n)
+        translated = translations().ungettext(singular, plural, n)
+        if context.eval_ctx.autoescape:
+            translated = Markup(translated)
+        return translated % variables
+
+    # What install_gettext_callables(newstyle=True) installs, with `_` bound straight
+    # to gettext (Jinja's `_` is one more context call in front of it).
+    app.jinja_env.newstyle_gettext = True
+    app.jinja_env.globals.update(gettext=gettext, _=gettext, ngettext=ngettext)
 
 
 def _migrations_dir() -> str:
