@@ -162,7 +162,7 @@ def _rebuild_side_by_side(session: Session) -> dict:
     def rebuild_tables(tables):
         try:
             with Session(engine) as own:
-                rebuilt.update(rebuild(own, tables))
+                rebuilt.update(rebuild(own, tables, exclusive=True))
                 own.commit()
         except Exception as error:  # noqa: BLE001  (raised below, in the caller's thread)
             failures.append(error)
@@ -387,7 +387,7 @@ def generate(session: Session, *, end_units: int = 70_000, days: int = 365, acti
     for definition in set_aside:
         session.execute(text(definition))
     progress(f"indexes built ({time.perf_counter() - started:.0f} s); rebuilding rollups")
-    rebuilt = _rebuild_side_by_side(session) if rollups_side_by_side else rebuild(session)
+    rebuilt = _rebuild_side_by_side(session) if rollups_side_by_side else rebuild(session, exclusive=True)
     counts = dict(writer.counts)
     counts.update(rebuilt)
     counts["seconds"] = round(time.perf_counter() - started, 1)

@@ -43,3 +43,10 @@ def test_a_small_national_dataset_keeps_every_invariant(backend, empty_database_
                                  .where(DailyRollup.unit_id == central)).one()
         assert rolled[0] == session.scalar(select(func.sum(DistributionLine.quantity)))
         assert rolled[1] == session.scalar(select(func.sum(LedgerLine.quantity)))
+        if backend == "postgresql":
+            # The rebuild set the rollups' foreign keys aside while it filled them: they are back.
+            keys = session.execute(db.text(
+                "SELECT conrelid::regclass::text, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f' "
+                "AND conrelid::regclass::text IN ('daily_rollup', 'risk_group_rollup', 'report_rollup')")).all()
+            assert ("daily_rollup", "FOREIGN KEY (unit_id) REFERENCES unit(id)") in keys
+            assert {table for table, _definition in keys} == {"daily_rollup", "risk_group_rollup", "report_rollup"}
