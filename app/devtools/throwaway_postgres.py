@@ -63,10 +63,7 @@ class ThrowawayPostgres:
 
     def _start_server(self) -> None:
         options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
-                   # No replica reads this server's WAL: a table filled in the transaction that
-                   # emptied it (the synthetic dataset's rollups) then writes none at all.
-                   "-c wal_level=minimal -c max_wal_senders=0")
+                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
         self._run("pg_ctl", "-D", self.datadir, "-o", options, "-w", "-l",
                   os.path.join(self.root, "server.log"), "start")
 
