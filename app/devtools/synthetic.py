@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from app import scoping
 from app.errors import DomainError
-from app.rollups.rebuild import rebuild
+from app.rollups.rebuild import rebuild, set_foreign_keys_aside
 from app.queries.reference import active_items
 from app.models.ledger import (Allocation, AllocationLine, DailyCount, DailyCountLine, Distribution, DistributionLine,
                                LedgerLine, Receipt, RiskGroup, StockBalance)
@@ -157,6 +157,8 @@ def _rebuild_side_by_side(session: Session) -> dict:
     """Commits, then rebuilds daily_rollup in one connection while another
     rebuilds the risk-group and report rollups."""
     session.commit()
+    restore_foreign_keys = set_foreign_keys_aside(session)
+    session.commit()
     engine, rebuilt, failures = session.get_bind(), {}, []
 
     def rebuild_tables(tables):
@@ -175,6 +177,8 @@ def _rebuild_side_by_side(session: Session) -> dict:
         thread.join()
     if failures:
         raise failures[0]
+    for statement in restore_foreign_keys:
+        session.execute(text(statement))
     return rebuilt
 
 
@@ -387,7 +391,13 @@ def generate(session: Session, *, end_units: int = 70_000, days: int = 365, acti
     for definition in set_aside:
         session.execute(text(definition))
     progress(f"indexes built ({time.perf_counter() - started:.0f} s); rebuilding rollups")
-    rebuilt = _rebuild_side_by_side(session) if rollups_side_by_side else rebuild(session, exclusive=True)
+    if rollups_side_by_side:
+        rebuilt = _rebuild_side_by_side(session)
+    else:
+        restore_foreign_keys = set_foreign_keys_aside(session)
+        rebuilt = rebuild(session, exclusive=True)
+        for statement in restore_foreign_keys:
+            session.execute(text(statement))
     counts = dict(writer.counts)
     counts.update(rebuilt)
     counts["seconds"] = round(time.perf_counter() - started, 1)

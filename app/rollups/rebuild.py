@@ -105,12 +105,20 @@ def _roll_up(session: Session, levels: Table, deepest: int, target, keys: list, 
 ROLLUPS = ("daily_rollup", "risk_group_rollup", "report_rollup")
 
 
-def _set_foreign_keys_aside(session: Session, tables: list[str]) -> list[str]:
-    """Drops the foreign keys of `tables` (PostgreSQL); returns the statements
-    that add them back, each checked over the whole table when run."""
+def set_foreign_keys_aside(session: Session, tables=ROLLUPS) -> list[str]:
+    """Drops the foreign keys of `tables` (PostgreSQL; nothing elsewhere);
+    returns the statements that add them back, each checked over the whole
+    table when run. For filling tables of a database nobody uses yet (the
+    synthetic generator, around `rebuild(exclusive=True)`): a check per row
+    written was a third of the national dataset's rollups (~7 million rows
+    each probing unit and item); the check at the end is one join. Not inside
+    `rebuild`: two connections rebuilding side by side would each lock the
+    referenced tables (unit, item) to drop their keys, and deadlock."""
+    if session.get_bind().dialect.name != "postgresql":
+        return []
     rows = session.execute(text(
         "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE contype = 'f' AND conrelid::regclass::text = ANY(:tables) ORDER BY 1, 2"), {"tables": tables}).all()
+        "WHERE contype = 'f' AND conrelid::regclass::text = ANY(:tables) ORDER BY 1, 2"), {"tables": list(tables)}).all()
     for table, name, _definition in rows:
         session.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
     return [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for table, name, definition in rows]
@@ -124,13 +132,11 @@ def rebuild(session: Session, tables=ROLLUPS, exclusive: bool = False) -> dict:
     deepest level up. The tables are independent: separate connections may
     rebuild them side by side (app/devtools/synthetic.py does).
 
-    `exclusive`, for a database nobody uses yet (the synthetic generator): on
-    PostgreSQL the tables are emptied with TRUNCATE and their foreign keys set
-    aside while they fill, then checked once, one join each. A check per row
-    written was a third of the national dataset's rollups (~7 million rows
-    each probing unit and item). It holds every reader off until the commit,
-    so `flask masklog rebuild-rollups` never asks for it: there, dashboards keep
-    reading the old rows until the new ones are committed."""
+    `exclusive`, for a database nobody uses yet (the synthetic generator, with
+    `set_foreign_keys_aside`): on PostgreSQL the tables are emptied with
+    TRUNCATE, which holds every reader off until the commit, so `flask masklog
+    rebuild-rollups` never asks for it: there, dashboards keep reading the old
+    rows until the new ones are committed."""
     postgresql = session.get_bind().dialect.name == "postgresql"
     exclusive = exclusive and postgresql
     if postgresql:
@@ -142,7 +148,6 @@ def rebuild(session: Session, tables=ROLLUPS, exclusive: bool = False) -> dict:
         locked = [*tables, *(["daily_report"] if "report_rollup" in tables else [])]
         session.execute(text(f"LOCK TABLE {', '.join(locked)} IN SHARE ROW EXCLUSIVE MODE"))
     models = [model for model in (DailyRollup, RiskGroupRollup, ReportRollup) if model.__tablename__ in tables]
-    foreign_keys = _set_foreign_keys_aside(session, [model.__tablename__ for model in models]) if exclusive else []
     for model in models:
         session.execute(text(f"TRUNCATE {model.__tablename__}") if exclusive else delete(model))
     levels, deepest = _unit_levels(session)
@@ -157,10 +162,8 @@ def rebuild(session: Session, tables=ROLLUPS, exclusive: bool = False) -> dict:
                        .join(Unit, Unit.id == DailyReport.unit_id).subquery())
         _roll_up(session, levels, deepest, ReportRollup.__table__, ["unit_id", "day", "level"], ["reported"],
                  own_reports, with_own=False)
-    # A failed rebuild rolls back, which drops the temporary table and restores the foreign keys too.
+    # A failed rebuild rolls back, which drops the temporary table too.
     levels.drop(session.connection())
-    for definition in foreign_keys:
-        session.execute(text(definition))
     return {model.__tablename__: session.execute(select(func.count()).select_from(model)).scalar()
             for model in models}
 
