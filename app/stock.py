@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from app.db.compiled import dialect_insert, insert_values, run_compiled, values_binds, values_params
 from app.errors import InsufficientStock
-from app.models.ledger import LedgerLine, StockBalance
+from app.models.ledger import STOCK_IN_KINDS, LedgerLine, StockBalance
 from app.models.unit import Unit
 from app.rollups.contributions import LEDGER_LINE
 from app.rollups.pending import contribute
@@ -118,8 +118,26 @@ def post(session: Session, *, unit: Unit, item_id: int, quantity: int, kind: str
             "document_type": document_type, "document_id": document_id, "actor_id": getattr(actor, "id", None),
             "entry_date": entry_date}
     insert_values(session, LedgerLine, line)
+    if kind in STOCK_IN_KINDS and not _stocked_by(unit, entry_date):
+        run_compiled(session, "stock.first_in", _first_stock_statement, {"unit_id": unit.id, "day": entry_date})
     contribute(session, LEDGER_LINE, unit, item_id, entry_date, SimpleNamespace(**line))
     return new_balance
+
+
+def _stocked_by(unit, day: datetime.date) -> bool:
+    """The unit as loaded already received stock on or before `day`. The kept
+    day only ever moves earlier, so then nothing is to be written; a unit
+    loaded without the column is asked in SQL."""
+    known = getattr(unit, "first_stock_on", None)
+    return known is not None and known <= day
+
+
+def _first_stock_statement(_dialect):
+    # Conditional, so that two stock-ins at once leave the earlier day; changed_on is
+    # the unit's own edits (its onupdate would otherwise stamp every first stock).
+    return (update(Unit).where(Unit.id == bindparam("unit_id"),
+                               (Unit.first_stock_on.is_(None)) | (Unit.first_stock_on > bindparam("day", type_=Date)))
+            .values(first_stock_on=bindparam("day", type_=Date), changed_on=Unit.changed_on))
 
 
 def _refuse_if_a_later_day_goes_negative(session, unit, item_id, day, quantity, new_balance) -> None:

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from app import scoping
 from app.errors import DomainError
+from app.queries.obligations import recount_first_stock
 from app.rollups.rebuild import rebuild, set_foreign_keys_aside
 from app.queries.reference import active_items
 from app.models.ledger import (Allocation, AllocationLine, DailyCount, DailyCountLine, Distribution, DistributionLine,
@@ -390,6 +391,7 @@ def generate(session: Session, *, end_units: int = 70_000, days: int = 365, acti
     progress(f"documents written in {time.perf_counter() - started:.0f} s; building {len(set_aside)} indexes")
     for definition in set_aside:
         session.execute(text(definition))
+    recount_first_stock(session)  # COPY wrote the ledger without app/stock.post, which keeps it
     progress(f"indexes built ({time.perf_counter() - started:.0f} s); rebuilding rollups")
     if rollups_side_by_side:
         rebuilt = _rebuild_side_by_side(session)

@@ -72,6 +72,11 @@ class StockBalance(Model):
     __table_args__ = (CheckConstraint("quantity >= 0", name="ck_stock_balance_not_negative"),)
 
 
+# Ledger kinds that bring stock into a unit: from the first of them, a "holds stock"
+# unit must report (app/queries/obligations.py; Unit.first_stock_on, kept by app/stock.post).
+STOCK_IN_KINDS = ("receipt", "allocation_in")
+
+
 class LedgerLine(Model):
     __tablename__ = "ledger_line"
     id = Column(Integer, primary_key=True)
@@ -93,7 +98,7 @@ class LedgerLine(Model):
     __table_args__ = (
         Index("ix_ledger_unit_item_date", "unit_id", "item_id", "entry_date"),
         Index("ix_ledger_document", "document_type", "document_id"),
-        # Has the unit received stock by a day? (who must report, app/queries/obligations.py)
+        # Each unit's first stock day, recounted from the ledger (obligations.recount_first_stock).
         Index("ix_ledger_stock_in", "unit_id", "entry_date",
               postgresql_where=text("kind IN ('receipt', 'allocation_in')"),
               sqlite_where=text("kind IN ('receipt', 'allocation_in')")),

@@ -8,7 +8,7 @@ import datetime
 import enum
 
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, text
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import relationship
 
 
@@ -56,6 +56,11 @@ class Unit(Model):
     deactivated_by_id = Column(Integer, ForeignKey("unit.id"), nullable=True)
     # "geothai" for rows synced from the DOPA list, "manual" for LAOs and end units.
     source = Column(String(16), nullable=False, default="manual")
+    # The first day the unit itself received stock (a counted receipt or a confirmed
+    # shipment, dated), NULL: never. Kept by app/stock.post, the only writer of ledger
+    # lines, so "holds stock" (app/queries/obligations.py) is a column, not a ledger probe
+    # per unit; `obligations.recount_first_stock` recomputes it from the ledger.
+    first_stock_on = Column(Date, nullable=True)
     created_on = Column(DateTime, nullable=False, default=datetime.datetime.utcnow)
     changed_on = Column(
         DateTime, nullable=False, default=datetime.datetime.utcnow, onupdate=datetime.datetime.utcnow

@@ -20,17 +20,15 @@ from __future__ import annotations
 import datetime
 import time
 
-from sqlalchemy import and_, case, exists, false, func, literal, null, or_, select, union_all
+from sqlalchemy import and_, case, false, func, literal, null, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from app import scoping
-from app.models.ledger import LedgerLine
+from app.models.ledger import STOCK_IN_KINDS, LedgerLine  # noqa: F401  (STOCK_IN_KINDS: read here by tests)
 from app.models.obligation import ALWAYS, DEFAULT_RULES, HOLDS_STOCK, ReportingException, ReportingRule
 from app.models.unit import Unit
 from app.thai import BANGKOK
 
-# Ledger kinds that bring stock into a unit (app/stock.post callers).
-STOCK_IN_KINDS = ("receipt", "allocation_in")
 
 
 # (database) -> (fresh until, rules): six rows every dashboard reads; a change in
@@ -58,17 +56,26 @@ def forget_rules() -> None:
 
 def has_stock_by(day: datetime.date):
     """SQL condition on Unit: the unit itself received stock on or before `day`
-    (an index range on ledger_line (unit_id, item_id, entry_date))."""
-    return exists().where(LedgerLine.unit_id == Unit.id, LedgerLine.kind.in_(STOCK_IN_KINDS),
-                          LedgerLine.entry_date <= day)
+    (its kept first stock day, app/stock.post)."""
+    return Unit.first_stock_on <= day
 
 
 def first_stock_day():
     """SQL scalar on Unit: the first day the unit itself received stock (NULL:
-    never), the first entry of the same partial index as `has_stock_by`."""
-    return (select(func.min(LedgerLine.entry_date))
-            .where(LedgerLine.unit_id == Unit.id, LedgerLine.kind.in_(STOCK_IN_KINDS))
-            .correlate(Unit).scalar_subquery())
+    never)."""
+    return Unit.first_stock_on
+
+
+def recount_first_stock(session: Session) -> None:
+    """Every unit's first stock day recomputed from the ledger (the synthetic
+    generator's COPY writes ledger lines without app/stock.post; `flask masklog
+    rebuild-rollups` repairs it with the rollups). Migration 0015 ran the same."""
+    first = (select(func.min(LedgerLine.entry_date))
+             .where(LedgerLine.unit_id == Unit.id, LedgerLine.kind.in_(STOCK_IN_KINDS)).scalar_subquery())
+    # Only the rows that differ: rewriting every unit would leave a dead copy of each.
+    session.execute(update(Unit).where(Unit.first_stock_on.is_distinct_from(first))
+                    .values(first_stock_on=first, changed_on=Unit.changed_on)
+                    .execution_options(synchronize_session=False))
 
 
 def obliged_from(level_rules: dict, level: str):

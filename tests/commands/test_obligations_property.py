@@ -141,6 +141,10 @@ def test_reported_plus_missing_is_obliged_over_random_trees_rules_and_exceptions
             db.session.commit()
 
         facts = _facts(district)
+        # The first stock day kept on each unit (app/stock.post) is the ledger's, back-dated stock included.
+        kept = dict(db.session.execute(select(Unit.id, Unit.first_stock_on)
+                                       .where(Unit.path.like(district.path + "%"))).all())
+        assert {unit_id: day for unit_id, day in kept.items() if day is not None} == facts["first_stock"]
         for root in [district, *subdistricts, *laos]:
             for day in days:
                 expected = _expected(facts, root, day)

@@ -50,3 +50,9 @@ def test_a_small_national_dataset_keeps_every_invariant(backend, empty_database_
                 "AND conrelid::regclass::text IN ('daily_rollup', 'risk_group_rollup', 'report_rollup')")).all()
             assert ("daily_rollup", "FOREIGN KEY (unit_id) REFERENCES unit(id)") in keys
             assert {table for table, _definition in keys} == {"daily_rollup", "risk_group_rollup", "report_rollup"}
+        # Its ledger was written by COPY, not app/stock.post: each unit's first stock day was recounted.
+        first_in = dict(session.execute(select(LedgerLine.unit_id, func.min(LedgerLine.entry_date))
+                                        .where(LedgerLine.kind.in_(("receipt", "allocation_in")))
+                                        .group_by(LedgerLine.unit_id)).all())
+        kept = dict(session.execute(select(Unit.id, Unit.first_stock_on).where(Unit.first_stock_on.is_not(None))).all())
+        assert kept == first_in and len(kept) > 10
