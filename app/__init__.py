@@ -93,8 +93,8 @@ def _install_request_cached_gettext(app) -> None:
             cached = g._masklog_translations = get_translations()
         return cached
 
-    def translate(context, text, variables):
-        translated = translations().ugettext(text)
+    def shown_as(context, translated, variables):
+        """What Jinja's newstyle gettext makes of a translation."""
         if context.eval_ctx.autoescape:
             translated = Markup(translated)
         return translated % variables
@@ -102,11 +102,11 @@ def _install_request_cached_gettext(app) -> None:
     @pass_context
     def gettext(context, text, /, **variables):  # positional-only: a variable may be called `text`
         if variables:
-            return translate(context, text, variables)
+            return shown_as(context, translations().ugettext(text), variables)
         key = (translations(), context.eval_ctx.autoescape, text)
         found = shown.get(key)
         if found is None:
-            found = translate(context, text, {})
+            found = shown_as(context, translations().ugettext(text), {})
             if len(shown) < most_shown:
                 shown[key] = found
         return found
@@ -114,10 +114,7 @@ def _install_request_cached_gettext(app) -> None:
     @pass_context
     def ngettext(context, singular, plural, n, /, **variables):
         variables.setdefault("num", n)
-        translated = translations().ungettext(singular, plural, n)
-        if context.eval_ctx.autoescape:
-            translated = Markup(translated)
-        return translated % variables
+        return shown_as(context, translations().ungettext(singular, plural, n), variables)
 
     # What install_gettext_callables(newstyle=True) installs, with `_` bound straight
     # to gettext (Jinja's `_` is one more context call in front of it).

@@ -23,6 +23,7 @@ from types import SimpleNamespace
 from flask_babel import lazy_gettext as _
 from sqlalchemy import Date, Integer, bindparam, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db.compiled import dialect_insert, insert_values, run_compiled, values_binds, values_params
 from app.errors import InsufficientStock
@@ -118,18 +119,14 @@ def post(session: Session, *, unit: Unit, item_id: int, quantity: int, kind: str
             "document_type": document_type, "document_id": document_id, "actor_id": getattr(actor, "id", None),
             "entry_date": entry_date}
     insert_values(session, LedgerLine, line)
-    if kind in STOCK_IN_KINDS and not _stocked_by(unit, entry_date):
+    if kind in STOCK_IN_KINDS and not (unit.first_stock_on is not None and unit.first_stock_on <= entry_date):
+        # The kept day only moves earlier: written only when this stock-in is earlier than
+        # the day the unit (as loaded) has. After it the day is at most entry_date, which is
+        # what the loaded unit then says, so a count's next receipt line writes nothing.
         run_compiled(session, "stock.first_in", _first_stock_statement, {"unit_id": unit.id, "day": entry_date})
+        set_committed_value(unit, "first_stock_on", entry_date)
     contribute(session, LEDGER_LINE, unit, item_id, entry_date, SimpleNamespace(**line))
     return new_balance
-
-
-def _stocked_by(unit, day: datetime.date) -> bool:
-    """The unit as loaded already received stock on or before `day`. The kept
-    day only ever moves earlier, so then nothing is to be written; a unit
-    loaded without the column is asked in SQL."""
-    known = getattr(unit, "first_stock_on", None)
-    return known is not None and known <= day
 
 
 def _first_stock_statement(_dialect):

@@ -157,9 +157,7 @@ def _set_indexes_aside(session: Session) -> list:
 def _rebuild_side_by_side(session: Session) -> dict:
     """Commits, then rebuilds daily_rollup in one connection while another
     rebuilds the risk-group and report rollups."""
-    session.commit()
-    restore_foreign_keys = set_foreign_keys_aside(session)
-    session.commit()
+    session.commit()  # with the rollups' foreign keys set aside (the caller): both connections fill without them
     engine, rebuilt, failures = session.get_bind(), {}, []
 
     def rebuild_tables(tables):
@@ -178,8 +176,6 @@ def _rebuild_side_by_side(session: Session) -> dict:
         thread.join()
     if failures:
         raise failures[0]
-    for statement in restore_foreign_keys:
-        session.execute(text(statement))
     return rebuilt
 
 
@@ -393,13 +389,11 @@ def generate(session: Session, *, end_units: int = 70_000, days: int = 365, acti
         session.execute(text(definition))
     recount_first_stock(session)  # COPY wrote the ledger without app/stock.post, which keeps it
     progress(f"indexes built ({time.perf_counter() - started:.0f} s); rebuilding rollups")
-    if rollups_side_by_side:
-        rebuilt = _rebuild_side_by_side(session)
-    else:
-        restore_foreign_keys = set_foreign_keys_aside(session)
-        rebuilt = rebuild(session, exclusive=True)
-        for statement in restore_foreign_keys:
-            session.execute(text(statement))
+    # Once, here: two connections each dropping keys that reference unit and item deadlock.
+    restore_foreign_keys = set_foreign_keys_aside(session)
+    rebuilt = _rebuild_side_by_side(session) if rollups_side_by_side else rebuild(session, exclusive=True)
+    for statement in restore_foreign_keys:
+        session.execute(text(statement))
     counts = dict(writer.counts)
     counts.update(rebuilt)
     counts["seconds"] = round(time.perf_counter() - started, 1)

@@ -24,7 +24,7 @@ from sqlalchemy import and_, case, false, func, literal, null, or_, select, unio
 from sqlalchemy.orm import Session
 
 from app import scoping
-from app.models.ledger import STOCK_IN_KINDS, LedgerLine  # noqa: F401  (STOCK_IN_KINDS: read here by tests)
+from app.models.ledger import STOCK_IN_KINDS, LedgerLine
 from app.models.obligation import ALWAYS, DEFAULT_RULES, HOLDS_STOCK, ReportingException, ReportingRule
 from app.models.unit import Unit
 from app.thai import BANGKOK
@@ -60,12 +60,6 @@ def has_stock_by(day: datetime.date):
     return Unit.first_stock_on <= day
 
 
-def first_stock_day():
-    """SQL scalar on Unit: the first day the unit itself received stock (NULL:
-    never)."""
-    return Unit.first_stock_on
-
-
 def recount_first_stock(session: Session) -> None:
     """Every unit's first stock day recomputed from the ledger (the synthetic
     generator's COPY writes ledger lines without app/stock.post; `flask masklog
@@ -86,7 +80,7 @@ def obliged_from(level_rules: dict, level: str):
     into a day; `missing.streak` counts from it."""
     if level_rules.get(level) != HOLDS_STOCK:
         return null().label("obliged_from")
-    return case((ReportingException.unit_id.is_(None), first_stock_day()), else_=null()).label("obliged_from")
+    return case((ReportingException.unit_id.is_(None), Unit.first_stock_on), else_=null()).label("obliged_from")
 
 
 def first_obliged_day(created: datetime.datetime | None, stock_day: datetime.date | None,

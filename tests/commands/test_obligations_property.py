@@ -18,13 +18,12 @@ from app.commands.unit_status import DeactivateUnit, UnitSwitchInput
 from app.commands.units import create_unit
 from app.errors import DomainError
 from app.extensions import db
-from app.models.ledger import LedgerLine
+from app.models.ledger import STOCK_IN_KINDS, LedgerLine
 from app.models.obligation import ALWAYS, DEFAULT_RULES, HOLDS_STOCK, RULES, ReportingException, ReportingRule
 from app.models.rollup import DailyReport
 from app.models.unit import Unit
 from app.queries import figures
 from app.queries.obligations import forget_rules
-from app.queries.obligations import STOCK_IN_KINDS
 from app.scoping import path_in_subtree
 from app.thai import today
 from tests.helpers import stock_up, unit, user
