@@ -120,14 +120,16 @@ def unlock_command(username):
 @masklog_cli.command("rebuild-rollups")
 @with_appcontext
 def rebuild_rollups_command():
-    """Recompute the dashboards' rollups, and each unit's first stock day, from the documents and the ledger (one transaction)."""
+    """Recompute the dashboards' rollups, each unit's first stock day and the count of active units below each unit, from the documents, the ledger and the units (one transaction)."""
     from app.queries.obligations import recount_first_stock
+    from app.rollups import census
     from app.rollups.rebuild import rebuild
 
     started = time.perf_counter()
     with transaction():
         written = rebuild(db.session)
         recount_first_stock(db.session)
+        census.recount_all(db.session)
     click.echo(", ".join(f"{table}: {rows:,} rows" for table, rows in written.items())
                + f" in {time.perf_counter() - started:.1f} s")
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app import scoping
 from app.commands.units import move_subtree
 from app.models.unit import Unit, UnitLevel
+from app.rollups import census
 from app.user_cache import note_bulk_unit_change
 
 CENTRAL_CODE = "TH"
@@ -100,6 +101,8 @@ def sync_hierarchy(session: Session) -> SyncReport:
         report.deactivated = len(gone)
     if report.updated or report.deactivated:
         note_bulk_unit_change(session)  # signed-in users' cached units (app/user_cache.py)
+    if report.added or report.updated or report.deactivated:
+        census.note_every_unit_changed(session)  # bulk statements: counted again before COMMIT
     report.seconds = time.perf_counter() - started
     return report
 

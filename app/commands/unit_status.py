@@ -32,6 +32,7 @@ from app.errors import DomainError
 from app.models.ledger import AllocationLine
 from app.models.unit import Unit
 from app.models.user import MaskLogUser
+from app.rollups import census
 from app.user_cache import note_bulk_unit_change
 
 
@@ -107,6 +108,7 @@ class DeactivateUnit(Command):
             .values(active=False, deactivated_by_id=self.unit.id, changed_on=datetime.datetime.utcnow())
             .execution_options(synchronize_session="fetch"))
         note_bulk_unit_change(self.session)  # every signed-in user's cached unit is stale now
+        census.note_changed(self.session, self.unit.path)
         record(self.session, self.actor, "deactivate", "unit", self.unit.id, self.unit.id,
                after={"code": self.unit.code, "units": effect.units, "users": effect.users,
                       "in_transit": effect.in_transit})
@@ -134,6 +136,7 @@ class ReactivateUnit(Command):
             .values(active=True, deactivated_by_id=None, changed_on=datetime.datetime.utcnow())
             .execution_options(synchronize_session="fetch"))
         note_bulk_unit_change(self.session)
+        census.note_changed(self.session, self.unit.path)
         record(self.session, self.actor, "reactivate", "unit", self.unit.id, self.unit.id,
                after={"code": self.unit.code, "units": effect.units, "users": effect.users,
                       "users_kept_off": effect.users_kept_off, "units_kept_off": effect.units_kept_off})

@@ -3,6 +3,9 @@ why; installed once per process by create_app.
 
 | event              | hook                                   | why |
 |--------------------|----------------------------------------|-----|
+| after_flush        | rollups.census.note_flushed_units      | units added, moved or switched through the ORM ... |
+| before_commit      | rollups.census.recount_noted           | ... and by bulk statements are counted again (unit_census) |
+| after_soft_rollback| rollups.census.discard_noted           | a rolled-back change is not recounted |
 | before_commit      | rollups.pending.apply_pending          | rollup deltas written last, so the national row is locked only for COMMIT |
 | after_commit       | rollups.pending.remember_committed_reports | a unit's later submissions that day skip the daily_report insert |
 | after_soft_rollback| rollups.pending.discard_pending        | a rolled-back transaction's deltas never reach the rollups |
@@ -31,9 +34,12 @@ from sqlalchemy.orm import Session
 
 from app import user_cache
 from app.db import compiled
-from app.rollups import pending
+from app.rollups import census, pending
 
 SESSION_HOOKS = (
+    ("after_flush", census.note_flushed_units),
+    ("before_commit", census.recount_noted),  # before the rollups: their national row is locked last
+    ("after_soft_rollback", census.discard_noted),
     ("before_commit", pending.apply_pending),
     ("after_commit", pending.remember_committed_reports),
     ("after_soft_rollback", pending.discard_pending),

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from app import scoping
 from app.errors import DomainError
 from app.queries.obligations import recount_first_stock
+from app.rollups import census
 from app.rollups.rebuild import rebuild, set_foreign_keys_aside
 from app.queries.reference import active_items
 from app.models.ledger import (Allocation, AllocationLine, DailyCount, DailyCountLine, Distribution, DistributionLine,
@@ -388,6 +389,7 @@ def generate(session: Session, *, end_units: int = 70_000, days: int = 365, acti
     for definition in set_aside:
         session.execute(text(definition))
     recount_first_stock(session)  # COPY wrote the ledger without app/stock.post, which keeps it
+    census.recount_all(session)  # and the units without the session hooks that keep unit_census
     progress(f"indexes built ({time.perf_counter() - started:.0f} s); rebuilding rollups")
     # Once, here: two connections each dropping keys that reference unit and item deadlock.
     restore_foreign_keys = set_foreign_keys_aside(session)

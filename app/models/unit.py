@@ -77,6 +77,12 @@ class Unit(Model):
         Index("ix_unit_code_prefix", "code", postgresql_ops={"code": "text_pattern_ops"}),
         # Units switched off, by path (few): completeness subtracts their reports (app/queries/figures.py).
         Index("ix_unit_switched_off", "path", postgresql_where=text("active = false"), sqlite_where=text("active = 0")),
+        # Units not holding stock (few once stock has gone out): completeness subtracts them from a
+        # "holds stock" level's kept count (app/queries/figures.py), those never stocked ...
+        Index("ix_unit_never_stocked", "level", "path", postgresql_where=text("first_stock_on IS NULL"),
+              sqlite_where=text("first_stock_on IS NULL")),
+        # ... and, on an earlier day, those first stocked after it.
+        Index("ix_unit_first_stock_on", "level", "first_stock_on"),
     )
 
     @property

@@ -16,9 +16,10 @@ from app import scoping
 from app.models.obligation import ALWAYS, HOLDS_STOCK, NEVER, ReportingException
 from app.queries import obligations
 from app.models.ledger import RiskGroup
-from app.models.rollup import ROLLUP_FIGURES, DailyReport, DailyRollup, ReportRollup, RiskGroupRollup
+from app.models.rollup import ROLLUP_FIGURES, DailyReport, DailyRollup, ReportRollup, RiskGroupRollup, UnitCensus
 from app.models.unit import LEVEL_ORDER, Unit
 from app.queries.periods import Period
+from app.rollups import census
 from app.rollups.registry import FIGURE_NAMES, FLOWS, STOCKS
 from app.thai import today
 
@@ -156,32 +157,43 @@ def _obliged_counts(session: Session, unit: Unit, day: datetime.date) -> dict:
     """level -> (units that must report on `day`, of them reported), exactly
     as app/queries/obligations.py says, without joining every unit of the
     country to its report (a national subtree has 80,000 units):
-    - a level every unit of which must report: its active units less the
-      exempt ones; reported: the day's report_rollup count of the level less
-      the reports of units switched off since or exempt (few rows, indexed);
+    - a level every unit of which must report: its active units (kept in
+      unit_census) less the exempt ones; reported: the day's report_rollup
+      count of the level less the reports of units switched off since or
+      exempt (few rows, indexed);
     - a level that need not report: only the units added one by one;
-    - "holds stock" (subdistricts by default): the level's obliged units
-      joined to their daily_report row of the day.
+    - "holds stock" (subdistricts by default): the same, less the active
+      units without an exception that hold no stock yet and what they
+      reported (none, once every unit has received stock: indexed).
     The property test (tests/commands/test_obligations_property.py) checks
     it against the rule recomputed from the stored rows."""
     in_tree = scoping.subtree_clause(Unit.path, unit.path)
     return _obliged_counts_grouped(session, day, in_tree, unit.id, [unit.id]).get(unit.id, {})
 
 
-def _obliged_counts_grouped(session: Session, day: datetime.date, in_tree, group, rolled_ids) -> dict:
+def _obliged_counts_grouped(session: Session, day: datetime.date, in_tree, group, rolled_ids,
+                            whole_subtrees: bool = True) -> dict:
     """`_obliged_counts` of several subtrees in one statement: group -> level
     -> (obliged, reported). `in_tree` is the condition on Unit of the units
     counted, `group` the column naming each unit's subtree (or, for one
     subtree, its root's id), `rolled_ids` the roots of the subtrees (their
-    report_rollup rows)."""
+    report_rollup rows). `whole_subtrees`: `in_tree` is the roots' whole
+    subtrees, whose active units unit_census keeps; otherwise they are counted."""
+    census.recount_noted(session)  # this transaction's own unit changes count too
     level_rules = obligations.rules(session)
     reported_on_day = and_(DailyReport.unit_id == Unit.id, DailyReport.day == day)
     one = isinstance(group, int)  # a constant is not grouped by (PostgreSQL reads GROUP BY 599 as a position)
     zero, key = literal(0), (literal(group) if one else group).label("grp")
     by = [Unit.level] if one else [key, Unit.level]
+    if whole_subtrees:
+        active = (select(literal("active").label("part"), UnitCensus.unit_id, UnitCensus.level,
+                         UnitCensus.active_units.label("a"), zero.label("b"))
+                  .where(UnitCensus.unit_id.in_(rolled_ids)))
+    else:
+        active = (select(literal("active").label("part"), key, Unit.level, func.count().label("a"), zero.label("b"))
+                  .where(in_tree, Unit.active.is_(True)).group_by(*by))
     parts = [
-        select(literal("active").label("part"), key, Unit.level, func.count().label("a"), zero.label("b"))
-        .where(in_tree, Unit.active.is_(True)).group_by(*by),
+        active,
         select(literal("rolled"), ReportRollup.unit_id, ReportRollup.level, ReportRollup.reported, zero)
         .where(ReportRollup.unit_id.in_(rolled_ids), ReportRollup.day == day),
         # The roots' own reports (report_rollup holds only what is below a unit), each its own level.
@@ -195,32 +207,39 @@ def _obliged_counts_grouped(session: Session, day: datetime.date, in_tree, group
         .where(in_tree, Unit.active.is_(True)).group_by(ReportingException.obliged, *by)]
     by_stock = [level for level, rule in level_rules.items() if rule == HOLDS_STOCK]
     if by_stock:
-        # Units of those levels without an exception that have received stock (the added ones
-        # are counted above). No OR here: each unit's check is one probe of ix_ledger_stock_in.
-        parts.append(select(literal("stock"), key, Unit.level, func.count(), func.count(DailyReport.unit_id))
-                     .outerjoin(ReportingException, ReportingException.unit_id == Unit.id)
-                     .outerjoin(DailyReport, reported_on_day)
-                     .where(in_tree, Unit.active.is_(True), Unit.level.in_(by_stock),
-                            ReportingException.unit_id.is_(None), obligations.has_stock_by(day))
-                     .group_by(*by))
+        # Active units of those levels without an exception that hold no stock on `day`: the
+        # units never stocked (ix_unit_never_stocked), then those first stocked later.
+        for no_stock_yet in (Unit.first_stock_on.is_(None), Unit.first_stock_on > day):
+            parts.append(select(literal("no_stock"), key, Unit.level, func.count(), func.count(DailyReport.unit_id))
+                         .outerjoin(ReportingException, ReportingException.unit_id == Unit.id)
+                         .outerjoin(DailyReport, reported_on_day)
+                         .where(in_tree, Unit.active.is_(True), Unit.level.in_(by_stock),
+                                ReportingException.unit_id.is_(None), no_stock_yet)
+                         .group_by(*by))
     # One round trip for all of it.
     rows: dict = defaultdict(lambda: (0, 0))
     for part, grp, level, a, b in session.execute(union_all(*parts)):
-        rows[(grp, part, level)] = (a, b)
+        before = rows[(grp, part, level)]
+        rows[(grp, part, level)] = (before[0] + a, before[1] + b)  # the two "no_stock" parts add up
     results = {}
     for grp in {grp for grp, _part, _level in list(rows)}:
         result = results[grp] = {}
         for level, rule in level_rules.items():
             exempt, exempt_done = rows[(grp, "exempt", level)]
             added, added_done = rows[(grp, "added", level)]
-            if rule == ALWAYS and rows[(grp, "active", level)][0]:
-                result[level] = (rows[(grp, "active", level)][0] - exempt,
-                                 rows[(grp, "rolled", level)][0] - rows[(grp, "switched_off", level)][0] - exempt_done)
+            # Every active unit of the level is exempt, added, or without an exception; every
+            # report of the level is a switched-off unit's, an exception's, or one without.
+            plain = rows[(grp, "active", level)][0] - exempt - added
+            plain_done = (rows[(grp, "rolled", level)][0] - rows[(grp, "switched_off", level)][0]
+                          - exempt_done - added_done)
+            if rule == ALWAYS and plain + added:
+                result[level] = (plain + added, plain_done + added_done)
             elif rule == NEVER and added:
                 result[level] = (added, added_done)
-            elif rule == HOLDS_STOCK and (rows[(grp, "stock", level)][0] or added):
-                result[level] = (rows[(grp, "stock", level)][0] + added,
-                                 rows[(grp, "stock", level)][1] + added_done)
+            elif rule == HOLDS_STOCK:
+                no_stock, no_stock_done = rows[(grp, "no_stock", level)]
+                if plain - no_stock or added:
+                    result[level] = (plain - no_stock + added, plain_done - no_stock_done + added_done)
     return results
 
 
@@ -245,7 +264,8 @@ def completeness_with_children(session: Session, unit: Unit, day: datetime.date,
     child are switched off too, and count nowhere either way). The national
     page's two country-wide counts become one (~60 ms of ~220)."""
     by_kid = completeness_of_children(session, unit, day, kids)
-    own = _obliged_counts_grouped(session, day, Unit.id == unit.id, unit.id, [unit.id]).get(unit.id, {})
+    own = _obliged_counts_grouped(session, day, Unit.id == unit.id, unit.id, [unit.id],
+                                  whole_subtrees=False).get(unit.id, {})
     totals = {level: list(counts) for level, counts in own.items()}
     for levels in by_kid.values():
         for row in levels:

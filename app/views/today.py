@@ -114,7 +114,7 @@ class TodayView(BaseView):
             # unit" would be the officer's own, and they may still tap "nothing" for it.
             report_due=missing.report_due(db.session, unit, day), own_unit=own_unit,
             risk_groups=active_risk_groups(db.session),
-            kind_labels={k: str(v) for k, v in LEDGER_KIND_LABELS.items()},
+            kind_labels=LEDGER_KIND_LABELS,  # lazy: only the kinds the page lists are translated
             posted=posted or {}, failed_form=failed_form, form_token=uuid.uuid4().hex,
             adjustment_kinds=[("loss", _("Loss")), ("damage", _("Damage")), ("expiry", _("Expiry")),
                               ("correction", _("Correction (+/-)"))],
