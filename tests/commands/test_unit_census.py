@@ -4,6 +4,8 @@ table, after random additions, moves, switches off and on — through the
 commands, the unit form's domain check (ORM changes, seen by the flush hook)
 and an import — on SQLite and PostgreSQL. And completeness reads it."""
 import uuid
+
+import pytest
 from collections import Counter
 
 from hypothesis import HealthCheck, given, settings
@@ -121,3 +123,44 @@ def test_rebuild_recounts_a_wrong_census(app):
         census.recount_all(db.session)
         db.session.commit()
         assert kept() == recounted()
+
+
+def test_concurrent_unit_changes_leave_the_census_right(app, backend):
+    """Twelve administrators add, and switch off, units under different
+    districts at the same moment: each transaction recounts the country's row,
+    and without the lock a later commit would write a count that missed an
+    earlier one's unit."""
+    if backend != "postgresql":
+        pytest.skip("SQLite serialises writers; the race is only real on PostgreSQL")
+    from tests.commands.test_ledger_concurrency import race
+
+    with app.app_context():
+        districts = [d.id for d in db.session.execute(
+            select(Unit).where(Unit.parent_id == unit("50").id, Unit.level == "district")
+            .order_by(Unit.code)).scalars()][6:12]
+        admin_id = user("cm-admin").id
+        switched = [create_unit(db.session, user("cm-admin"), parent=db.session.get(Unit, d), level="lao",
+                                name_th=f"อปท.ปิดพร้อมกัน {n}", code=f"CRACEOFF{n}").id for n, d in enumerate(districts)]
+        db.session.commit()
+        before = recounted()
+
+    def prepare():
+        from app.models.user import MaskLogUser
+        actor = db.session.get(MaskLogUser, admin_id)
+        _ = actor.unit.path, actor.roles
+        return (actor,)
+
+    def change(n, actor):
+        if n % 2:
+            DeactivateUnit(db.session, actor, UnitSwitchInput(switched[n // 2])).run()
+        else:
+            create_unit(db.session, actor, parent=db.session.get(Unit, districts[n // 2]), level="lao",
+                        name_th=f"อปท.พร้อมกัน {n}", code=f"CRACE{n}")
+
+    assert race(app, 12, prepare, change) == ["ok"] * 12
+    with app.app_context():
+        after = recounted()
+        assert kept() == after
+        country = db.session.execute(select(Unit.id).where(Unit.parent_id.is_(None))).scalar()
+        assert after[(country, "lao")] == before[(country, "lao")]  # six added, six switched off
+        assert after[(districts[0], "lao")] == before[(districts[0], "lao")]
