@@ -120,6 +120,10 @@ class Config:
     USER_CACHE_SECONDS = float(os.environ.get("USER_CACHE_SECONDS", "10"))
     # How many days back a document may be dated (app/commands/base.py says why 14).
     MASKLOG_BACKDATE_DAYS = int(os.environ.get("MASKLOG_BACKDATE_DAYS", "14"))
+    # PostgreSQL: the hot statements are prepared once per connection (app/db/compiled.py). Set
+    # MASKLOG_PREPARE_STATEMENTS=0 behind a pooler that shares server connections between
+    # clients (PgBouncer in transaction mode): a statement prepared on one would be missing on another.
+    MASKLOG_PREPARE_STATEMENTS = os.environ.get("MASKLOG_PREPARE_STATEMENTS", "1") != "0"
     # Demo accounts are created only when this is on (make run sets it).
     MASKLOG_DEMO = False
 

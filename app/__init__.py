@@ -23,6 +23,7 @@ def create_app(config_class=None) -> Flask:
     from app.assets import register as register_assets
     from app.cli import masklog_cli
     from app.db.health import install_idle_ping
+    from app.db import compiled
     from app.db.hooks import install_session_hooks
     from app.extensions import db, migrate
     from app.health import health_bp
@@ -38,6 +39,7 @@ def create_app(config_class=None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
     install_session_hooks()  # rollups before COMMIT, user cache, compiled rows: app/db/hooks.py
+    compiled.PREPARE[0] = app.config.get("MASKLOG_PREPARE_STATEMENTS", True)
     with app.app_context():
         install_idle_ping(db.engine)
         appbuilder = AppBuilder()

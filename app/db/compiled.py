@@ -18,6 +18,9 @@ that need them in the database first flush first.
 """
 from __future__ import annotations
 
+import copy
+import hashlib
+import re
 from functools import lru_cache
 from typing import Callable, Hashable, Iterable, Optional
 
@@ -45,18 +48,69 @@ def dialect_insert(dialect_name: str, target):
 def run_compiled(session: Session, key: Hashable, build: Callable, params):
     """Execute the statement `build(dialect_name)` returns, compiled once per
     process for this `key` and database dialect, in the session's transaction.
-    `key` must name everything the statement's text depends on."""
+    `key` must name everything the statement's text depends on.
+
+    On PostgreSQL the statement is also prepared once per connection (PREPARE,
+    then EXECUTE with the parameters): PostgreSQL otherwise parses and plans
+    each statement every time, and for the today page's five statements the
+    planning took ~3 times as long as their execution (EXPLAIN ANALYZE:
+    1.0 ms against 0.35 ms)."""
     connection = session.connection()
     dialect = connection.dialect
     # What a compiled statement depends on besides `key`: database, driver, its
     # parameter style, the server version.
     full_key = (dialect.name, dialect.driver, dialect.paramstyle, dialect.server_version_info, key)
-    compiled = _compiled.get(full_key)
-    if compiled is None:
+    entry = _compiled.get(full_key)
+    if entry is None:
         if len(_compiled) >= _COMPILED_LIMIT:
             _compiled.clear()
-        compiled = _compiled[full_key] = build(dialect.name).compile(dialect=dialect)
+        compiled = build(dialect.name).compile(dialect=dialect)
+        entry = _compiled[full_key] = (compiled, _prepared_form(compiled, dialect) if PREPARE[0] else None)
+    compiled, prepared = entry
+    if prepared is not None:
+        name, prepare_sql, compiled = prepared
+        # The pool's record of the DBAPI connection: cleared when it is replaced (a restart).
+        done = connection.connection.info.setdefault("_masklog_prepared", set())
+        if name not in done:
+            # Not a statement of the request's (statement counts, logs): set-up of the connection.
+            # A PREPARE outlives the transaction it was made in, even one rolled back.
+            with connection.connection.dbapi_connection.cursor() as cursor:
+                cursor.execute(prepare_sql)
+            done.add(name)
     return connection.execute(compiled, params)
+
+
+# Whether run_compiled prepares statements on PostgreSQL (config MASKLOG_PREPARE_STATEMENTS;
+# off behind a pooler that shares server connections between clients, as PgBouncer's transaction mode does).
+PREPARE = [True]
+_PLACEHOLDER = re.compile(r"%\(([^)]+)\)s")
+
+
+def _prepared_form(compiled, dialect) -> Optional[tuple]:
+    """(name, PREPARE text, a copy of `compiled` whose text is the EXECUTE) for
+    psycopg2 on PostgreSQL; None where a statement cannot be prepared as it is
+    (another driver, IN lists expanded at execution, a parameter of no type)."""
+    text = compiled.string
+    if dialect.name != "postgresql" or dialect.driver != "psycopg2" or "POSTCOMPILE" in text:
+        return None
+    names = list(dict.fromkeys(_PLACEHOLDER.findall(text)))
+    unescaped = {compiled.escaped_bind_names.get(name, name): name for name in compiled.binds} \
+        if compiled.escaped_bind_names else {name: name for name in compiled.binds}
+    types = []
+    for name in names:
+        bind = compiled.binds.get(unescaped.get(name, name))
+        if bind is None or bind.type._isnull:
+            return None
+        types.append(bind.type.compile(dialect=dialect))
+    position = {name: n for n, name in enumerate(names, start=1)}
+    body = _PLACEHOLDER.sub(lambda match: f"${position[match.group(1)]}", text).replace("%%", "%")
+    statement_name = "masklog_" + hashlib.sha1(body.encode()).hexdigest()[:20]
+    prepare_sql = f"PREPARE {statement_name} ({', '.join(types)}) AS {body}" if types \
+        else f"PREPARE {statement_name} AS {body}"
+    executed = copy.copy(compiled)
+    executed.string = f"EXECUTE {statement_name}" + (
+        "(" + ", ".join(f"%({name})s" for name in names) + ")" if names else "")
+    return statement_name, prepare_sql, executed
 
 
 def values_binds(table, columns: Iterable[str], rows: int = 1) -> list:
