@@ -54,15 +54,29 @@ def test_prepared_once_per_connection_same_answers(app, postgresql_only):
         db.session.rollback()
 
 
+def _fresh_pool():
+    """No pooled connection left: the next statement opens a new one (other tests' connections
+    have statements of their own prepared)."""
+    db.session.rollback()
+    db.session.close()
+    db.engine.dispose()
+
+
 def test_a_replaced_connection_prepares_again(app, postgresql_only):
     with app.app_context():
+        _fresh_pool()
         district = unit("5005")
         expected = today_page(db.session, district.id, 1, today())["children"]
         assert expected
+        backend = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
         db.session.connection().invalidate()  # the server connection is gone (a restart)
         db.session.rollback()
+        # The pool's only record reconnects: its note of what was prepared went with the old connection.
         assert today_page(db.session, district.id, 1, today())["children"] == expected
-        assert any(name.startswith("masklog_") for name in _prepared_names())
+        assert db.session.execute(text("SELECT pg_backend_pid()")).scalar() != backend
+        prepared = db.session.execute(text("SELECT statement FROM pg_prepared_statements "
+                                           "WHERE name LIKE 'masklog_%'")).scalars().all()
+        assert any("unit.parent_id = $1" in statement for statement in prepared), prepared
         db.session.rollback()
 
 
@@ -72,8 +86,7 @@ def test_switched_off_statements_run_as_they_are(app, postgresql_only):
         compiled.PREPARE[0] = False
         compiled._compiled.clear()
         try:
-            db.session.connection().invalidate()
-            db.session.rollback()
+            _fresh_pool()
             rows = run_compiled(db.session, "test.units_below", _units_below, params).all()
             assert rows and not any(name.startswith("masklog_") for name in _prepared_names())
         finally:
