@@ -72,9 +72,11 @@ def register_template_helpers(app) -> None:
     from app.views.dashboard import register as register_dashboard_helpers
     from app.views.navbar import register as register_navbar
     from app.views.qr import register_qr_helpers
+    from app.views.script_messages import register as register_script_messages
     from app.views.unit_status import register as register_unit_status_helpers
 
     register_dashboard_helpers(app)
     register_qr_helpers(app)
     register_unit_status_helpers(app)
     register_navbar(app)
+    register_script_messages(app)

@@ -136,10 +136,7 @@ def _csrf_refused(error):
 
 
 def register(app) -> None:
-    from app.thai import MONTHS_SHORT
-
     app.jinja_env.globals["offline_release"] = release  # the page fills the worker's cache of this release
-    app.jinja_env.globals["thai_months"] = MONTHS_SHORT  # offline.js writes a date as the pages do
     app.register_blueprint(offline_bp)
     app.after_request(_mark_whose)
     app.register_error_handler(CSRFError, _csrf_refused)
