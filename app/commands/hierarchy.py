@@ -15,10 +15,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from app import scoping
-from app.commands.units import move_subtree
+from app.commands.units import move_subtree, note_units_changed_in_bulk
 from app.models.unit import Unit, UnitLevel
-from app.rollups import census
-from app.user_cache import note_bulk_unit_change
 
 CENTRAL_CODE = "TH"
 CENTRAL_NAME_TH = "ศูนย์ปฏิบัติการป้องกันและแก้ไขปัญหาโรคติดเชื้อไวรัสโคโรนา 2019 กระทรวงมหาดไทย (ศบค.มท.)"
@@ -99,10 +97,8 @@ def sync_hierarchy(session: Session) -> SyncReport:
     if gone:
         session.execute(update(Unit).where(Unit.id.in_(gone)).values(active=False))
         report.deactivated = len(gone)
-    if report.updated or report.deactivated:
-        note_bulk_unit_change(session)  # signed-in users' cached units (app/user_cache.py)
     if report.added or report.updated or report.deactivated:
-        census.note_every_unit_changed(session)  # bulk statements: counted again before COMMIT
+        note_units_changed_in_bulk(session)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -27,13 +27,12 @@ from sqlalchemy.orm import Session
 
 from app import scoping
 from app.commands.base import Command
+from app.commands.units import note_units_changed_in_bulk
 from app.db.audit import record
 from app.errors import DomainError
 from app.models.ledger import AllocationLine
 from app.models.unit import Unit
 from app.models.user import MaskLogUser
-from app.rollups import census
-from app.user_cache import note_bulk_unit_change
 
 
 @dataclass
@@ -107,8 +106,7 @@ class DeactivateUnit(Command):
             update(Unit).where(scoping.subtree_clause(Unit.path, self.unit.path), Unit.active.is_(True))
             .values(active=False, deactivated_by_id=self.unit.id, changed_on=datetime.datetime.utcnow())
             .execution_options(synchronize_session="fetch"))
-        note_bulk_unit_change(self.session)  # every signed-in user's cached unit is stale now
-        census.note_changed(self.session, self.unit.path)
+        note_units_changed_in_bulk(self.session, self.unit.path)
         record(self.session, self.actor, "deactivate", "unit", self.unit.id, self.unit.id,
                after={"code": self.unit.code, "units": effect.units, "users": effect.users,
                       "in_transit": effect.in_transit})
@@ -135,8 +133,7 @@ class ReactivateUnit(Command):
             update(Unit).where(_switched_off_by(self.unit))
             .values(active=True, deactivated_by_id=None, changed_on=datetime.datetime.utcnow())
             .execution_options(synchronize_session="fetch"))
-        note_bulk_unit_change(self.session)
-        census.note_changed(self.session, self.unit.path)
+        note_units_changed_in_bulk(self.session, self.unit.path)
         record(self.session, self.actor, "reactivate", "unit", self.unit.id, self.unit.id,
                after={"code": self.unit.code, "units": effect.units, "users": effect.users,
                       "users_kept_off": effect.users_kept_off, "units_kept_off": effect.units_kept_off})

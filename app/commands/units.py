@@ -13,7 +13,9 @@ from app import scoping
 from app.errors import DomainError
 from app.labels import level_label
 from app.models.unit import OFFICIAL_LEVELS, Unit, UnitLevel
+from app.rollups import census
 from app.rollups.moves import move_subtree_totals
+from app.user_cache import note_bulk_unit_change
 
 # Which levels may sit directly under which. A PAO (อบจ.) sits under its
 # province, municipalities and TAOs under a district; end receiving units sit
@@ -198,3 +200,11 @@ def move_subtree(session: Session, old_path: str, new_path: str) -> None:
         .values(path=new_path + func.substr(Unit.path, len(old_path) + 1))
         .execution_options(synchronize_session=False)
     )
+
+
+def note_units_changed_in_bulk(session: Session, path: str = census.EVERY_UNIT) -> None:
+    """Units at `path` and below were added, moved or switched by a bulk
+    statement, which the flush hooks do not see: signed-in users' cached units
+    are dropped and the kept unit counts recounted when this session commits."""
+    note_bulk_unit_change(session)
+    census.note_changed(session, path)

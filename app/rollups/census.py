@@ -35,10 +35,6 @@ def note_changed(session: Session, path: str) -> None:
         session.info.setdefault(_PENDING, set()).add(path)
 
 
-def note_every_unit_changed(session: Session) -> None:
-    note_changed(session, EVERY_UNIT)
-
-
 def _census_rows(roots):
     """INSERT … SELECT of the census rows of the units `roots` (a condition on
     the aliased root unit): each member lies in its root's path range
