@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app import scoping
 from app.commands.units import move_subtree, note_units_changed_in_bulk
 from app.models.unit import Unit, UnitLevel
+from app.rollups.moves import move_subtree_totals
 
 CENTRAL_CODE = "TH"
 CENTRAL_NAME_TH = "ศูนย์ปฏิบัติการป้องกันและแก้ไขปัญหาโรคติดเชื้อไวรัสโคโรนา 2019 กระทรวงมหาดไทย (ศบค.มท.)"
@@ -120,16 +121,23 @@ def _insert_new(session: Session, new_rows: list, id_by_code: dict, path_by_id: 
 
 def _apply_changes(session: Session, changes: list, existing: dict, path_by_id: dict, report: SyncReport) -> None:
     """Renames and moves of existing units. Parent changes are rare (a district
-    moved between provinces): those subtrees are re-pathed through the same
-    code path as a hand-made move."""
+    moved between provinces): those subtrees are re-pathed, and their rollup
+    totals moved, through the same code as a hand-made move (app/commands/units.py)."""
     if not changes:
         return
     by_id = {row.id: row for row in existing.values()}
     for change in changes:
         old = by_id[change["id"]]
         if old.parent_id != change["parent_id"]:
+            old_path = path_by_id[old.id]
             new_path = scoping.child_path(path_by_id[change["parent_id"]], old.id)
-            move_subtree(session, path_by_id[old.id], new_path)
-            path_by_id[old.id] = new_path
+            move_subtree(session, old_path, new_path)
+            # The figures go with the units: subtracted from the ancestors left, added to the new ones.
+            move_subtree_totals(session, old.id, old_path, new_path)
+            # Every unit below moved too: a later change in this sync (a subdistrict of
+            # this district moving on to another) must start from where it is now.
+            for unit_id, path in path_by_id.items():
+                if path.startswith(old_path):
+                    path_by_id[unit_id] = new_path + path[len(old_path):]
     session.execute(update(Unit), changes)
     report.updated += len(changes)

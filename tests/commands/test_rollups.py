@@ -223,3 +223,63 @@ def test_moving_a_unit_takes_its_history_to_its_new_ancestors(ctx):
     assert after_new["balance"] - before_new["balance"] == 260
     assert db.session.get(Unit, children[0].id).path.startswith(new_district.path)
     assert_rebuild_equals_incremental()
+
+
+def test_a_dopa_move_takes_the_subtree_history_to_its_new_ancestors(ctx):
+    """A newer DOPA list that puts a district back under its province, and one
+    of its subdistricts back under another district in the same sync, moves
+    their figures along as a hand-made move does: every rollup equals a rebuild."""
+    from sqlalchemy import update
+
+    from app.commands.hierarchy import sync_hierarchy
+    from app.commands.units import move_subtree
+    from app.models.unit import Unit
+    from app.rollups.moves import move_subtree_totals
+    from app.scoping import child_path
+    from tests.helpers import unit as unit_by_code
+
+    lao, children, people = fresh_tree(2, district_code="5003")
+    stock_up(lao, people, quantity=300)
+    groups = db.session.query(RiskGroup).order_by(RiskGroup.sort_order).all()
+    distribute(db.session, people["officer"], unit=lao, distribution_date=today(), lines=[(groups[0], "40", "20")])
+    db.session.commit()
+    item, period = _item_id(), Period(today(), today())
+    codes = ("50", "51", "5002", "5003", "500301")
+    ids = {code: unit_by_code(code).id for code in codes}
+
+    def get(code):
+        return db.session.get(Unit, ids[code])
+
+    def move(unit_id, parent_id):
+        unit, parent = db.session.get(Unit, unit_id), db.session.get(Unit, parent_id)
+        old_path, new_path = unit.path, child_path(parent.path, unit.id)
+        move_subtree(db.session, old_path, new_path)
+        move_subtree_totals(db.session, unit.id, old_path, new_path)
+        db.session.execute(update(Unit).where(Unit.id == unit.id).values(parent_id=parent.id))
+        db.session.commit()
+        db.session.expire_all()
+
+    # The LAO under its subdistrict; then what an older list said: subdistrict 500301 in
+    # district 5002, and district 5002 in Lamphun (51).
+    move(lao.id, ids["500301"])
+    move(ids["500301"], ids["5002"])
+    move(ids["5002"], ids["51"])
+    assert_rebuild_equals_incremental()
+    before = {code: figures.headline(db.session, get(code), item, period) for code in codes[:4]}
+    assert before["51"]["distributed"] >= 40 and before["5002"]["distributed"] == 40  # the LAO's day
+
+    report = sync_hierarchy(db.session)
+    db.session.commit()
+    db.session.expire_all()
+
+    assert report.updated == 2
+    after = {code: figures.headline(db.session, get(code), item, period) for code in codes[:4]}
+    for gained, lost in (("50", "51"), ("5003", "5002")):
+        assert after[gained]["distributed"] - before[gained]["distributed"] == 40, gained
+        assert before[lost]["distributed"] - after[lost]["distributed"] == 40, lost
+        assert after[gained]["balance"] - before[gained]["balance"] == 260, gained
+    assert get("5002").path == child_path(get("50").path, ids["5002"])
+    assert get("500301").parent_id == ids["5003"]
+    assert get("500301").path == child_path(get("5003").path, ids["500301"])
+    assert db.session.get(Unit, lao.id).path.startswith(get("500301").path)
+    assert_rebuild_equals_incremental()
