@@ -7,9 +7,10 @@ import datetime
 import json
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from app.db.compiled import run_compiled
 from app.models.ledger import DailyCount, Receipt, UnitCommittee
 from app.models.unit import Unit
 from app.scoping import ancestor_ids
@@ -27,14 +28,22 @@ def arrivals_to_count(session: Session, unit_id: int, item_id: int, day: datetim
         .order_by(Receipt.receipt_date, Receipt.id)).scalars())
 
 
+def _signed_count_days(_dialect):
+    return select(DailyCount.count_date).where(
+        DailyCount.unit_id == bindparam("unit_id"), DailyCount.item_id == bindparam("item_id"),
+        DailyCount.status == "signed", DailyCount.count_date >= bindparam("day"))
+
+
 def next_count_day(session: Session, unit_id: int, item_id: int, receipt_date: datetime.date) -> datetime.date:
     """The day whose count a receipt of `receipt_date` goes onto: the first
     day from its date to today whose count is not signed yet, else tomorrow
     (a signed count is locked; the receipt is never stranded: it waits,
     visible as "awaiting count", for the next count)."""
-    signed = set(session.execute(select(DailyCount.count_date).where(
-        DailyCount.unit_id == unit_id, DailyCount.item_id == item_id, DailyCount.status == "signed",
-        DailyCount.count_date >= receipt_date)).scalars())
+    # Compiled once and prepared (app/db/compiled.py): it answers every receipt
+    # submission, where building the ORM statement cost ~1/8 of the request.
+    # No autoflush: the signed counts it reads are committed documents.
+    signed = set(run_compiled(session, "signed_count_days", _signed_count_days, {
+        "unit_id": unit_id, "item_id": item_id, "day": receipt_date}).scalars())
     day = receipt_date
     while day in signed:
         day += datetime.timedelta(days=1)
