@@ -20,7 +20,8 @@ from app.models.unit import Unit
 from app.models.user import MaskLogUser
 from app.rollups.registry import FIGURES
 from app.thai import today
-from tests.helpers import (COMMITTEE, bearer_for, check_invariants, client_for, fresh_tree, post_ok, stock_up, user)
+from tests.helpers import (COMMITTEE, bearer_for, check_invariants, client_for, count_statements, fresh_tree, post_ok,
+                           stock_up, user)
 
 
 @pytest.fixture()
@@ -178,6 +179,24 @@ def _receipt_body(tree, quantity=100):
 def _count(app, model, **where):
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model).filter_by(**where))
+
+
+def test_an_api_write_answers_with_its_unit_without_reading_it_again(app, api_tree):
+    """The answer names the document's unit (unit_code): the unit the command checked,
+    held by the new document, not loaded a second time once the command is gone. (The
+    user's own unit is always at hand; a unit below, as here, was read again.)"""
+    client, headers = app.test_client(), api_tree["headers"]["officer"]
+    below = api_tree["children"][0]
+    with app.app_context():
+        below_code = db.session.get(Unit, below).code
+    body = {**_receipt_body(api_tree), "unit_id": below}
+    _ok(client.post("/api/v1/receipt/", json=body, headers=headers))  # the user cached
+    response, statements = count_statements(app, client, "POST", "/api/v1/receipt/", json=body,
+                                            headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
+    assert _ok(response)["result"]["unit_code"] == below_code
+    # The user's check, the key's claim, the unit, the receipt, its audit entry, the count it
+    # goes onto, the key's answer, the rollups: 8 (a 9th was the unit read again for the answer).
+    assert statements <= 8, statements
 
 
 def test_a_retry_with_the_same_key_returns_the_first_answer(app, api_tree):
