@@ -96,13 +96,10 @@ def get_in_scope(session: Session, model, primary_key, actor):
         return None
     if not is_stored_id(primary_key):
         return None
-    if model is Unit:
-        # The unit of every today page and form: the one the session holds (the signed-in
-        # user's own), else one compiled, prepared SELECT; an ORM get of a unit below
-        # cost a fifth of a distribution through the form (make bench's profile).
-        row = session.identity_map.get(identity_key(Unit, primary_key)) or load_row(session, Unit, primary_key)
-    else:
-        row = session.get(model, primary_key)
+    # The row the session holds (the signed-in user's own unit), else one compiled,
+    # prepared SELECT (load_row): an ORM get of a unit below the user's own cost a
+    # fifth of a distribution through the form (make bench's profile).
+    row = session.identity_map.get(identity_key(model, primary_key)) or load_row(session, model, primary_key)
     return row if row is not None and row_in_scope(actor, row) else None
 
 
